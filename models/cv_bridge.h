@@ -1,0 +1,104 @@
+/*
+ * cv_bridge.h - the only door to OpenCV (implemented in cv_bridge.cpp, the
+ * one C++ file of the project).
+ *
+ * Everything here is plain C: opaque handles, caller-owned buffers, an int
+ * status and a cb_error. No C++ exception crosses this boundary: each
+ * function catches cv::Exception, std::exception and anything else and turns
+ * it into CB_EMODEL / CB_ENOMEM / CB_EINTERNAL with the message copied into
+ * err. Images are 8-bit BGR, row-major, with an explicit stride in bytes.
+ */
+#ifndef CB_CV_BRIDGE_H
+#define CB_CV_BRIDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/cb_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- neural networks (cv::dnn) ---------------------------------------- */
+
+typedef struct cb_cv_net cb_cv_net;
+
+/*
+ * Load an ONNX model. Returns 0 and a new handle in *out (close with
+ * cb_cv_net_close), or CB_EMODEL when the file cannot be read or parsed (or
+ * parses into an empty network), with the path in err->msg.
+ * The handle is not thread-safe: use one per thread.
+ */
+int cb_cv_net_open(const char *onnx_path, cb_cv_net **out, cb_error *err);
+
+/* Free a network. Accepts NULL. */
+void cb_cv_net_close(cb_cv_net *net);
+
+#define CB_TENSOR_MAX_DIMS 6
+
+/* A dense float32 tensor. data is malloc'd by the bridge; free with cb_tensor_release. */
+typedef struct cb_tensor {
+    float *data;
+    size_t count;                  /* number of elements */
+    int ndim;
+    int shape[CB_TENSOR_MAX_DIMS];
+} cb_tensor;
+
+/* Free t->data and zero the struct. Accepts NULL and an already released tensor. */
+void cb_tensor_release(cb_tensor *t);
+
+/*
+ * Run the network on one float32 input of the given shape (copied; not kept).
+ * Fills outputs[i] with the output named output_names[i] (n_outputs of them;
+ * names as in the ONNX graph). On failure every output is left released
+ * (data NULL) and a negative code is returned.
+ */
+int cb_cv_net_forward(cb_cv_net *net, const float *input, const int *shape, int ndim,
+                      int n_outputs, const char *const *output_names, cb_tensor *outputs,
+                      cb_error *err);
+
+/* ---- image operations (cv::imgproc) ----------------------------------- */
+
+/*
+ * Resize a BGR image (bilinear when enlarging, area when shrinking) into a
+ * caller-allocated destination. Returns 0 or a negative code.
+ */
+int cb_cv_resize_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, int dw,
+                     int dh, int dstride, cb_error *err);
+
+/*
+ * Gaussian-blur a BGR region in place (kernel sized from sigma; borders
+ * replicated from inside the region only). Returns 0 or a negative code.
+ */
+int cb_cv_gaussian_blur_bgr(uint8_t *data, int w, int h, int stride, double sigma,
+                            cb_error *err);
+
+/* ---- Haar cascades (cv::CascadeClassifier) ---------------------------- */
+
+typedef struct cb_cv_cascade cb_cv_cascade;
+
+/* Load a cascade XML (e.g. from Debian's opencv-data). CB_EMODEL if unusable. */
+int cb_cv_cascade_open(const char *xml_path, cb_cv_cascade **out, cb_error *err);
+
+/* Free a cascade. Accepts NULL. */
+void cb_cv_cascade_close(cb_cv_cascade *c);
+
+/* One detection: x, y, w, h in pixels. */
+typedef struct cb_cv_rect {
+    int x, y, w, h;
+} cb_cv_rect;
+
+/*
+ * Detect objects in a BGR image, objects at least min_size px. Writes up to
+ * max_rects rectangles and sets *n_rects (never more than max_rects).
+ */
+int cb_cv_cascade_detect(cb_cv_cascade *c, const uint8_t *bgr, int w, int h, int stride,
+                         int min_size, cb_cv_rect *rects, int max_rects, int *n_rects,
+                         cb_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

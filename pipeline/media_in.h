@@ -1,0 +1,50 @@
+/*
+ * media_in.h - read a still image (JPEG, PNG, WebP, and whatever else FFmpeg's
+ * image decoders handle) into an upright 8-bit BGR frame.
+ *
+ * Decoding goes through libavformat/libavcodec; pixel conversion through
+ * libswscale. EXIF orientation (JPEG/WebP "Orientation" tag, or a display
+ * matrix side data) is applied before the frame is returned, so the frame
+ * shows the picture the way a viewer would. Alpha is composited onto white
+ * (a transparent area must not hide or reveal anything). The input file is
+ * opened read-only and never modified.
+ */
+#ifndef CB_MEDIA_IN_H
+#define CB_MEDIA_IN_H
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/frame.h>
+
+#include "../common/cb_error.h"
+
+/* Limits checked before any pixel buffer is allocated. */
+typedef struct cb_image_limits {
+    int min_side;           /* smaller images are CB_ETOOSMALL (default 16) */
+    long long max_pixels;   /* larger images are CB_ETOOBIG (default 100e6) */
+} cb_image_limits;
+
+#define CB_IMAGE_LIMITS_DEFAULT { 16, 100000000LL }
+
+/* What was read, besides the pixels. */
+typedef struct cb_image_info {
+    enum AVCodecID codec_id;   /* decoder used, e.g. AV_CODEC_ID_MJPEG, _PNG, _WEBP */
+    int src_width, src_height; /* as stored in the file, before orientation */
+    int orientation;           /* EXIF orientation that was applied, 1 = none */
+    int had_alpha;             /* source had an alpha channel (flattened on white) */
+} cb_image_info;
+
+/*
+ * Decode the first frame of the image at `path`.
+ *
+ * On success returns 0 and sets *out to a new AV_PIX_FMT_BGR24 frame owned by
+ * the caller (free with av_frame_free). `info` may be NULL. `limits` may be
+ * NULL for the defaults.
+ * On failure returns a negative code (CB_EDECODE for anything that is not a
+ * decodable image, truncated or corrupt data, or an empty file; CB_ETOOBIG /
+ * CB_ETOOSMALL for the limits; -errno when the file cannot be opened), leaves
+ * *out NULL and fills err with a one-line reason that names the file.
+ */
+int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out,
+                  cb_image_info *info, cb_error *err);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * media_out.h - encode a BGR frame as a still image and write it atomically.
+ *
+ * The output is written to a temporary file in the destination folder,
+ * flushed (fsync), then renamed into place (and the folder fsynced). No
+ * metadata from the input is carried over: the encoder starts from pixels
+ * only, so EXIF (GPS, camera serials, ...) never reaches the output. On any
+ * failure the temporary file is removed and no file appears at `path`.
+ */
+#ifndef CB_MEDIA_OUT_H
+#define CB_MEDIA_OUT_H
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/frame.h>
+
+#include "../common/cb_error.h"
+
+typedef struct cb_image_write_opts {
+    enum AVCodecID codec_id; /* AV_CODEC_ID_MJPEG, AV_CODEC_ID_PNG or AV_CODEC_ID_WEBP */
+    int quality;             /* 1..100, JPEG/WebP quality (default 92 when 0) */
+    int overwrite;           /* 0: fail with CB_EEXIST if path exists */
+} cb_image_write_opts;
+
+/*
+ * Encode `frame` (AV_PIX_FMT_BGR24, not modified, still owned by the caller)
+ * and write it to `path` as described above.
+ * Returns 0, or CB_EEXIST (path exists and !overwrite), CB_EFORMAT (codec not
+ * supported), CB_EENCODE, or -errno from the file system (e.g. -ENOSPC,
+ * -EACCES), with err naming the path and the reason.
+ */
+int cb_image_write(const char *path, const AVFrame *frame, const cb_image_write_opts *opts,
+                   cb_error *err);
+
+/*
+ * The codec to use for an output named like `path` (by extension: .jpg/.jpeg,
+ * .png, .webp; case-insensitive). Returns AV_CODEC_ID_NONE if unknown.
+ */
+enum AVCodecID cb_image_codec_for_path(const char *path);
+
+/* The usual file extension (without dot) for a still-image codec, or NULL. */
+const char *cb_image_extension_for_codec(enum AVCodecID codec_id);
+
+#endif
