@@ -1,0 +1,34 @@
+/*
+ * cli.h - what the command files share: exit codes, the stderr logger, the
+ * command entry points, and small helpers for output paths and JSON.
+ */
+#ifndef CB_CLI_H
+#define CB_CLI_H
+
+#include <stdio.h>
+
+#include "../common/cb_log.h"
+
+/* Exit codes (documented in the README and in `consentblur --help`). */
+enum {
+    CB_EXIT_OK = 0,      /* every file processed */
+    CB_EXIT_FAILED = 1,  /* at least one file failed, or the run could not start */
+    CB_EXIT_USAGE = 2    /* bad command line */
+};
+
+/* Options every command accepts. */
+typedef struct cb_cli_common {
+    cb_logger log;          /* stderr, level from -v / -q */
+    const char *model_dir;  /* --models, or NULL */
+} cb_cli_common;
+
+/* `consentblur redact IN... -o OUTDIR [options]`. Returns an exit code. */
+int cb_cmd_redact(int argc, char **argv, const cb_cli_common *common);
+
+/* Print the usage of `redact` to f. */
+void cb_cmd_redact_usage(FILE *f);
+
+/* Write s as a JSON string literal (with quotes and escapes) to f. */
+void cb_json_string(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,45 @@
+/* fsutil.c - see fsutil.h. */
+#include "fsutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int cb_mkdir_p(const char *path, cb_error *err)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf)
+        return cb_error_set(err, CB_EINVAL, "bad folder name '%s'", path);
+    memcpy(buf, path, len + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return cb_error_set(err, -errno, "%s: cannot create folder: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return cb_error_set(err, -errno, "%s: cannot create folder: %s", buf, strerror(errno));
+    struct stat st;
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+        return cb_error_set(err, -ENOTDIR, "%s: not a folder", buf);
+    return 0;
+}
+
+const char *cb_path_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+int cb_path_join(char *out, size_t out_size, const char *dir, const char *name, cb_error *err)
+{
+    size_t dl = strlen(dir);
+    int n = snprintf(out, out_size, "%s%s%s", dir, (dl > 0 && dir[dl - 1] == '/') ? "" : "/", name);
+    if (n < 0 || (size_t)n >= out_size)
+        return cb_error_set(err, CB_EINVAL, "path too long: %s/%s", dir, name);
+    return 0;
+}

@@ -1,0 +1,220 @@
+// cv_bridge.cpp - the one C++ file: OpenCV behind a plain C interface.
+// See cv_bridge.h. Every extern "C" function catches every exception; no C++
+// type or exception reaches the caller.
+#include "cv_bridge.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+
+struct cb_cv_net {
+    cv::dnn::Net net;
+};
+
+struct cb_cv_cascade {
+    cv::CascadeClassifier classifier;
+};
+
+namespace {
+
+int set_error(cb_error *err, int code, const char *what, const char *detail)
+{
+    if (!err)
+        return code;
+    err->code = code;
+    std::snprintf(err->msg, sizeof err->msg, "%s: %s", what, detail ? detail : "unknown error");
+    // Keep messages on one line: OpenCV's contain newlines.
+    for (char *p = err->msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    return code;
+}
+
+// Runs fn, turning any exception into a status code and message.
+template <typename Fn> int guarded(cb_error *err, const char *what, Fn fn)
+{
+    try {
+        return fn();
+    } catch (const cv::Exception &e) {
+        return set_error(err, CB_EMODEL, what, e.what());
+    } catch (const std::bad_alloc &) {
+        return set_error(err, CB_ENOMEM, what, "out of memory");
+    } catch (const std::exception &e) {
+        return set_error(err, CB_EINTERNAL, what, e.what());
+    } catch (...) {
+        return set_error(err, CB_EINTERNAL, what, "unexpected exception");
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+int cb_cv_net_open(const char *onnx_path, cb_cv_net **out, cb_error *err)
+{
+    *out = nullptr;
+    char what[CB_ERROR_MSG_SIZE / 2];
+    std::snprintf(what, sizeof what, "loading model %s", onnx_path ? onnx_path : "(null)");
+    return guarded(err, what, [&]() -> int {
+        if (!onnx_path)
+            return set_error(err, CB_EINVAL, "loading model", "no path given");
+        cb_cv_net *h = new cb_cv_net();
+        try {
+            h->net = cv::dnn::readNetFromONNX(onnx_path);
+            if (h->net.empty()) {
+                delete h;
+                return set_error(err, CB_EMODEL, onnx_path, "the model file gave an empty network");
+            }
+            h->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+            h->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+        } catch (...) {
+            delete h;
+            throw;
+        }
+        *out = h;
+        return 0;
+    });
+}
+
+void cb_cv_net_close(cb_cv_net *net)
+{
+    delete net;
+}
+
+void cb_tensor_release(cb_tensor *t)
+{
+    if (!t)
+        return;
+    std::free(t->data);
+    std::memset(t, 0, sizeof *t);
+}
+
+int cb_cv_net_forward(cb_cv_net *net, const float *input, const int *shape, int ndim,
+                      int n_outputs, const char *const *output_names, cb_tensor *outputs,
+                      cb_error *err)
+{
+    for (int i = 0; i < n_outputs; i++)
+        std::memset(&outputs[i], 0, sizeof outputs[i]);
+    return guarded(err, "running model", [&]() -> int {
+        if (!net || !input || ndim < 1 || ndim > CB_TENSOR_MAX_DIMS || n_outputs < 1)
+            return set_error(err, CB_EINVAL, "running model", "bad arguments");
+        std::vector<int> dims(shape, shape + ndim);
+        // The blob wraps the caller's memory only for the duration of setInput,
+        // which copies it.
+        cv::Mat blob(ndim, dims.data(), CV_32F, const_cast<float *>(input));
+        net->net.setInput(blob.clone());
+        std::vector<cv::String> names(output_names, output_names + n_outputs);
+        std::vector<cv::Mat> results;
+        net->net.forward(results, names);
+        if ((int)results.size() != n_outputs)
+            return set_error(err, CB_EMODEL, "running model", "wrong number of outputs");
+        for (int i = 0; i < n_outputs; i++) {
+            cv::Mat m = results[i].isContinuous() ? results[i] : results[i].clone();
+            if (m.type() != CV_32F)
+                m.convertTo(m, CV_32F);
+            if (m.dims > CB_TENSOR_MAX_DIMS)
+                throw std::runtime_error("output has too many dimensions");
+            size_t count = m.total();
+            float *data = static_cast<float *>(std::malloc(count * sizeof(float)));
+            if (!data)
+                throw std::bad_alloc();
+            std::memcpy(data, m.ptr<float>(), count * sizeof(float));
+            outputs[i].data = data;
+            outputs[i].count = count;
+            outputs[i].ndim = m.dims;
+            for (int d = 0; d < m.dims; d++)
+                outputs[i].shape[d] = m.size[d];
+        }
+        return 0;
+    });
+}
+
+int cb_cv_resize_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, int dw,
+                     int dh, int dstride, cb_error *err)
+{
+    return guarded(err, "resizing image", [&]() -> int {
+        if (!src || !dst || sw <= 0 || sh <= 0 || dw <= 0 || dh <= 0)
+            return set_error(err, CB_EINVAL, "resizing image", "bad arguments");
+        cv::Mat in(sh, sw, CV_8UC3, const_cast<uint8_t *>(src), (size_t)sstride);
+        cv::Mat out(dh, dw, CV_8UC3, dst, (size_t)dstride);
+        int interp = ((long)dw * dh < (long)sw * sh) ? cv::INTER_AREA : cv::INTER_LINEAR;
+        cv::resize(in, out, cv::Size(dw, dh), 0, 0, interp);
+        if (out.data != dst)
+            throw std::runtime_error("resize reallocated the destination");
+        return 0;
+    });
+}
+
+int cb_cv_gaussian_blur_bgr(uint8_t *data, int w, int h, int stride, double sigma, cb_error *err)
+{
+    return guarded(err, "blurring region", [&]() -> int {
+        if (!data || w <= 0 || h <= 0 || sigma <= 0)
+            return set_error(err, CB_EINVAL, "blurring region", "bad arguments");
+        cv::Mat roi(h, w, CV_8UC3, data, (size_t)stride);
+        // BORDER_REPLICATE on a Mat header that is not a submatrix never reads
+        // outside the region.
+        cv::GaussianBlur(roi, roi, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+        return 0;
+    });
+}
+
+int cb_cv_cascade_open(const char *xml_path, cb_cv_cascade **out, cb_error *err)
+{
+    *out = nullptr;
+    return guarded(err, "loading cascade", [&]() -> int {
+        cb_cv_cascade *c = new cb_cv_cascade();
+        bool ok = false;
+        try {
+            ok = c->classifier.load(xml_path);
+        } catch (...) {
+            delete c;
+            throw;
+        }
+        if (!ok || c->classifier.empty()) {
+            delete c;
+            return set_error(err, CB_EMODEL, xml_path, "cannot load cascade");
+        }
+        *out = c;
+        return 0;
+    });
+}
+
+void cb_cv_cascade_close(cb_cv_cascade *c)
+{
+    delete c;
+}
+
+int cb_cv_cascade_detect(cb_cv_cascade *c, const uint8_t *bgr, int w, int h, int stride,
+                         int min_size, cb_cv_rect *rects, int max_rects, int *n_rects,
+                         cb_error *err)
+{
+    *n_rects = 0;
+    return guarded(err, "cascade detection", [&]() -> int {
+        cv::Mat in(h, w, CV_8UC3, const_cast<uint8_t *>(bgr), (size_t)stride);
+        cv::Mat gray;
+        cv::cvtColor(in, gray, cv::COLOR_BGR2GRAY);
+        cv::equalizeHist(gray, gray);
+        std::vector<cv::Rect> found;
+        c->classifier.detectMultiScale(gray, found, 1.1, 4, 0, cv::Size(min_size, min_size));
+        int n = 0;
+        for (const cv::Rect &r : found) {
+            if (n >= max_rects)
+                break;
+            rects[n++] = cb_cv_rect{r.x, r.y, r.width, r.height};
+        }
+        *n_rects = n;
+        return 0;
+    });
+}
+
+} // extern "C"

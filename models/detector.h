@@ -1,0 +1,64 @@
+/*
+ * detector.h - find every face in a picture.
+ *
+ * Runs one or more face networks (BlazeFace, SSD MobileNetV1, optionally
+ * OpenCV's Haar cascade) over a pyramid: the whole picture scaled to the
+ * network input, then overlapping square tiles at successively finer scales
+ * until a face of `min_face` pixels is as large, in network pixels, as the
+ * smallest face the network reliably finds. Detections that touch a tile
+ * edge inside the picture are dropped (the neighbouring, overlapping tile or
+ * a coarser level sees that face whole); the rest are merged across tiles,
+ * scales and networks by non-maximum suppression.
+ *
+ * A detector is not thread-safe; open one per thread.
+ */
+#ifndef CB_DETECTOR_H
+#define CB_DETECTOR_H
+
+#include <libavutil/frame.h>
+
+#include "../common/cb_error.h"
+#include "../common/cb_log.h"
+#include "face.h"
+
+typedef struct cb_detector cb_detector;
+
+typedef struct cb_detector_opts {
+    const char *model_dir;  /* NULL: cb_model_dir(NULL) */
+    unsigned models;        /* CB_DET_* flags */
+    float blazeface_score;  /* keep BlazeFace candidates scoring at least this */
+    float ssd_score;        /* keep SSD candidates scoring at least this */
+    int min_face;           /* smallest face height to look for, image pixels */
+    int tiling;             /* 0: whole picture only; 1: pyramid of tiles */
+    float blazeface_min_px; /* smallest face BlazeFace finds, in its 256-px input */
+    float ssd_min_px;       /* smallest face SSD finds, in its 512-px input */
+    const char *haar_path;  /* cascade XML when CB_DET_HAAR is set */
+    const cb_logger *log;   /* may be NULL */
+} cb_detector_opts;
+
+/* Fill opts with the defaults chosen from the accuracy table in the README. */
+void cb_detector_opts_default(cb_detector_opts *opts);
+
+/*
+ * Open the networks named in opts->models, checking each model file's hash
+ * first. Returns 0 and a new detector in *out, or CB_EMODEL (missing or
+ * corrupt file: the message names it and says how to rebuild it),
+ * CB_EINVAL or CB_ENOMEM.
+ */
+int cb_detector_open(const cb_detector_opts *opts, cb_detector **out, cb_error *err);
+
+/*
+ * Detect faces in an AV_PIX_FMT_BGR24 frame (not modified). Appends to out
+ * (which the caller owns and frees with cb_face_list_free) the merged faces,
+ * boxes clipped to the picture. On failure returns a negative code; out may
+ * then hold some faces, and the caller must treat the picture as failed.
+ */
+int cb_detector_detect(cb_detector *d, const AVFrame *frame, cb_face_list *out, cb_error *err);
+
+/* Number of network runs made by the last cb_detector_detect call. */
+int cb_detector_last_runs(const cb_detector *d);
+
+/* Free. Accepts NULL. */
+void cb_detector_close(cb_detector *d);
+
+#endif
