@@ -8,6 +8,27 @@
  * shows the picture the way a viewer would. Alpha is composited onto white
  * (a transparent area must not hide or reveal anything). The input file is
  * opened read-only and never modified.
+ *
+ * Details:
+ * - The file is read into memory (at most 1 GiB) and the format is found by
+ *   probing its content only: the extension, "%d" patterns and protocol
+ *   prefixes in the path play no part. Only image demuxers (FFmpeg's
+ *   *_pipe image formats, GIF, APNG, MJPEG) are accepted; a video or audio
+ *   file is CB_EDECODE.
+ * - Size limits are checked from the PNG/JPEG/WebP header before any decoder
+ *   runs, and for other formats in the decoder's get_buffer2 (and through
+ *   AVCodecContext.max_pixels) before a frame buffer is allocated.
+ * - Truncation: FFmpeg 5.1 decodes a cut JPEG to a partial picture ("EOI
+ *   missing, emulating") without flagging it, so JPEGs must have a complete
+ *   marker structure up to EOI and PNGs a complete chunk list up to IEND;
+ *   decoder error flags / AV_FRAME_FLAG_CORRUPT also give CB_EDECODE.
+ * - Orientation: FFmpeg 5.1's mjpeg and webp decoders put EXIF tags in
+ *   frame->metadata ("Orientation" = "    6", space padded); mjpeg also
+ *   adds an AV_FRAME_DATA_DISPLAYMATRIX. The metadata tag is used first,
+ *   then the display matrix. PNG eXIf chunks (ignored by FFmpeg 5.1) are read
+ *   here.
+ * - FFmpeg writes its own diagnostics through av_log (global, stderr by
+ *   default); the program decides their level, this module does not.
  */
 #ifndef CB_MEDIA_IN_H
 #define CB_MEDIA_IN_H
@@ -30,7 +51,8 @@ typedef struct cb_image_info {
     enum AVCodecID codec_id;   /* decoder used, e.g. AV_CODEC_ID_MJPEG, _PNG, _WEBP */
     int src_width, src_height; /* as stored in the file, before orientation */
     int orientation;           /* EXIF orientation that was applied, 1 = none */
-    int had_alpha;             /* source had an alpha channel (flattened on white) */
+    int had_alpha;             /* source had an alpha channel or transparent palette
+                                  entries (flattened on white); 0 for CMYK JPEG */
 } cb_image_info;
 
 /*

@@ -6,6 +6,17 @@
  * metadata from the input is carried over: the encoder starts from pixels
  * only, so EXIF (GPS, camera serials, ...) never reaches the output. On any
  * failure the temporary file is removed and no file appears at `path`.
+ *
+ * The temporary file is named ".NAME.<16 hex>.tmp" (leading dot, so a folder
+ * watcher can ignore it), created O_EXCL with mode 0666 less the umask.
+ * Without overwrite it is moved with renameat2(RENAME_NOREPLACE) (or, where
+ * the file system lacks that, link() + unlink()), so an existing file is
+ * never replaced even if it appears during the write. A failing fsync of the
+ * folder after the rename is not reported (the file is complete and in place).
+ * Encoders: JPEG = FFmpeg mjpeg, full-range YUV 4:4:4 at quality >= 90 else
+ * 4:2:0, quality q mapped to qscale 1 + (100 - q) * 30 / 99 (92 -> 3); PNG =
+ * rgb24; WebP = libwebp (lossy, its own RGB->YUV). Bit-exact mode: no encoder
+ * version string in the file.
  */
 #ifndef CB_MEDIA_OUT_H
 #define CB_MEDIA_OUT_H

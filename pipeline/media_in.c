@@ -1,0 +1,792 @@
+/* media_in.c - read a still image into an upright BGR24 frame; see media_in.h. */
+#include "media_in.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+/* Files larger than this are refused before they are read (no still image we
+ * accept needs more: 100 MP at 8 bytes a pixel is 800 MB uncompressed). */
+#define CB_IMAGE_MAX_FILE_BYTES (1024LL * 1024 * 1024)
+
+/* The whole file, in memory, as the custom AVIOContext's source. */
+typedef struct mem_src {
+    const uint8_t *data;
+    size_t size;
+    size_t pos;
+} mem_src;
+
+/* Per-call decoder state reachable from get_buffer2 through avctx->opaque. */
+typedef struct decode_guard {
+    const cb_image_limits *limits;
+    int refused;      /* CB_ETOOBIG / CB_ETOOSMALL when get_buffer2 said no */
+    long long width, height; /* the dimensions that were refused */
+} decode_guard;
+
+static int mem_read(void *opaque, uint8_t *buf, int buf_size)
+{
+    mem_src *src = opaque;
+    size_t left = src->size - src->pos;
+    if (left == 0)
+        return AVERROR_EOF;
+    size_t n = (size_t)buf_size < left ? (size_t)buf_size : left;
+    memcpy(buf, src->data + src->pos, n);
+    src->pos += n;
+    return (int)n;
+}
+
+static int64_t mem_seek(void *opaque, int64_t offset, int whence)
+{
+    mem_src *src = opaque;
+    int64_t base;
+    switch (whence & ~AVSEEK_FORCE) {
+    case AVSEEK_SIZE: return (int64_t)src->size;
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = (int64_t)src->pos; break;
+    case SEEK_END: base = (int64_t)src->size; break;
+    default: return AVERROR(EINVAL);
+    }
+    if (offset < -base || base + offset > (int64_t)src->size)
+        return AVERROR(EINVAL);
+    src->pos = (size_t)(base + offset);
+    return (int64_t)src->pos;
+}
+
+/* 0, or CB_ETOOSMALL / CB_ETOOBIG for these dimensions. */
+static int check_limits(const cb_image_limits *lim, long long w, long long h)
+{
+    if (w <= 0 || h <= 0 || w < lim->min_side || h < lim->min_side)
+        return CB_ETOOSMALL;
+    if (w > INT_MAX || h > INT_MAX || w * h > lim->max_pixels)
+        return CB_ETOOBIG;
+    return 0;
+}
+
+/* Refuse a frame buffer for dimensions over (or under) the limits, so a lying
+ * header never gets its pixels allocated. */
+static int guarded_get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
+{
+    decode_guard *g = avctx->opaque;
+    int rc = check_limits(g->limits, frame->width, frame->height);
+    if (rc != 0) {
+        g->refused = rc;
+        g->width = frame->width;
+        g->height = frame->height;
+        return AVERROR(ERANGE);
+    }
+    return avcodec_default_get_buffer2(avctx, frame, flags);
+}
+
+/* Demuxers that hold one still image (or an image sequence/animation of
+ * which we take the first frame). Anything else (video containers, audio,
+ * text) is not an image for our purposes. */
+static int is_image_demuxer(const char *name)
+{
+    static const char *const extra[] = { "image2", "gif", "apng", "mjpeg", NULL };
+    size_t n = strlen(name);
+    if (n > 5 && strcmp(name + n - 5, "_pipe") == 0)
+        return 1;
+    for (int i = 0; extra[i]; i++)
+        if (strcmp(name, extra[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * JPEG structure check: walk the marker segments from SOI, skip entropy-coded
+ * data after each SOS, and require an EOI. FFmpeg's decoder "emulates" a
+ * missing EOI and returns a partial picture (grey at the bottom) for a cut
+ * file, without flagging it; this catches that. Returns 1 when complete.
+ */
+static int jpeg_is_complete(const uint8_t *p, size_t n)
+{
+    size_t i = 2;
+    if (n < 4 || p[0] != 0xFF || p[1] != 0xD8)
+        return 0;
+    while (i + 1 < n) {
+        if (p[i] != 0xFF)
+            return 0; /* garbage where a marker should be */
+        uint8_t m = p[i + 1];
+        if (m == 0xFF) { /* fill byte */
+            i++;
+            continue;
+        }
+        if (m == 0xD9)
+            return 1; /* EOI */
+        if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { /* no length */
+            i += 2;
+            continue;
+        }
+        if (i + 3 >= n)
+            return 0;
+        size_t len = ((size_t)p[i + 2] << 8) | p[i + 3];
+        if (len < 2 || i + 2 + len > n)
+            return 0;
+        i += 2 + len;
+        if (m == 0xDA) { /* SOS: entropy-coded data up to the next real marker */
+            while (i + 1 < n) {
+                if (p[i] == 0xFF && p[i + 1] != 0x00 && !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7))
+                    break;
+                i++;
+            }
+            if (i + 1 >= n)
+                return 0;
+        }
+    }
+    return 0;
+}
+
+static uint32_t be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
+static uint32_t be32(const uint8_t *p) { return be16(p) << 16 | be16(p + 2); }
+static uint32_t le16(const uint8_t *p) { return (uint32_t)p[1] << 8 | p[0]; }
+static uint32_t le24(const uint8_t *p) { return (uint32_t)p[2] << 16 | le16(p); }
+
+/*
+ * The stored dimensions from the header of a PNG, JPEG or WebP, without
+ * decoding anything, so the limits can be checked before FFmpeg sees the
+ * data (FFmpeg refuses some huge sizes itself, but only as "invalid data").
+ * Returns 1 and sets *w, *h when found, else 0.
+ */
+static int peek_dimensions(const uint8_t *p, size_t n, long long *w, long long *h)
+{
+    if (n >= 24 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(p + 12, "IHDR", 4) == 0) {
+        *w = be32(p + 16);
+        *h = be32(p + 20);
+        return 1;
+    }
+    if (n >= 4 && p[0] == 0xFF && p[1] == 0xD8) {
+        size_t i = 2;
+        while (i + 9 < n && p[i] == 0xFF) {
+            uint8_t m = p[i + 1];
+            if (m == 0xFF) {
+                i++;
+                continue;
+            }
+            if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+                i += 2;
+                continue;
+            }
+            if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+                *h = be16(p + i + 5);
+                *w = be16(p + i + 7);
+                return *h != 0; /* height 0: defined later by a DNL marker */
+            }
+            if (m == 0xDA || m == 0xD9)
+                return 0;
+            i += 2 + be16(p + i + 2);
+        }
+        return 0;
+    }
+    if (n >= 30 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) {
+        const uint8_t *c = p + 12, *d = p + 20;
+        if (memcmp(c, "VP8X", 4) == 0) {
+            *w = (long long)le24(d + 4) + 1;
+            *h = (long long)le24(d + 7) + 1;
+            return 1;
+        }
+        if (memcmp(c, "VP8 ", 4) == 0 && d[3] == 0x9D && d[4] == 0x01 && d[5] == 0x2A) {
+            *w = le16(d + 6) & 0x3FFF;
+            *h = le16(d + 8) & 0x3FFF;
+            return 1;
+        }
+        if (memcmp(c, "VP8L", 4) == 0 && d[0] == 0x2F) {
+            uint32_t bits = (uint32_t)d[1] | (uint32_t)d[2] << 8 | (uint32_t)d[3] << 16 |
+                            (uint32_t)d[4] << 24;
+            *w = (long long)(bits & 0x3FFF) + 1;
+            *h = (long long)((bits >> 14) & 0x3FFF) + 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* PNG structure check: chunks from the signature to IEND, each complete. A
+ * file cut short (say, still being copied into a watch folder) fails even
+ * when FFmpeg could decode the pixels it has. Returns 1 when complete. */
+static int png_is_complete(const uint8_t *p, size_t n)
+{
+    size_t i = 8;
+    while (i + 12 <= n) {
+        uint32_t len = be32(p + i);
+        if (len > 0x7FFFFFFFu || (size_t)len > n - i - 12)
+            return 0;
+        if (memcmp(p + i + 4, "IEND", 4) == 0)
+            return 1;
+        i += 12 + (size_t)len;
+    }
+    return 0;
+}
+
+/* Orientation (tag 0x0112) from a TIFF-structured EXIF block, or 0. */
+static int tiff_orientation(const uint8_t *t, size_t n)
+{
+    if (n < 8)
+        return 0;
+    int le = t[0] == 'I' && t[1] == 'I';
+    if (!le && !(t[0] == 'M' && t[1] == 'M'))
+        return 0;
+#define RD16(q) (le ? le16(q) : be16(q))
+#define RD32(q) (le ? (le16(q) | le16((q) + 2) << 16) : be32(q))
+    if (RD16(t + 2) != 42)
+        return 0;
+    uint32_t ifd = RD32(t + 4);
+    if (ifd > n - 2)
+        return 0;
+    uint32_t count = RD16(t + ifd);
+    for (uint32_t k = 0; k < count; k++) {
+        size_t e = (size_t)ifd + 2 + 12 * (size_t)k;
+        if (e + 12 > n)
+            return 0;
+        if (RD16(t + e) == 0x0112 && RD16(t + e + 2) == 3) {
+            uint32_t v = RD16(t + e + 8);
+            return v >= 1 && v <= 8 ? (int)v : 0;
+        }
+    }
+    return 0;
+#undef RD16
+#undef RD32
+}
+
+/* EXIF orientation from a PNG's eXIf chunk (FFmpeg 5.1's PNG decoder ignores
+ * the chunk), or 0. The chunk is taken before or after IDAT (PNG extensions
+ * 1.5 allow both; ImageMagick writes it after), with or without a stray
+ * "Exif\0\0" prefix. */
+static int png_exif_orientation(const uint8_t *p, size_t n)
+{
+    size_t i = 8;
+    while (i + 12 <= n) {
+        uint32_t len = be32(p + i);
+        if ((size_t)len > n - i - 12)
+            return 0;
+        if (memcmp(p + i + 4, "IEND", 4) == 0)
+            return 0;
+        if (memcmp(p + i + 4, "eXIf", 4) == 0) {
+            const uint8_t *t = p + i + 8;
+            if (len >= 6 && memcmp(t, "Exif\0\0", 6) == 0)
+                return tiff_orientation(t + 6, len - 6);
+            return tiff_orientation(t, len);
+        }
+        i += 12 + (size_t)len;
+    }
+    return 0;
+}
+
+/* EXIF orientation 1..8 from frame metadata ("Orientation", as FFmpeg's
+ * mjpeg/webp decoders export EXIF), else from a display matrix, else 1. */
+static int frame_orientation(const AVFrame *f)
+{
+    AVDictionaryEntry *e = av_dict_get(f->metadata, "Orientation", NULL, 0);
+    if (e && e->value) {
+        char *end = NULL;
+        long v = strtol(e->value, &end, 10);
+        if (end != e->value && v >= 1 && v <= 8)
+            return (int)v;
+        return 1;
+    }
+    AVFrameSideData *sd = av_frame_get_side_data(f, AV_FRAME_DATA_DISPLAYMATRIX);
+    if (sd && sd->size >= 9 * sizeof(int32_t)) {
+        int32_t m[9];
+        memcpy(m, sd->data, sizeof m);
+        /* A negative determinant means a mirror; undo a horizontal one and
+         * read the rotation of what is left. */
+        int flip = (double)m[0] * m[4] - (double)m[1] * m[3] < 0;
+        if (flip)
+            av_display_matrix_flip(m, 1, 0);
+        double angle = av_display_rotation_get(m); /* counterclockwise, degrees */
+        if (angle != angle)
+            return 1;
+        int cw = ((int)((-angle) + 360.0 + 45.0) / 90 * 90) % 360; /* clockwise to apply */
+        static const int plain[4] = { 1, 6, 3, 8 };
+        /* FFmpeg 5.1's mjpeg decoder encodes EXIF 5 as a mirror with -90 and
+         * 7 as a mirror with +90 (checked against its "Orientation" tag). */
+        static const int mirrored[4] = { 2, 5, 4, 7 };
+        return flip ? mirrored[cw / 90] : plain[cw / 90];
+    }
+    return 1;
+}
+
+/* Source coordinates in the stored WxH image for display pixel (dx, dy). */
+static void orient_map(int o, int w, int h, int dx, int dy, int *sx, int *sy)
+{
+    switch (o) {
+    case 2: *sx = w - 1 - dx; *sy = dy; break;
+    case 3: *sx = w - 1 - dx; *sy = h - 1 - dy; break;
+    case 4: *sx = dx; *sy = h - 1 - dy; break;
+    case 5: *sx = dy; *sy = dx; break;
+    case 6: *sx = dy; *sy = h - 1 - dx; break;
+    case 7: *sx = w - 1 - dy; *sy = h - 1 - dx; break;
+    case 8: *sx = w - 1 - dy; *sy = dx; break;
+    default: *sx = dx; *sy = dy; break;
+    }
+}
+
+/* A new BGR24 frame holding `src` turned upright for orientation o (2..8). */
+static int apply_orientation(const AVFrame *src, int o, AVFrame **out)
+{
+    int w = src->width, h = src->height;
+    int swap = o >= 5;
+    AVFrame *dst = av_frame_alloc();
+    if (!dst)
+        return AVERROR(ENOMEM);
+    dst->format = AV_PIX_FMT_BGR24;
+    dst->width = swap ? h : w;
+    dst->height = swap ? w : h;
+    int ret = av_frame_get_buffer(dst, 0);
+    if (ret < 0) {
+        av_frame_free(&dst);
+        return ret;
+    }
+    for (int y = 0; y < dst->height; y++) {
+        uint8_t *d = dst->data[0] + (ptrdiff_t)y * dst->linesize[0];
+        for (int x = 0; x < dst->width; x++) {
+            int sx, sy;
+            orient_map(o, w, h, x, y, &sx, &sy);
+            const uint8_t *s = src->data[0] + (ptrdiff_t)sy * src->linesize[0] + 3 * sx;
+            d[3 * x] = s[0];
+            d[3 * x + 1] = s[1];
+            d[3 * x + 2] = s[2];
+        }
+    }
+    *out = dst;
+    return 0;
+}
+
+/*
+ * A swscale context from the decoded frame's format to `dst` (an RGB format),
+ * honouring the frame's YUV range and matrix. The deprecated yuvj formats are
+ * passed as yuv + full range, which is what they mean.
+ */
+static struct SwsContext *make_sws(const AVFrame *in, enum AVPixelFormat dst)
+{
+    enum AVPixelFormat src = in->format;
+    int full = in->color_range == AVCOL_RANGE_JPEG;
+    switch (src) {
+    case AV_PIX_FMT_YUVJ420P: src = AV_PIX_FMT_YUV420P; full = 1; break;
+    case AV_PIX_FMT_YUVJ422P: src = AV_PIX_FMT_YUV422P; full = 1; break;
+    case AV_PIX_FMT_YUVJ444P: src = AV_PIX_FMT_YUV444P; full = 1; break;
+    case AV_PIX_FMT_YUVJ440P: src = AV_PIX_FMT_YUV440P; full = 1; break;
+    case AV_PIX_FMT_YUVJ411P: src = AV_PIX_FMT_YUV411P; full = 1; break;
+    default: break;
+    }
+    struct SwsContext *sws =
+        sws_getContext(in->width, in->height, src, in->width, in->height, dst,
+                       SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(src);
+    if (sws && desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3) {
+        int cs = in->colorspace;
+        if (cs != AVCOL_SPC_BT709 && cs != AVCOL_SPC_FCC && cs != AVCOL_SPC_SMPTE240M &&
+            cs != AVCOL_SPC_BT2020_NCL && cs != AVCOL_SPC_BT2020_CL)
+            cs = SWS_CS_ITU601; /* JPEG, WebP and unspecified */
+        const int *coefs = sws_getCoefficients(cs);
+        sws_setColorspaceDetails(sws, coefs, full, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
+                                 1 << 16, 1 << 16);
+    }
+    return sws;
+}
+
+/*
+ * Convert a decoded frame to BGR24. Sources with alpha (including a palette
+ * with transparent entries) go through BGRA and are composited over white.
+ * Sets *had_alpha when the format has an alpha channel or some pixel is not
+ * opaque. no_real_alpha: the format's alpha plane is not transparency
+ * (FFmpeg 5.1 decodes CMYK JPEGs to GBRAP with alpha all 255).
+ */
+static int to_bgr24(const AVFrame *in, int no_real_alpha, AVFrame **out, int *had_alpha)
+{
+    struct SwsContext *sws = NULL;
+    AVFrame *bgra = NULL;
+    AVFrame *dst = av_frame_alloc();
+    int ret;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in->format);
+    if (!dst || !desc) {
+        ret = dst ? AVERROR(EINVAL) : AVERROR(ENOMEM);
+        goto fail;
+    }
+    /* Alpha, or a palette (PNG tRNS puts transparency in the palette). */
+    int alpha = (desc->flags & (AV_PIX_FMT_FLAG_ALPHA | AV_PIX_FMT_FLAG_PAL)) != 0;
+    *had_alpha = (desc->flags & AV_PIX_FMT_FLAG_ALPHA) && !no_real_alpha;
+
+    dst->format = AV_PIX_FMT_BGR24;
+    dst->width = in->width;
+    dst->height = in->height;
+    if ((ret = av_frame_get_buffer(dst, 0)) < 0)
+        goto fail;
+
+    if (!alpha) {
+        sws = make_sws(in, AV_PIX_FMT_BGR24);
+        if (!sws) {
+            ret = AVERROR(EINVAL);
+            goto fail;
+        }
+        ret = sws_scale(sws, (const uint8_t *const *)in->data, in->linesize, 0, in->height,
+                        dst->data, dst->linesize);
+        if (ret < 0)
+            goto fail;
+    } else {
+        bgra = av_frame_alloc();
+        if (!bgra) {
+            ret = AVERROR(ENOMEM);
+            goto fail;
+        }
+        bgra->format = AV_PIX_FMT_BGRA;
+        bgra->width = in->width;
+        bgra->height = in->height;
+        if ((ret = av_frame_get_buffer(bgra, 0)) < 0)
+            goto fail;
+        sws = make_sws(in, AV_PIX_FMT_BGRA);
+        if (!sws) {
+            ret = AVERROR(EINVAL);
+            goto fail;
+        }
+        ret = sws_scale(sws, (const uint8_t *const *)in->data, in->linesize, 0, in->height,
+                        bgra->data, bgra->linesize);
+        if (ret < 0)
+            goto fail;
+        for (int y = 0; y < in->height; y++) {
+            const uint8_t *s = bgra->data[0] + (ptrdiff_t)y * bgra->linesize[0];
+            uint8_t *d = dst->data[0] + (ptrdiff_t)y * dst->linesize[0];
+            for (int x = 0; x < in->width; x++) {
+                unsigned a = s[4 * x + 3];
+                if (a != 255)
+                    *had_alpha = 1;
+                for (int c = 0; c < 3; c++) /* over white: c*a + 255*(1-a) */
+                    d[3 * x + c] = (uint8_t)((s[4 * x + c] * a + 255u * (255u - a) + 127u) / 255u);
+            }
+        }
+    }
+    sws_freeContext(sws);
+    av_frame_free(&bgra);
+    *out = dst;
+    return 0;
+
+fail:
+    sws_freeContext(sws);
+    av_frame_free(&bgra);
+    av_frame_free(&dst);
+    return ret;
+}
+
+static int read_whole_file(const char *path, uint8_t **data, size_t *size, cb_error *err)
+{
+    int ret;
+    uint8_t *buf = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        ret = -errno;
+        cb_error_set(err, ret, "%s: cannot open: %s", path, strerror(errno));
+        goto fail;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        ret = -errno;
+        cb_error_set(err, ret, "%s: cannot stat: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ret = -EISDIR;
+        cb_error_set(err, ret, "%s: is a directory", path);
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ret = CB_EDECODE;
+        cb_error_set(err, ret, "%s: not a regular file", path);
+        goto fail;
+    }
+    if (st.st_size == 0) {
+        ret = CB_EDECODE;
+        cb_error_set(err, ret, "%s: empty file", path);
+        goto fail;
+    }
+    if (st.st_size > CB_IMAGE_MAX_FILE_BYTES) {
+        ret = CB_ETOOBIG;
+        cb_error_set(err, ret, "%s: file too large for an image (%lld bytes)", path,
+                     (long long)st.st_size);
+        goto fail;
+    }
+    size_t n = (size_t)st.st_size;
+    buf = av_malloc(n + AV_INPUT_BUFFER_PADDING_SIZE);
+    if (!buf) {
+        ret = CB_ENOMEM;
+        cb_error_set(err, ret, "%s: out of memory reading %zu bytes", path, n);
+        goto fail;
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            ret = -errno;
+            cb_error_set(err, ret, "%s: read failed: %s", path, strerror(errno));
+            goto fail;
+        }
+        if (r == 0)
+            break; /* shrank while we read: take what is there */
+        got += (size_t)r;
+    }
+    if (got == 0) {
+        ret = CB_EDECODE;
+        cb_error_set(err, ret, "%s: empty file", path);
+        goto fail;
+    }
+    memset(buf + got, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+    close(fd);
+    *data = buf;
+    *size = got;
+    return 0;
+
+fail:
+    if (fd >= 0)
+        close(fd);
+    av_free(buf);
+    return ret;
+}
+
+/* Map an FFmpeg error from the decoder to our code and message. */
+static int decode_failure(const char *path, const decode_guard *g, int averr, const char *what,
+                          cb_error *err)
+{
+    if (g->refused == CB_ETOOBIG)
+        return cb_error_set(err, CB_ETOOBIG, "%s: image too large (%lldx%lld, limit %lld pixels)",
+                            path, g->width, g->height, g->limits->max_pixels);
+    if (g->refused == CB_ETOOSMALL)
+        return cb_error_set(err, CB_ETOOSMALL, "%s: image too small (%lldx%lld, minimum side %d)",
+                            path, g->width, g->height, g->limits->min_side);
+    char msg[AV_ERROR_MAX_STRING_SIZE] = { 0 };
+    av_strerror(averr, msg, sizeof msg);
+    return cb_error_set(err, CB_EDECODE, "%s: %s: %s", path, what, msg);
+}
+
+int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out,
+                  cb_image_info *info, cb_error *err)
+{
+    static const cb_image_limits default_limits = CB_IMAGE_LIMITS_DEFAULT;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    uint8_t *iobuf = NULL;
+    AVIOContext *avio = NULL;
+    AVFormatContext *fmt = NULL;
+    AVCodecContext *dec = NULL;
+    AVPacket *pkt = NULL;
+    AVFrame *frame = NULL, *bgr = NULL, *upright = NULL;
+    mem_src src = { 0 };
+    decode_guard guard = { 0 };
+    int ret, had_alpha = 0;
+
+    if (out)
+        *out = NULL;
+    if (!path || !out) {
+        ret = cb_error_set(err, CB_EINVAL, "cb_image_read: %s is NULL", path ? "out" : "path");
+        goto fail;
+    }
+    if (!limits)
+        limits = &default_limits;
+    guard.limits = limits;
+    if (limits->min_side < 1 || limits->max_pixels < 1) {
+        ret = cb_error_set(err, CB_EINVAL, "%s: invalid image limits", path);
+        goto fail;
+    }
+
+    if ((ret = read_whole_file(path, &data, &size, err)) < 0)
+        goto fail;
+
+    /* Known headers: check the size before any decoder runs. */
+    long long hw, hh;
+    if (peek_dimensions(data, size, &hw, &hh) && (ret = check_limits(limits, hw, hh)) != 0) {
+        guard.refused = ret;
+        guard.width = hw;
+        guard.height = hh;
+        ret = decode_failure(path, &guard, 0, "", err);
+        goto fail;
+    }
+
+    /* Probe by content only: the demuxer sees no file name, so neither the
+     * extension nor image2's "%d" sequence patterns or protocol prefixes in
+     * the path play any part. */
+    src.data = data;
+    src.size = size;
+    const int iobuf_size = 32768;
+    iobuf = av_malloc(iobuf_size);
+    if (!iobuf)
+        goto nomem;
+    avio = avio_alloc_context(iobuf, iobuf_size, 0, &src, mem_read, NULL, mem_seek);
+    if (!avio)
+        goto nomem;
+    iobuf = NULL; /* owned by avio now (it may replace it) */
+    fmt = avformat_alloc_context();
+    if (!fmt)
+        goto nomem;
+    fmt->pb = avio;
+    fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    ret = avformat_open_input(&fmt, NULL, NULL, NULL); /* frees fmt on failure */
+    if (ret < 0) {
+        ret = decode_failure(path, &guard, ret, "not a recognised image", err);
+        goto fail;
+    }
+    if (!is_image_demuxer(fmt->iformat->name)) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: not an image (detected format: %s)", path,
+                           fmt->iformat->name);
+        goto fail;
+    }
+    int si = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    if (si < 0) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: no picture in %s data", path, fmt->iformat->name);
+        goto fail;
+    }
+    AVCodecParameters *par = fmt->streams[si]->codecpar;
+    /* Some demuxers know the size from the header: check before decoding. */
+    if (par->width > 0 && par->height > 0 && (ret = check_limits(limits, par->width, par->height))) {
+        guard.refused = ret;
+        guard.width = par->width;
+        guard.height = par->height;
+        ret = decode_failure(path, &guard, 0, "", err);
+        goto fail;
+    }
+    const AVCodec *codec = avcodec_find_decoder(par->codec_id);
+    if (!codec) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: no decoder for %s", path,
+                           avcodec_get_name(par->codec_id));
+        goto fail;
+    }
+    dec = avcodec_alloc_context3(codec);
+    if (!dec)
+        goto nomem;
+    if ((ret = avcodec_parameters_to_context(dec, par)) < 0) {
+        ret = decode_failure(path, &guard, ret, "decoder setup", err);
+        goto fail;
+    }
+    dec->opaque = &guard;
+    dec->get_buffer2 = guarded_get_buffer;
+    dec->max_pixels = limits->max_pixels;
+    dec->thread_count = 1; /* one picture: threads buy little, and get_buffer2 stays simple */
+    dec->thread_type = 0;
+    dec->err_recognition = AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER | AV_EF_EXPLODE;
+    if ((ret = avcodec_open2(dec, codec, NULL)) < 0) {
+        ret = decode_failure(path, &guard, ret, "cannot open decoder", err);
+        goto fail;
+    }
+
+    pkt = av_packet_alloc();
+    frame = av_frame_alloc();
+    if (!pkt || !frame)
+        goto nomem;
+    int flushing = 0, got = 0;
+    while (!got) {
+        if (!flushing) {
+            ret = av_read_frame(fmt, pkt);
+            if (ret == AVERROR_EOF) {
+                flushing = 1;
+                ret = avcodec_send_packet(dec, NULL);
+            } else if (ret < 0) {
+                ret = decode_failure(path, &guard, ret, "read error", err);
+                goto fail;
+            } else if (pkt->stream_index != si) {
+                av_packet_unref(pkt);
+                continue;
+            } else {
+                ret = avcodec_send_packet(dec, pkt);
+                av_packet_unref(pkt);
+            }
+            if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) {
+                ret = decode_failure(path, &guard, ret, "decode failed", err);
+                goto fail;
+            }
+        }
+        ret = avcodec_receive_frame(dec, frame);
+        if (ret == 0) {
+            got = 1;
+        } else if (ret == AVERROR(EAGAIN) && !flushing) {
+            continue;
+        } else if (ret == AVERROR_EOF || ret == AVERROR(EAGAIN)) {
+            ret = decode_failure(path, &guard, AVERROR_INVALIDDATA, "no picture decoded", err);
+            goto fail;
+        } else {
+            ret = decode_failure(path, &guard, ret, "decode failed", err);
+            goto fail;
+        }
+    }
+
+    if ((frame->flags & AV_FRAME_FLAG_CORRUPT) || frame->decode_error_flags) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: corrupt or truncated image data", path);
+        goto fail;
+    }
+    if (par->codec_id == AV_CODEC_ID_MJPEG && !jpeg_is_complete(data, size)) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: truncated or malformed JPEG (no end of image)",
+                           path);
+        goto fail;
+    }
+    if (par->codec_id == AV_CODEC_ID_PNG && size >= 8 && memcmp(data, "\x89PNG", 4) == 0 &&
+        !png_is_complete(data, size)) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: truncated or malformed PNG (no IEND chunk)", path);
+        goto fail;
+    }
+    if ((ret = check_limits(limits, frame->width, frame->height)) != 0) {
+        guard.refused = ret;
+        guard.width = frame->width;
+        guard.height = frame->height;
+        ret = decode_failure(path, &guard, 0, "", err);
+        goto fail;
+    }
+
+    if ((ret = to_bgr24(frame, par->codec_id == AV_CODEC_ID_MJPEG, &bgr, &had_alpha)) < 0) {
+        if (ret == AVERROR(ENOMEM))
+            goto nomem;
+        ret = decode_failure(path, &guard, ret, "pixel conversion", err);
+        goto fail;
+    }
+    int orientation = frame_orientation(frame);
+    if (orientation == 1 && par->codec_id == AV_CODEC_ID_PNG &&
+        !av_dict_get(frame->metadata, "Orientation", NULL, 0)) {
+        int o = png_exif_orientation(data, size);
+        if (o)
+            orientation = o;
+    }
+    if (orientation != 1) {
+        if ((ret = apply_orientation(bgr, orientation, &upright)) < 0)
+            goto nomem;
+        av_frame_free(&bgr);
+        bgr = upright;
+        upright = NULL;
+    }
+
+    if (info) {
+        info->codec_id = par->codec_id;
+        info->src_width = frame->width;
+        info->src_height = frame->height;
+        info->orientation = orientation;
+        info->had_alpha = had_alpha;
+    }
+    *out = bgr;
+    bgr = NULL;
+    ret = 0;
+    goto done;
+
+nomem:
+    ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
+fail:
+done:
+    av_frame_free(&upright);
+    av_frame_free(&bgr);
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&dec);
+    avformat_close_input(&fmt);
+    if (avio) {
+        av_freep(&avio->buffer);
+        avio_context_free(&avio);
+    }
+    av_free(iobuf);
+    av_free(data);
+    return ret;
+}

@@ -1,0 +1,347 @@
+/* media_out.c - encode a BGR frame as JPEG/PNG/WebP and write it atomically;
+ * see media_out.h. */
+#define _GNU_SOURCE /* renameat2, RENAME_NOREPLACE */
+#include "media_out.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+#include <libswscale/swscale.h>
+
+enum AVCodecID cb_image_codec_for_path(const char *path)
+{
+    if (!path)
+        return AV_CODEC_ID_NONE;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    if (!dot || dot == base)
+        return AV_CODEC_ID_NONE;
+    const char *ext = dot + 1;
+    if (strcasecmp(ext, "jpg") == 0 || strcasecmp(ext, "jpeg") == 0)
+        return AV_CODEC_ID_MJPEG;
+    if (strcasecmp(ext, "png") == 0)
+        return AV_CODEC_ID_PNG;
+    if (strcasecmp(ext, "webp") == 0)
+        return AV_CODEC_ID_WEBP;
+    return AV_CODEC_ID_NONE;
+}
+
+const char *cb_image_extension_for_codec(enum AVCodecID codec_id)
+{
+    switch (codec_id) {
+    case AV_CODEC_ID_MJPEG: return "jpg";
+    case AV_CODEC_ID_PNG: return "png";
+    case AV_CODEC_ID_WEBP: return "webp";
+    default: return NULL;
+    }
+}
+
+/* Encoder input pixel format for each output codec. */
+static enum AVPixelFormat encoder_pix_fmt(enum AVCodecID id, int quality)
+{
+    switch (id) {
+    case AV_CODEC_ID_MJPEG:
+        /* Full-range JPEG YUV; no chroma subsampling at high quality. */
+        return quality >= 90 ? AV_PIX_FMT_YUVJ444P : AV_PIX_FMT_YUVJ420P;
+    case AV_CODEC_ID_PNG: return AV_PIX_FMT_RGB24;
+    case AV_CODEC_ID_WEBP: return AV_PIX_FMT_RGB32; /* libwebp converts to YUV itself */
+    default: return AV_PIX_FMT_NONE;
+    }
+}
+
+/*
+ * Encode `frame` into one packet (for these codecs the packet is the whole
+ * file: SOI..EOI, PNG signature..IEND, RIFF WebP). Returns 0 or CB_E*.
+ */
+static int encode_image(const char *path, const AVFrame *frame, enum AVCodecID id, int quality,
+                        AVPacket **out_pkt, cb_error *err)
+{
+    AVCodecContext *enc = NULL;
+    struct SwsContext *sws = NULL;
+    AVFrame *conv = NULL;
+    AVPacket *pkt = NULL;
+    int ret;
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+
+    const AVCodec *codec = id == AV_CODEC_ID_WEBP ? avcodec_find_encoder_by_name("libwebp")
+                                                  : avcodec_find_encoder(id);
+    if (!codec) {
+        ret = cb_error_set(err, CB_EFORMAT, "%s: no %s encoder in this FFmpeg build", path,
+                           avcodec_get_name(id));
+        goto fail;
+    }
+    enum AVPixelFormat pix = encoder_pix_fmt(id, quality);
+    enc = avcodec_alloc_context3(codec);
+    conv = av_frame_alloc();
+    pkt = av_packet_alloc();
+    if (!enc || !conv || !pkt) {
+        ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    enc->width = frame->width;
+    enc->height = frame->height;
+    enc->pix_fmt = pix;
+    enc->time_base = (AVRational){ 1, 25 };
+    enc->sample_aspect_ratio = (AVRational){ 1, 1 }; /* square pixels (PNG pHYs 1:1) */
+    enc->flags |= AV_CODEC_FLAG_BITEXACT; /* no encoder version string in the file */
+    enc->thread_count = 1;
+    if (id == AV_CODEC_ID_MJPEG) {
+        /* quality 100 -> qscale 1 (best) ... quality 1 -> 31 (worst); 92 -> 3 */
+        int q = 1 + ((100 - quality) * 30 + 49) / 99;
+        enc->color_range = AVCOL_RANGE_JPEG;
+        enc->flags |= AV_CODEC_FLAG_QSCALE;
+        enc->global_quality = q * FF_QP2LAMBDA;
+        enc->qmin = 1;
+        enc->qmax = 31;
+    } else if (id == AV_CODEC_ID_WEBP) {
+        av_opt_set_double(enc->priv_data, "quality", (double)quality, 0);
+    }
+    if ((ret = avcodec_open2(enc, codec, NULL)) < 0) {
+        av_strerror(ret, msg, sizeof msg);
+        ret = cb_error_set(err, CB_EENCODE, "%s: cannot open %s encoder: %s", path, codec->name,
+                           msg);
+        goto fail;
+    }
+
+    conv->format = pix;
+    conv->width = frame->width;
+    conv->height = frame->height;
+    if ((ret = av_frame_get_buffer(conv, 0)) < 0) {
+        ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    /* swscale wants the yuvj formats spelled as yuv + full range (set below). */
+    enum AVPixelFormat sws_pix = pix == AV_PIX_FMT_YUVJ444P   ? AV_PIX_FMT_YUV444P
+                                 : pix == AV_PIX_FMT_YUVJ420P ? AV_PIX_FMT_YUV420P
+                                                              : pix;
+    sws = sws_getContext(frame->width, frame->height, AV_PIX_FMT_BGR24, frame->width,
+                         frame->height, sws_pix, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+                         NULL, NULL, NULL);
+    if (!sws) {
+        ret = cb_error_set(err, CB_EENCODE, "%s: cannot convert BGR24 to %s", path,
+                           av_get_pix_fmt_name(pix));
+        goto fail;
+    }
+    if (id == AV_CODEC_ID_MJPEG) {
+        /* JPEG (JFIF) is BT.601 full range. */
+        const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
+        sws_setColorspaceDetails(sws, coefs, 1, coefs, 1, 0, 1 << 16, 1 << 16);
+    }
+    ret = sws_scale(sws, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height,
+                    conv->data, conv->linesize);
+    if (ret < 0) {
+        ret = cb_error_set(err, CB_EENCODE, "%s: pixel conversion failed", path);
+        goto fail;
+    }
+    if (id == AV_CODEC_ID_MJPEG)
+        conv->quality = enc->global_quality;
+    conv->pts = 0;
+
+    ret = avcodec_send_frame(enc, conv);
+    if (ret >= 0)
+        ret = avcodec_send_frame(enc, NULL);
+    if (ret >= 0)
+        ret = avcodec_receive_packet(enc, pkt);
+    if (ret < 0 || pkt->size <= 0) {
+        av_strerror(ret, msg, sizeof msg);
+        ret = cb_error_set(err, CB_EENCODE, "%s: %s encoder failed: %s", path, codec->name,
+                           ret < 0 ? msg : "empty output");
+        goto fail;
+    }
+    sws_freeContext(sws);
+    av_frame_free(&conv);
+    avcodec_free_context(&enc);
+    *out_pkt = pkt;
+    return 0;
+
+fail:
+    sws_freeContext(sws);
+    av_frame_free(&conv);
+    av_packet_free(&pkt);
+    avcodec_free_context(&enc);
+    return ret;
+}
+
+/* write(2) all of buf, retrying on EINTR and short writes. 0 or -errno. */
+static int write_all(int fd, const uint8_t *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/*
+ * Create a new temporary file ".NAME.XXXXXXXXXXXXXXXX.tmp" beside `path`
+ * (O_EXCL, mode 0666 less the umask). Fills tmp (tmp_size bytes) and returns
+ * the fd, or -errno.
+ */
+static int create_temp(const char *dir, const char *base, char *tmp, size_t tmp_size)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        unsigned char rnd[8];
+        if (getentropy(rnd, sizeof rnd) != 0)
+            return -errno;
+        char hex[17];
+        for (int i = 0; i < 8; i++)
+            snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+        int n = snprintf(tmp, tmp_size, "%s/.%s.%s.tmp", dir, base, hex);
+        if (n < 0 || (size_t)n >= tmp_size)
+            return -ENAMETOOLONG;
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0)
+            return fd;
+        if (errno != EEXIST)
+            return -errno;
+    }
+    return -EEXIST;
+}
+
+/* Move tmp to path without replacing an existing file (atomically). 0, -EEXIST or -errno. */
+static int link_noreplace(const char *tmp, const char *path)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        return -errno;
+    /* File system without RENAME_NOREPLACE: link() fails if path exists. */
+    if (link(tmp, path) != 0)
+        return -errno;
+    unlink(tmp);
+    return 0;
+}
+
+int cb_image_write(const char *path, const AVFrame *frame, const cb_image_write_opts *opts,
+                   cb_error *err)
+{
+    AVPacket *pkt = NULL;
+    char *dir = NULL;
+    char *tmp = NULL;
+    int fd = -1, dirfd = -1, tmp_exists = 0, ret;
+
+    if (!path || !*path || !frame || !opts) {
+        ret = cb_error_set(err, CB_EINVAL, "cb_image_write: %s is NULL or empty",
+                           !path || !*path ? "path" : !frame ? "frame" : "opts");
+        goto fail;
+    }
+    if (frame->format != AV_PIX_FMT_BGR24 || frame->width <= 0 || frame->height <= 0 ||
+        !frame->data[0]) {
+        ret = cb_error_set(err, CB_EINVAL, "%s: frame is not a BGR24 picture", path);
+        goto fail;
+    }
+    int quality = opts->quality == 0 ? 92 : opts->quality;
+    if (quality < 1 || quality > 100) {
+        ret = cb_error_set(err, CB_EINVAL, "%s: quality %d outside 1..100", path, opts->quality);
+        goto fail;
+    }
+    if (!cb_image_extension_for_codec(opts->codec_id)) {
+        ret = cb_error_set(err, CB_EFORMAT, "%s: unsupported output codec %s", path,
+                           avcodec_get_name(opts->codec_id));
+        goto fail;
+    }
+    size_t plen = strlen(path);
+    if (path[plen - 1] == '/') {
+        ret = cb_error_set(err, CB_EINVAL, "%s: output path names a folder", path);
+        goto fail;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    tmp = malloc(plen + 64);
+    if (!dir || !tmp) {
+        ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    if (!opts->overwrite && access(path, F_OK) == 0) { /* early, cheap; the real check is below */
+        ret = cb_error_set(err, CB_EEXIST, "%s: output exists (not overwriting)", path);
+        goto fail;
+    }
+
+    if ((ret = encode_image(path, frame, opts->codec_id, quality, &pkt, err)) < 0)
+        goto fail;
+
+    dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        ret = -errno;
+        cb_error_set(err, ret, "%s: cannot open output folder %s: %s", path, dir, strerror(errno));
+        goto fail;
+    }
+    fd = create_temp(strcmp(dir, "/") == 0 ? "" : dir, base, tmp, plen + 64);
+    if (fd < 0) {
+        ret = fd;
+        fd = -1;
+        cb_error_set(err, ret, "%s: cannot create temporary file in %s: %s", path, dir,
+                     strerror(-ret));
+        goto fail;
+    }
+    tmp_exists = 1;
+    if ((ret = write_all(fd, pkt->data, (size_t)pkt->size)) < 0) {
+        cb_error_set(err, ret, "%s: write failed: %s", path, strerror(-ret));
+        goto fail;
+    }
+    if (fsync(fd) != 0) {
+        ret = -errno;
+        cb_error_set(err, ret, "%s: fsync failed: %s", path, strerror(errno));
+        goto fail;
+    }
+    int cfd = fd;
+    fd = -1;
+    if (close(cfd) != 0) {
+        ret = -errno;
+        cb_error_set(err, ret, "%s: close failed: %s", path, strerror(errno));
+        goto fail;
+    }
+
+    if (opts->overwrite) {
+        if (rename(tmp, path) != 0) {
+            ret = -errno;
+            cb_error_set(err, ret, "%s: cannot rename into place: %s", path, strerror(errno));
+            goto fail;
+        }
+    } else if ((ret = link_noreplace(tmp, path)) < 0) {
+        if (ret == -EEXIST)
+            cb_error_set(err, ret = CB_EEXIST, "%s: output exists (not overwriting)", path);
+        else
+            cb_error_set(err, ret, "%s: cannot move into place: %s", path, strerror(-ret));
+        goto fail;
+    }
+    tmp_exists = 0;
+    /* Make the rename durable. The file is complete and in place already, so
+     * a folder that cannot be fsynced (some file systems say EINVAL) is not
+     * an error. */
+    (void)fsync(dirfd);
+    close(dirfd);
+    av_packet_free(&pkt);
+    free(dir);
+    free(tmp);
+    return 0;
+
+fail:
+    if (fd >= 0)
+        close(fd);
+    if (tmp_exists)
+        unlink(tmp);
+    if (dirfd >= 0)
+        close(dirfd);
+    av_packet_free(&pkt);
+    free(dir);
+    free(tmp);
+    return ret;
+}
