@@ -1,6 +1,7 @@
 /*
  * main.c - `consentblur COMMAND ...`: global options and dispatch.
  */
+#include <libavutil/log.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
             return CB_EXIT_USAGE;
         }
     }
+    /* FFmpeg's own messages only with -v -v: ours already say what failed. */
+    av_log_set_level(common.log.level >= CB_LOG_DEBUG ? AV_LOG_WARNING : AV_LOG_QUIET);
     if (i >= argc) {
         usage(stderr);
         return CB_EXIT_USAGE;

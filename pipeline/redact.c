@@ -13,12 +13,14 @@
 #include "../models/cv_bridge.h"
 
 /* Region = face box widened by these factors around its centre. */
-#define CB_REGION_SCALE_X 1.45f
-#define CB_REGION_SCALE_Y 1.60f
+#define CB_REGION_SCALE_X 1.7f
+#define CB_REGION_SCALE_Y 2.0f
+/* Centre moved up by this fraction of the face height. */
+#define CB_REGION_SHIFT_UP 0.08f
 /* Blocks across the face for pixelation. */
-#define CB_BLOCKS_ACROSS 7.0f
+#define CB_BLOCKS_ACROSS 4.0f
 /* Noise amplitude (+/-) in 8-bit units. */
-#define CB_NOISE_AMPLITUDE 14
+#define CB_NOISE_AMPLITUDE 28
 
 int cb_redact_style_parse(const char *name, cb_redact_style *out)
 {
@@ -48,7 +50,8 @@ const char *cb_redact_style_name(cb_redact_style style)
 void cb_redact_region(const cb_face *face, int w, int h, cb_redact_ellipse *out)
 {
     out->cx = face->x + face->w / 2;
-    out->cy = face->y + face->h / 2;
+    /* Shifted up a little: the hair line and forehead identify too. */
+    out->cy = face->y + face->h * (0.5f - CB_REGION_SHIFT_UP);
     out->rx = face->w * CB_REGION_SCALE_X / 2;
     out->ry = face->h * CB_REGION_SCALE_Y / 2;
     /* Never thinner than a third of the other axis: a profile is still a head. */

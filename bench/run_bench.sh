@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# run_bench.sh BINARY - end-to-end speed of `BINARY redact` on large photos,
+# side by side with a plain FFmpeg decode + re-encode of the same files, then
+# the detector accuracy table from eval_detect. Prints Markdown for the README.
+#
+#   BINARY            the consentblur executable (e.g. build/consentblur)
+# Environment (all optional):
+#   CB_TESTDATA       shared test photos (default: ../shared/testdata beside the checkout)
+#   BENCH_DIR         where the generated 12 MP JPEGs go (default: $TMPDIR/consentblur-bench;
+#                     never inside the repository; reused when already there)
+#   BENCH_N           number of photos (default 8)
+#   BENCH_EVAL        path of eval_detect (default: built next to BINARY, target eval_detect)
+#   BENCH_EVAL_ARGS   arguments for eval_detect (default: a short list of configurations
+#                     on 2 synthetic composites; BENCH_FULL=1 runs its whole list on 4)
+#   BENCH_SKIP_EVAL=1 speed only
+# Needs ffmpeg and /usr/bin/time (Debian package `time`) for the peak memory.
+set -euo pipefail
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+    echo "usage: $0 BINARY   (BINARY: the consentblur executable)" >&2
+    exit 2
+fi
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+build_dir=$(dirname "$bin")
+root=$(cd "$(dirname "$0")/.." && pwd)
+testdata=${CB_TESTDATA:-$root/../shared/testdata}
+n=${BENCH_N:-8}
+dir=${BENCH_DIR:-${TMPDIR:-/tmp}/consentblur-bench}
+command -v ffmpeg >/dev/null || { echo "run_bench: ffmpeg is missing (apt-get install ffmpeg)" >&2; exit 1; }
+[ -d "$testdata/groups" ] || { echo "run_bench: no test photos in $testdata (set CB_TESTDATA)" >&2; exit 1; }
+timebin=/usr/bin/time
+if [ ! -x "$timebin" ]; then
+    echo "run_bench: /usr/bin/time missing (apt-get install time): peak memory not measured" >&2
+    timebin=""
+fi
+
+# ---- 1. the photos: 4000x3000 (12 MP) JPEGs, one group photo stretched to the
+# whole frame with other test photos laid over it at smaller sizes, so each
+# has faces from about 40 to 600 px high.
+mkdir -p "$dir/in"
+bases=(bbt1.jpg bbt2.jpg bbt3.jpg bbt4.jpg bbt5.jpg kit_with_rose.jpg obama_and_biden.jpg two_people.jpg)
+smalls=("$testdata"/groups/bbt*.jpg "$testdata"/groups/two_people.jpg "$testdata"/probes/obama1.jpg
+        "$testdata"/probes/johnsnow_test1.jpg "$testdata"/groups/kit_with_rose.jpg)
+for ((i = 0; i < n; i++)); do
+    out="$dir/in/photo$((i + 1)).jpg"
+    [ -s "$out" ] && continue
+    base="$testdata/groups/${bases[i % ${#bases[@]}]}"
+    a=${smalls[i % ${#smalls[@]}]}
+    b=${smalls[(i + 3) % ${#smalls[@]}]}
+    c=${smalls[(i + 5) % ${#smalls[@]}]}
+    ffmpeg -nostdin -v error -y -i "$base" -i "$a" -i "$b" -i "$c" -filter_complex \
+        "[0:v]scale=4000:3000:flags=bicubic,format=yuv420p[bg];
+         [1:v]scale=-2:900[a];[2:v]scale=-2:450[b];[3:v]scale=-2:220[c];
+         [bg][a]overlay=80:1950[t1];[t1][b]overlay=2600:100[t2];[t2][c]overlay=3300:2650,format=yuvj420p" \
+        -frames:v 1 -q:v 2 "$out"
+done
+files=()
+for ((i = 0; i < n; i++)); do files+=("$dir/in/photo$((i + 1)).jpg"); done
+mb=$(du -cm "${files[@]}" | tail -1 | cut -f1)
+
+# ---- 2. timing. Each tool runs once untimed first (page cache, model files).
+now() { date +%s.%N; }
+# run_timed OUTVAR_SECONDS OUTVAR_KB command...: wall seconds and peak RSS (kB).
+run_timed() {
+    local __s=$1 __k=$2; shift 2
+    local log t0 t1 kb="n/a"
+    log=$(mktemp)
+    t0=$(now)
+    if [ -n "$timebin" ]; then
+        "$timebin" -v -o "$log" "$@" >/dev/null 2>>"$dir/bench.log"
+        kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$log")
+    else
+        "$@" >/dev/null 2>>"$dir/bench.log"
+    fi
+    t1=$(now)
+    rm -f "$log"
+    printf -v "$__s" '%s' "$(echo "$t1 - $t0" | bc -l)"
+    printf -v "$__k" '%s' "$kb"
+}
+: >"$dir/bench.log"
+rm -rf "$dir/out-cb" "$dir/out-ff"
+mkdir -p "$dir/out-cb" "$dir/out-ff"
+"$bin" redact "${files[0]}" -o "$dir/out-cb" --force >/dev/null 2>>"$dir/bench.log" || true
+ffmpeg -nostdin -v error -y -i "${files[0]}" "$dir/out-ff/warm.jpg"
+
+# consentblur: one process for all photos (how a batch runs).
+run_timed cb_s cb_kb "$bin" redact "${files[@]}" -o "$dir/out-cb" --force
+# plain FFmpeg: decode + encode each photo, one process each (ffmpeg's own way).
+ff_kb=0
+ff_s=0
+for f in "${files[@]}"; do
+    run_timed s kb ffmpeg -nostdin -v error -y -i "$f" "$dir/out-ff/$(basename "$f")"
+    ff_s=$(echo "$ff_s + $s" | bc -l)
+    if [ "$kb" != "n/a" ] && [ "$kb" -gt "$ff_kb" ]; then ff_kb=$kb; fi
+done
+[ -n "$timebin" ] || ff_kb="n/a"
+made=$(find "$dir/out-cb" -name 'photo*.jpg' | wc -l)
+if [ "$made" -ne "$n" ]; then
+    echo "run_bench: consentblur wrote $made of $n photos; see $dir/bench.log" >&2
+    exit 1
+fi
+mib() { [ "$1" = "n/a" ] && echo "n/a" || echo "$(( ($1 + 512) / 1024 )) MiB"; }
+cb_pps=$(echo "$n / $cb_s" | bc -l)
+ff_pps=$(echo "$n / $ff_s" | bc -l)
+ratio=$(echo "$cb_s / $ff_s" | bc -l)
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+
+echo "### Speed: $n photos of 4000x3000 (12 MP) JPEG, $mb MB in all"
+echo
+echo "Machine: $cpu, $(nproc) cores. \`consentblur redact\` with its defaults (one process for all"
+echo "photos, end to end: decode, detect, redact, encode, write) against \`ffmpeg -i in.jpg out.jpg\`"
+echo "(one process per photo) on the same files in the same run."
+echo
+echo "| | photos / s | s / photo | total s | peak RSS |"
+echo "|---|---|---|---|---|"
+printf '| consentblur redact | %.3f | %.2f | %.1f | %s |\n' "$cb_pps" "$(echo "$cb_s / $n" | bc -l)" "$cb_s" "$(mib "$cb_kb")"
+printf '| ffmpeg -i in.jpg out.jpg | %.2f | %.3f | %.1f | %s |\n' "$ff_pps" "$(echo "$ff_s / $n" | bc -l)" "$ff_s" "$(mib "$ff_kb")"
+printf '| ratio (consentblur / ffmpeg time) | | %.1fx | | |\n' "$ratio"
+echo
+
+# ---- 3. accuracy table.
+[ "${BENCH_SKIP_EVAL:-0}" = 1 ] && exit 0
+eval_bin=${BENCH_EVAL:-$build_dir/bench/eval_detect}
+if [ ! -x "$eval_bin" ] && [ -f "$build_dir/CMakeCache.txt" ]; then
+    cmake --build "$build_dir" --target eval_detect >/dev/null
+fi
+if [ ! -x "$eval_bin" ]; then
+    echo "run_bench: $eval_bin not found (cmake --build BUILD --target eval_detect)" >&2
+    exit 1
+fi
+if [ -n "${BENCH_EVAL_ARGS:-}" ]; then
+    read -r -a eval_args <<<"$BENCH_EVAL_ARGS"
+elif [ "${BENCH_FULL:-0}" = 1 ]; then
+    eval_args=(--composites 4)
+else
+    eval_args=(--composites 2
+        --config "haar,0,0,0,20,haar (baseline)"
+        --config "bf,0.6,0,0,20,blazeface 0.6 whole picture"
+        --config "bf,0.6,0,1,20,blazeface 0.6 tiled"
+        --config "ssd,0,0.5,1,20,ssd 0.5 tiled"
+        --config "bf+ssd,0.6,0.5,0,20,both 0.6/0.5 whole picture"
+        --config "bf+ssd,0.6,0.5,1,20,both 0.6/0.5 tiled")
+fi
+echo "### Detection accuracy (bench/eval_detect)"
+echo
+CB_TESTDATA=$testdata "$eval_bin" --testdata "$testdata" "${eval_args[@]}"
