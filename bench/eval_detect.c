@@ -24,7 +24,8 @@
  *                    [--sets crops,photos,groups,synth] [--composites N]
  *                    [--config SPEC]... [--dump IMAGE] [-v]
  * SPEC: MODELS,BF_SCORE,SSD_SCORE,TILING[,MIN_FACE[,NAME]] with MODELS a '+'
- * list of bf, ssd, haar, e.g. "bf+ssd,0.6,0.5,1". Without --config a fixed list
+ * list of bf, ssd, haar (the networks that scan) and vbf, vssd (those that
+ * take the second look at each candidate), e.g. "bf+vbf,0.5,0,1". Without --config a fixed list
  * of configurations is compared (those whose model file is missing are listed
  * as skipped).
  */
@@ -498,23 +499,24 @@ typedef struct config {
     unsigned models;
     float bf, ssd;
     int tiling, min_face;
+    unsigned verify;
 } config;
 
+#define BF CB_DET_BLAZEFACE
+#define SSD CB_DET_SSD
 static const config default_configs[] = {
-    {"haar", CB_DET_HAAR, 0, 0, 0, 20},
-    {"bf 0.6 whole", CB_DET_BLAZEFACE, 0.6f, 0, 0, 20},
-    {"bf 0.5 tiled", CB_DET_BLAZEFACE, 0.5f, 0, 1, 20},
-    {"bf 0.6 tiled", CB_DET_BLAZEFACE, 0.6f, 0, 1, 20},
-    {"bf 0.75 tiled", CB_DET_BLAZEFACE, 0.75f, 0, 1, 20},
-    {"ssd 0.5 whole", CB_DET_SSD, 0, 0.5f, 0, 20},
-    {"ssd 0.3 tiled", CB_DET_SSD, 0, 0.3f, 1, 20},
-    {"ssd 0.5 tiled", CB_DET_SSD, 0, 0.5f, 1, 20},
-    {"ssd 0.7 tiled", CB_DET_SSD, 0, 0.7f, 1, 20},
-    {"bf+ssd 0.6/0.5 whole", CB_DET_BLAZEFACE | CB_DET_SSD, 0.6f, 0.5f, 0, 20},
-    {"bf+ssd 0.5/0.3 tiled", CB_DET_BLAZEFACE | CB_DET_SSD, 0.5f, 0.3f, 1, 20},
-    {"bf+ssd 0.6/0.5 tiled", CB_DET_BLAZEFACE | CB_DET_SSD, 0.6f, 0.5f, 1, 20},
-    {"bf+ssd 0.75/0.7 tiled", CB_DET_BLAZEFACE | CB_DET_SSD, 0.75f, 0.7f, 1, 20},
+    {"haar (OpenCV cascade)", CB_DET_HAAR, 0, 0, 0, 20, 0},
+    {"bf 0.5 whole picture", BF, 0.5f, 0, 0, 20, 0},
+    {"ssd 0.5 whole picture", SSD, 0, 0.5f, 0, 20, 0},
+    {"ssd 0.5 tiled", SSD, 0, 0.5f, 1, 20, 0},
+    {"bf 0.5 tiled", BF, 0.5f, 0, 1, 20, 0},
+    {"bf+ssd 0.5/0.5 tiled", BF | SSD, 0.5f, 0.5f, 1, 20, 0},
+    {"bf 0.6 tiled, 2nd look", BF, 0.6f, 0, 1, 20, BF},
+    {"bf 0.5 tiled, 2nd look (default)", BF, 0.5f, 0, 1, 20, BF},
+    {"bf+ssd 0.5/0.5 tiled, 2nd look", BF | SSD, 0.5f, 0.5f, 1, 20, BF},
 };
+#undef BF
+#undef SSD
 
 static int parse_config(const char *spec, config *c)
 {
@@ -533,6 +535,10 @@ static int parse_config(const char *spec, config *c)
             c->models |= CB_DET_SSD;
         else if (!strcmp(tok, "haar"))
             c->models |= CB_DET_HAAR;
+        else if (!strcmp(tok, "vbf"))
+            c->verify |= CB_DET_BLAZEFACE;
+        else if (!strcmp(tok, "vssd"))
+            c->verify |= CB_DET_SSD;
         else
             return -1;
     }
@@ -543,6 +549,18 @@ static int parse_config(const char *spec, config *c)
     else
         snprintf(c->name, sizeof c->name, "%s", spec);
     return 0;
+}
+
+static void config_to_opts(const config *c, const char *model_dir, cb_detector_opts *o)
+{
+    cb_detector_opts_default(o);
+    o->model_dir = model_dir;
+    o->models = c->models;
+    o->verify = c->verify;
+    o->blazeface_score = c->bf;
+    o->ssd_score = c->ssd;
+    o->tiling = c->tiling;
+    o->min_face = c->min_face;
 }
 
 static int model_present(const char *model_dir, unsigned models)
@@ -661,13 +679,7 @@ int main(int argc, char **argv)
         }
         for (int c = 0; c < ncfg; c++) {
             cb_detector_opts o;
-            cb_detector_opts_default(&o);
-            o.model_dir = model_dir;
-            o.models = cfgs[c].models;
-            o.blazeface_score = cfgs[c].bf;
-            o.ssd_score = cfgs[c].ssd;
-            o.tiling = cfgs[c].tiling;
-            o.min_face = cfgs[c].min_face;
+            config_to_opts(&cfgs[c], model_dir, &o);
             cb_detector *d = NULL;
             cb_face_list fl = {0};
             if (cb_detector_open(&o, &d, &err) < 0 || cb_detector_detect(d, img, &fl, &err) < 0) {
@@ -766,19 +778,13 @@ int main(int argc, char **argv)
     for (int c = 0; c < ncfg; c++) {
         const config *cf = &cfgs[c];
         tally *t = &tallies[c];
-        if (!model_present(model_dir, cf->models)) {
+        if (!model_present(model_dir, cf->models | cf->verify)) {
             skipped[c] = 1;
             fprintf(stderr, "eval_detect: %s: model file missing, skipped\n", cf->name);
             continue;
         }
         cb_detector_opts o;
-        cb_detector_opts_default(&o);
-        o.model_dir = model_dir;
-        o.models = cf->models;
-        o.blazeface_score = cf->bf;
-        o.ssd_score = cf->ssd;
-        o.tiling = cf->tiling;
-        o.min_face = cf->min_face;
+        config_to_opts(cf, model_dir, &o);
         cb_detector *d = NULL;
         cb_error err = {0};
         if (cb_detector_open(&o, &d, &err) < 0) {

@@ -134,12 +134,10 @@ elif [ "${BENCH_FULL:-0}" = 1 ]; then
     eval_args=(--composites 4)
 else
     eval_args=(--composites 2
-        --config "haar,0,0,0,20,haar (baseline)"
-        --config "bf,0.6,0,0,20,blazeface 0.6 whole picture"
-        --config "bf,0.6,0,1,20,blazeface 0.6 tiled"
-        --config "ssd,0,0.5,1,20,ssd 0.5 tiled"
-        --config "bf+ssd,0.6,0.5,0,20,both 0.6/0.5 whole picture"
-        --config "bf+ssd,0.6,0.5,1,20,both 0.6/0.5 tiled")
+        --config "haar,0,0,0,20,haar (OpenCV cascade)"
+        --config "bf,0.5,0,0,20,bf 0.5 whole picture"
+        --config "bf,0.5,0,1,20,bf 0.5 tiled"
+        --config "bf+vbf,0.5,0,1,20,bf 0.5 tiled, 2nd look (default)")
 fi
 echo "### Detection accuracy (bench/eval_detect)"
 echo

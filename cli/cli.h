@@ -20,6 +20,7 @@ enum {
 typedef struct cb_cli_common {
     cb_logger log;          /* stderr, level from -v / -q */
     const char *model_dir;  /* --models, or NULL */
+    const char *registry;   /* --registry, or NULL (cb_registry_default_path) */
 } cb_cli_common;
 
 /* `consentblur redact IN... -o OUTDIR [options]`. Returns an exit code. */

@@ -29,7 +29,7 @@ void cb_cmd_redact_usage(FILE *f)
           "  --force                replace existing output files\n"
           "  --json                 print a JSON report on stdout\n"
           "  --min-face PX          smallest face height to look for (default 20)\n"
-          "  --detectors LIST       comma list of blazeface, ssd, haar (default blazeface,ssd)\n"
+          "  --detectors LIST       comma list of blazeface, ssd, haar (default blazeface)\n"
           "  --no-tiling            whole-picture detection only (faster, misses small faces)\n",
           f);
 }

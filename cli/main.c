@@ -9,25 +9,56 @@
 
 #define CB_VERSION "0.1.0"
 
+/*
+ * The commands. Each entry point parses its own options (argv[0] is the
+ * command name) and returns an exit code; `usage` prints its help.
+ * To add a command: write cli/cmd_NAME.c, declare it in cli.h, add a row.
+ */
+typedef struct command {
+    const char *name;
+    const char *summary; /* one line for `consentblur --help` */
+    int (*run)(int argc, char **argv, const cb_cli_common *common);
+    void (*usage)(FILE *f);
+} command;
+
+static const command commands[] = {
+    {"redact", "IN... -o OUTDIR   redact every face in the given photos", cb_cmd_redact,
+     cb_cmd_redact_usage},
+};
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+
+static const command *find_command(const char *name)
+{
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
 static void usage(FILE *f)
 {
-    fputs("usage: consentblur [-v|-q] [--models DIR] COMMAND [ARGS]\n"
+    fputs("usage: consentblur [-v|-q] [--models DIR] [--registry FILE] COMMAND [ARGS]\n"
           "\n"
-          "Makes school photos safe to publish: every face found is made unrecognisable.\n"
+          "Makes school photos safe to publish: every face that may not be shown is made\n"
+          "unrecognisable.\n"
           "\n"
-          "commands:\n"
-          "  redact IN... -o OUTDIR   redact every face in the given photos\n"
-          "  help [COMMAND]           show help\n"
-          "  version                  show the version\n"
+          "commands:\n",
+          f);
+    for (int i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fputs("  help [COMMAND]      show help\n"
+          "  version             show the version\n"
           "\n"
           "global options:\n"
-          "  -v, --verbose            more messages on stderr (repeat for debug)\n"
-          "  -q, --quiet              errors only (the default)\n"
-          "  --models DIR             model folder (default: $CONSENTBLUR_MODELS, else the\n"
-          "                           folder `make models` fills)\n"
+          "  -v, --verbose       more messages on stderr (repeat for debug)\n"
+          "  -q, --quiet         errors only (the default)\n"
+          "  --models DIR        model folder (default: $CONSENTBLUR_MODELS, else the\n"
+          "                      folder `make models` fills)\n"
+          "  --registry FILE     consent registry (default: $CONSENTBLUR_REGISTRY, else\n"
+          "                      ~/.local/share/consentblur/registry.db)\n"
           "\n"
-          "exit codes: 0 all files done, 1 a file failed or the run could not start,\n"
-          "2 bad command line.\n",
+          "exit codes: 0 all files done (check: every face may be shown), 1 a file failed,\n"
+          "the run could not start (check: some face may not be shown), 2 bad command line.\n",
           f);
 }
 
@@ -45,6 +76,8 @@ int main(int argc, char **argv)
             common.log.level = CB_LOG_ERROR;
         else if (!strcmp(a, "--models") && i + 1 < argc)
             common.model_dir = argv[++i];
+        else if (!strcmp(a, "--registry") && i + 1 < argc)
+            common.registry = argv[++i];
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return CB_EXIT_OK;
@@ -63,23 +96,23 @@ int main(int argc, char **argv)
         usage(stderr);
         return CB_EXIT_USAGE;
     }
-    const char *cmd = argv[i];
-    int sub_argc = argc - i;
-    char **sub_argv = argv + i;
-    if (!strcmp(cmd, "redact"))
-        return cb_cmd_redact(sub_argc, sub_argv, &common);
-    if (!strcmp(cmd, "version")) {
+    const char *name = argv[i];
+    const command *cmd = find_command(name);
+    if (cmd)
+        return cmd->run(argc - i, argv + i, &common);
+    if (!strcmp(name, "version")) {
         puts("consentblur " CB_VERSION);
         return CB_EXIT_OK;
     }
-    if (!strcmp(cmd, "help")) {
-        if (sub_argc > 1 && !strcmp(sub_argv[1], "redact"))
-            cb_cmd_redact_usage(stdout);
+    if (!strcmp(name, "help")) {
+        const command *about = i + 1 < argc ? find_command(argv[i + 1]) : NULL;
+        if (about)
+            about->usage(stdout);
         else
             usage(stdout);
         return CB_EXIT_OK;
     }
-    fprintf(stderr, "consentblur: unknown command '%s'\n", cmd);
+    fprintf(stderr, "consentblur: unknown command '%s'\n", name);
     usage(stderr);
     return CB_EXIT_USAGE;
 }

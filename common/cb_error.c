@@ -62,6 +62,7 @@ const char *cb_strerror(int code)
     case CB_EINTERNAL: return "internal error";
     case CB_EDB: return "registry error";
     case CB_EBUSY: return "registry busy";
+    case CB_ENOTFOUND: return "not found";
     default:
         if (code < 0 && code > -1000)
             return strerror(-code);

@@ -27,7 +27,8 @@ enum {
     CB_EFORMAT = -1010,  /* unsupported format or codec */
     CB_EINTERNAL = -1011,/* a bug or an unexpected foreign exception */
     CB_EDB = -1012,      /* registry (sqlite) error */
-    CB_EBUSY = -1013     /* registry locked for longer than the timeout */
+    CB_EBUSY = -1013,    /* registry locked for longer than the timeout */
+    CB_ENOTFOUND = -1014 /* no such person / record */
 };
 
 #define CB_ERROR_MSG_SIZE 512

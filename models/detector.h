@@ -10,6 +10,14 @@
  * a coarser level sees that face whole); the rest are merged across tiles,
  * scales and networks by non-maximum suppression.
  *
+ * Optionally (opts.verify) every merged candidate that only one network
+ * found gets a second look: the square around it, verify_context face sizes
+ * wide, is scaled to the input of each verifying network and run again. The
+ * candidate stays when one of them finds a face there (IoU >= 0.3 with the
+ * candidate, at that network's score threshold). Tiles of wallpaper, windows
+ * and fabric that looked like a face at one scale rarely survive this; the
+ * README's accuracy table says what it costs in recall.
+ *
  * A detector is not thread-safe; open one per thread.
  */
 #ifndef CB_DETECTOR_H
@@ -32,6 +40,9 @@ typedef struct cb_detector_opts {
     int tiling;             /* 0: whole picture only; 1: pyramid of tiles */
     float blazeface_min_px; /* smallest face BlazeFace finds, in its 256-px input */
     float ssd_min_px;       /* smallest face SSD finds, in its 512-px input */
+    unsigned verify;        /* CB_DET_BLAZEFACE / CB_DET_SSD flags: networks that take a
+                               second look at each candidate (see below); 0: none */
+    float verify_context;   /* the second look sees a square this many face sizes wide */
     const char *haar_path;  /* cascade XML when CB_DET_HAAR is set */
     const cb_logger *log;   /* may be NULL */
 } cb_detector_opts;
