@@ -23,7 +23,7 @@
  * usage: eval_detect [--testdata DIR] [--models DIR] [--truth-dir DIR]
  *                    [--sets crops,photos,groups,synth] [--composites N]
  *                    [--config SPEC]... [--dump IMAGE] [-v]
- * SPEC: MODELS,BF_SCORE,SSD_SCORE,TILING[,MIN_FACE[,NAME]] with MODELS a '+'
+ * SPEC: MODELS,BF_SCORE,SSD_SCORE,TILING[,MIN_FACE[,VERIFY_SCORE[,NAME]]] with MODELS a '+'
  * list of bf, ssd, haar (the networks that scan) and vbf, vssd (those that
  * take the second look at each candidate), e.g. "bf+vbf,0.5,0,1". Without --config a fixed list
  * of configurations is compared (those whose model file is missing are listed
@@ -500,20 +500,23 @@ typedef struct config {
     float bf, ssd;
     int tiling, min_face;
     unsigned verify;
+    float verify_score; /* 0: the detector's default */
 } config;
 
 #define BF CB_DET_BLAZEFACE
 #define SSD CB_DET_SSD
 static const config default_configs[] = {
-    {"haar (OpenCV cascade)", CB_DET_HAAR, 0, 0, 0, 20, 0},
-    {"bf 0.5 whole picture", BF, 0.5f, 0, 0, 20, 0},
-    {"ssd 0.5 whole picture", SSD, 0, 0.5f, 0, 20, 0},
-    {"ssd 0.5 tiled", SSD, 0, 0.5f, 1, 20, 0},
-    {"bf 0.5 tiled", BF, 0.5f, 0, 1, 20, 0},
-    {"bf+ssd 0.5/0.5 tiled", BF | SSD, 0.5f, 0.5f, 1, 20, 0},
-    {"bf 0.6 tiled, 2nd look", BF, 0.6f, 0, 1, 20, BF},
-    {"bf 0.5 tiled, 2nd look (default)", BF, 0.5f, 0, 1, 20, BF},
-    {"bf+ssd 0.5/0.5 tiled, 2nd look", BF | SSD, 0.5f, 0.5f, 1, 20, BF},
+    {"haar (OpenCV cascade)", CB_DET_HAAR, 0, 0, 0, 20, 0, 0},
+    {"bf 0.5 whole picture", BF, 0.5f, 0, 0, 20, 0, 0},
+    {"ssd 0.5 whole picture", SSD, 0, 0.5f, 0, 20, 0, 0},
+    {"ssd 0.5 tiled", SSD, 0, 0.5f, 1, 20, 0, 0},
+    {"bf 0.5 tiled", BF, 0.5f, 0, 1, 20, 0, 0},
+    {"bf+ssd 0.5/0.5 tiled", BF | SSD, 0.5f, 0.5f, 1, 20, 0, 0},
+    {"bf 0.6 tiled, 2nd look 0.6", BF, 0.6f, 0, 1, 20, BF, 0.6f},
+    {"bf 0.5 tiled, 2nd look 0.5", BF, 0.5f, 0, 1, 20, BF, 0.5f},
+    {"bf 0.5 tiled, 2nd look 0.65 (default)", BF, 0.5f, 0, 1, 20, BF, 0.65f},
+    {"bf 0.5 tiled, 2nd look 0.8", BF, 0.5f, 0, 1, 20, BF, 0.8f},
+    {"bf+ssd 0.5/0.5 tiled, 2nd look 0.65", BF | SSD, 0.5f, 0.5f, 1, 20, BF, 0.65f},
 };
 #undef BF
 #undef SSD
@@ -523,8 +526,8 @@ static int parse_config(const char *spec, config *c)
     char models[32] = "", name[64] = "";
     memset(c, 0, sizeof *c);
     c->min_face = 20;
-    int n = sscanf(spec, "%31[^,],%f,%f,%d,%d,%63[^\n]", models, &c->bf, &c->ssd, &c->tiling,
-                   &c->min_face, name);
+    int n = sscanf(spec, "%31[^,],%f,%f,%d,%d,%f,%63[^\n]", models, &c->bf, &c->ssd, &c->tiling,
+                   &c->min_face, &c->verify_score, name);
     if (n < 4)
         return -1;
     char *save = NULL;
@@ -557,6 +560,8 @@ static void config_to_opts(const config *c, const char *model_dir, cb_detector_o
     o->model_dir = model_dir;
     o->models = c->models;
     o->verify = c->verify;
+    if (c->verify_score > 0)
+        o->verify_score = c->verify_score;
     o->blazeface_score = c->bf;
     o->ssd_score = c->ssd;
     o->tiling = c->tiling;

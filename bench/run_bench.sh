@@ -134,10 +134,10 @@ elif [ "${BENCH_FULL:-0}" = 1 ]; then
     eval_args=(--composites 4)
 else
     eval_args=(--composites 2
-        --config "haar,0,0,0,20,haar (OpenCV cascade)"
-        --config "bf,0.5,0,0,20,bf 0.5 whole picture"
-        --config "bf,0.5,0,1,20,bf 0.5 tiled"
-        --config "bf+vbf,0.5,0,1,20,bf 0.5 tiled, 2nd look (default)")
+        --config "haar,0,0,0,20,0,haar (OpenCV cascade)"
+        --config "bf,0.5,0,0,20,0,bf 0.5 whole picture"
+        --config "bf,0.5,0,1,20,0,bf 0.5 tiled"
+        --config "bf+vbf,0.5,0,1,20,0.65,bf 0.5 tiled, 2nd look 0.65 (default)")
 fi
 echo "### Detection accuracy (bench/eval_detect)"
 echo

@@ -29,6 +29,36 @@ int cb_cmd_redact(int argc, char **argv, const cb_cli_common *common);
 /* Print the usage of `redact` to f. */
 void cb_cmd_redact_usage(FILE *f);
 
+/* `consentblur process IN... -o OUTDIR --purpose P [options]`. */
+int cb_cmd_process(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_process_usage(FILE *f);
+
+/* `consentblur enroll PERSON PHOTO...`: store face templates of a consenting person. */
+int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_enroll_usage(FILE *f);
+
+/* `consentblur check FILE... --purpose P [options]`: exit 0 only if every face may be shown. */
+int cb_cmd_check(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_check_usage(FILE *f);
+
+/* The registry commands (cli/cmd_person.c, cmd_consent.c, cmd_import.c,
+ * cmd_export.c, cmd_audit.c, cmd_purpose.c, cmd_setting.c; shared parts in
+ * cli_registry.h). Each takes --registry FILE, --actor NAME, -h after its name. */
+int cb_cmd_person(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_person_usage(FILE *f);
+int cb_cmd_consent(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_consent_usage(FILE *f);
+int cb_cmd_import(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_import_usage(FILE *f);
+int cb_cmd_export(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_export_usage(FILE *f);
+int cb_cmd_audit(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_audit_usage(FILE *f);
+int cb_cmd_purpose(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_purpose_usage(FILE *f);
+int cb_cmd_setting(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_setting_usage(FILE *f);
+
 /* Write s as a JSON string literal (with quotes and escapes) to f. */
 void cb_json_string(FILE *f, const char *s);
 

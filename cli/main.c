@@ -24,6 +24,26 @@ typedef struct command {
 static const command commands[] = {
     {"redact", "IN... -o OUTDIR   redact every face in the given photos", cb_cmd_redact,
      cb_cmd_redact_usage},
+    {"process", "IN... -o OUTDIR --purpose P   keep only faces with valid consent for P",
+     cb_cmd_process, cb_cmd_process_usage},
+    {"check", "FILE... --purpose P   exit 0 only if every face may be shown for P",
+     cb_cmd_check, cb_cmd_check_usage},
+    {"enroll", "PERSON PHOTO...   store face templates of a consenting person", cb_cmd_enroll,
+     cb_cmd_enroll_usage},
+    {"person", "add|list|show|remove   the people the registry knows", cb_cmd_person,
+     cb_cmd_person_usage},
+    {"consent", "grant|refuse|withdraw|list   consent per person and purpose", cb_cmd_consent,
+     cb_cmd_consent_usage},
+    {"import", "CSV [--dry-run]   people and consent from an administration export",
+     cb_cmd_import, cb_cmd_import_usage},
+    {"export", "PERSON [-o FILE]   everything held about one person, as JSON", cb_cmd_export,
+     cb_cmd_export_usage},
+    {"audit", "list|verify   the hash-chained log of registry changes", cb_cmd_audit,
+     cb_cmd_audit_usage},
+    {"purpose", "list|add   the channels consent is given for", cb_cmd_purpose,
+     cb_cmd_purpose_usage},
+    {"setting", "list|set   policy settings (consent ages)", cb_cmd_setting,
+     cb_cmd_setting_usage},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

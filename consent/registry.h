@@ -18,7 +18,26 @@
  *
  * Strings in the structs below are fixed-size and NUL-terminated; dates are
  * "YYYY-MM-DD" (empty: none), timestamps "YYYY-MM-DDTHH:MM:SSZ" (UTC).
- * A registry handle is not thread-safe; open one per thread.
+ * Every text must be valid UTF-8 without control characters and fit its
+ * field (CB_EINVAL otherwise). Wherever a function takes `actor`, NULL means
+ * cb_registry_default_actor(). A registry handle is not thread-safe; open one
+ * per thread.
+ *
+ * Concurrency: every write runs in a BEGIN IMMEDIATE transaction (the write
+ * lock is taken up front, waiting up to 10 s for another writer), so two
+ * processes never fail half way through a change; readers never block
+ * writers (WAL). CB_EBUSY only when a lock was held for longer than that.
+ *
+ * Erasure: changes that delete data (template erase, a withdrawal or
+ * refusal that erases templates, person removal) finish with
+ * PRAGMA wal_checkpoint(TRUNCATE) after their commit. Should that time out
+ * (a reader held the WAL for more than 10 s) the change IS saved and the
+ * function returns CB_EBUSY saying the bytes remain in the -wal file until
+ * the next checkpoint; calling cb_registry_templates_erase again finishes it.
+ *
+ * Files: the sqlite database at `path` plus `path`-wal and `path`-shm while
+ * it is in use, all mode 0600. Nothing else is written. Schema migrations
+ * are audited (registry.migrate) under cb_registry_default_actor().
  */
 #ifndef CB_REGISTRY_H
 #define CB_REGISTRY_H
@@ -47,13 +66,40 @@ enum {
 /*
  * Open (and with CB_REGISTRY_CREATE create) the registry at path. Applies
  * pending migrations. A file that is not a registry (not sqlite, or a sqlite
- * file without our schema and not empty) is refused with CB_EDB naming it.
+ * file without our schema and not empty) is refused with CB_EDB naming it;
+ * so is a registry whose schema is newer than CB_REGISTRY_SCHEMA_VERSION.
+ * An existing empty file is initialised like a new one. Without
+ * CB_REGISTRY_CREATE a missing file is CB_ENOTFOUND. With
+ * CB_REGISTRY_READONLY nothing is migrated (CB_EDB when a migration is
+ * pending or the file is uninitialised) and every change fails with
+ * CB_EINVAL; CREATE and READONLY together are CB_EINVAL. A new folder is
+ * created with mode 0700, a new file with 0600.
  * Returns 0 and a handle in *out (close with cb_registry_close).
  */
 int cb_registry_open(const char *path, int flags, cb_registry **out, cb_error *err);
 
 /* Close. Accepts NULL. */
 void cb_registry_close(cb_registry *r);
+
+/* The path the registry was opened with (owned by r). */
+const char *cb_registry_path(const cb_registry *r);
+
+/*
+ * Group several changes into one transaction (e.g. consent for three
+ * purposes, or a template per enrolment photo): every function called
+ * between begin and commit joins it, so either all of them land or none.
+ * Groups nest (savepoints). A function that fails inside a group undoes its
+ * own part only; the caller decides whether to commit the rest or roll back.
+ * commit: 0, or the error (then everything in the group is rolled back).
+ * After the outermost commit, erased templates are checkpointed out of the
+ * WAL; if that fails (CB_EBUSY: a reader held the WAL past the timeout) the
+ * changes ARE committed and the message says the bytes are still in the
+ * -wal file until the next checkpoint. rollback accepts a handle with no
+ * open group (no-op).
+ */
+int cb_registry_begin(cb_registry *r, cb_error *err);
+int cb_registry_commit(cb_registry *r, cb_error *err);
+void cb_registry_rollback(cb_registry *r);
 
 /* ---- people ------------------------------------------------------------ */
 
@@ -78,6 +124,13 @@ typedef struct cb_person {
  * CB_EINVAL for a missing name/id, a bad date, or a pupil without birth date. */
 int cb_registry_person_add(cb_registry *r, cb_person *p, const char *actor, cb_error *err);
 
+/* Change a person's name, role, birth date and group (by p->id; the
+ * external id and created_at are not changed). Same checks as add;
+ * CB_ENOTFOUND for an unknown id. Audited as person.update with the names
+ * (not the values) of the fields that changed; no change, no audit row. */
+int cb_registry_person_update(cb_registry *r, const cb_person *p, const char *actor,
+                              cb_error *err);
+
 /* Look a person up by external id (first) or, if that fails and the text
  * is a number, by registry id. CB_ENOTFOUND when neither matches. */
 int cb_registry_person_find(cb_registry *r, const char *key, cb_person *out, cb_error *err);
@@ -99,7 +152,8 @@ int cb_registry_person_remove(cb_registry *r, int64_t id, const char *actor, cb_
 /* Is `name` a known purpose? *known = 1/0. New registries know social,
  * website, newsletter, print, internal. */
 int cb_registry_purpose_exists(cb_registry *r, const char *name, int *known, cb_error *err);
-/* Add a purpose (lower-case letters, digits, '-' and '_', 1-31 chars). */
+/* Add a purpose (lower-case letters, digits, '-' and '_', 1-31 chars,
+ * starting with a letter). CB_EEXIST when it is known already. */
 int cb_registry_purpose_add(cb_registry *r, const char *name, const char *actor, cb_error *err);
 /* All purposes, as a malloc'd array of 32-byte names (free() it). */
 int cb_registry_purpose_list(cb_registry *r, char (**names)[32], int *count, cb_error *err);
@@ -112,9 +166,21 @@ int cb_registry_purpose_list(cb_registry *r, char (**names)[32], int *count, cb_
  *   self_consent_from_age       16   a pupil's own consent counts from this age
  */
 int cb_registry_setting_get_int(cb_registry *r, const char *key, int *value, cb_error *err);
-/* CB_EINVAL for an unknown key or out-of-range value. Audited. */
+/* get: CB_EINVAL for an unknown key; the default when it was never set.
+ * set: CB_EINVAL for an unknown key or a value outside 0-30. Audited. */
 int cb_registry_setting_set_int(cb_registry *r, const char *key, int value, const char *actor,
                                 cb_error *err);
+
+typedef struct cb_setting {
+    char key[48];
+    int value;             /* current value */
+    int default_value;
+    int is_set;            /* 1 when stored in the registry, 0 when the default applies */
+    char description[160];
+} cb_setting;
+
+/* Every known setting, in a fixed order. *out is malloc'd (free() it). */
+int cb_registry_setting_list(cb_registry *r, cb_setting **out, int *count, cb_error *err);
 
 /* ---- consent records ----------------------------------------------------- */
 
@@ -149,19 +215,28 @@ typedef struct cb_consent {
 
 /*
  * Record a consent decision (granted or refused) for one purpose; c->id and
- * c->recorded_at are set, recorded_by = actor. An earlier granted record for
- * the same person and purpose stays in the history; the newest record of a
- * purpose is the one that counts. CB_EINVAL for an unknown purpose, a bad
- * date, valid_until before valid_from, or a malformed evidence hash.
+ * c->recorded_at are set, recorded_by = actor (withdrawn_* are cleared).
+ * An earlier granted record for the same person and purpose stays in the
+ * history; the newest record (highest id) of a purpose is the one that
+ * counts. CB_EINVAL for an unknown purpose, a status other than granted or
+ * refused, a bad date, valid_until before valid_from, or a malformed evidence
+ * hash (64 hex digits; stored lower-case); CB_ENOTFOUND for an unknown person.
+ * A refusal that leaves the person with no granted consent for any purpose
+ * erases their templates, as a withdrawal does (a refusal that replaces a
+ * grant is a withdrawal in effect). Audited as consent.grant/consent.refuse.
  */
 int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor, cb_error *err);
 
 /*
  * Withdraw the person's granted consent for `purpose` (NULL: every purpose):
- * the newest granted record of each such purpose becomes WITHDRAWN with
- * withdrawn_at = now, withdrawn_by = actor. *n_withdrawn (may be NULL) says
- * how many. If afterwards the person holds no granted consent for any
- * purpose, their templates are erased (see cb_registry_templates_erase).
+ * where the record that counts (the newest) for such a purpose is GRANTED,
+ * it becomes WITHDRAWN with withdrawn_at = now, withdrawn_by = actor (one
+ * consent.withdraw audit row each). Purposes whose newest record is refused
+ * or withdrawn already are left alone. *n_withdrawn (may be NULL) says how
+ * many records changed (0 is not an error). If afterwards the person holds
+ * no granted consent for any purpose and has templates, they are erased in
+ * the same transaction (see cb_registry_templates_erase). CB_ENOTFOUND for an
+ * unknown person, CB_EINVAL for an unknown purpose.
  */
 int cb_registry_consent_withdraw(cb_registry *r, int64_t person_id, const char *purpose,
                                  const char *actor, int *n_withdrawn, cb_error *err);
@@ -185,10 +260,16 @@ typedef struct cb_template {
     float quality;              /* 0..1, from the enrolment photo */
     char source_sha256[65];     /* SHA-256 of the enrolment photo */
     int dim;                    /* number of floats in embedding */
-    float *embedding;           /* owned by the array it sits in */
+    float *embedding;           /* owned by the array it sits in; NULL when not loaded */
+    char created_at[21];
 } cb_template;
 
-/* Store one template (the floats are copied, little-endian float32 BLOB). */
+/* Store one template (the floats are copied, little-endian float32 BLOB);
+ * *id (may be NULL) is set. Only for a person who holds granted consent for
+ * at least one purpose (CB_EINVAL otherwise: templates are kept only for
+ * people who consented). CB_EINVAL for dim outside 1-4096, a non-finite
+ * value, quality outside 0..1, an empty model id or a malformed hash ("" is
+ * allowed). Audited as template.add (model, dim, quality: no values). */
 int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *model_id,
                              const float *embedding, int dim, float quality,
                              const char *source_sha256, const char *actor, int64_t *id,
@@ -199,19 +280,42 @@ int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *mode
 int cb_registry_templates_load(cb_registry *r, const char *model_id, cb_template **out,
                                int *count, cb_error *err);
 
+/* Every template of one person (any model), oldest first; the embedding
+ * values only when with_embeddings (else embedding = NULL, dim still set).
+ * Free with cb_registry_templates_free. */
+int cb_registry_template_list(cb_registry *r, int64_t person_id, int with_embeddings,
+                              cb_template **out, int *count, cb_error *err);
+
 /* Number of templates a person has (any model). */
 int cb_registry_template_count(cb_registry *r, int64_t person_id, int *count, cb_error *err);
 
-/* Free an array from cb_registry_templates_load. Accepts NULL. */
+/* Free an array from cb_registry_templates_load/_list. Accepts NULL. */
 void cb_registry_templates_free(cb_template *t, int count);
 
 /* Erase every template of a person: rows deleted with secure_delete on, then
- * the WAL checkpointed and truncated, so the embedding bytes are gone from
- * the database file and its -wal. Audited with `reason`. */
+ * (after the commit) the WAL checkpointed and truncated, so the embedding
+ * bytes are gone from the database file and its -wal. Audited as
+ * template.erase with `reason` (may be NULL) and the count, even when the
+ * person had none. CB_EBUSY after the commit: see cb_registry_commit. */
 int cb_registry_templates_erase(cb_registry *r, int64_t person_id, const char *reason,
                                 const char *actor, cb_error *err);
 
-/* ---- audit log ----------------------------------------------------------- */
+/* ---- audit log -----------------------------------------------------------
+ *
+ * Append-only: triggers abort any UPDATE or DELETE of an audit row. Details
+ * are a short JSON object without names or biometric data (the subject is
+ * the external id). Actions: registry.migrate, person.add, person.update,
+ * person.remove, consent.grant, consent.refuse, consent.withdraw,
+ * template.add, template.erase, purpose.add, setting.set, import.
+ *
+ * Hash chain: hash = lower-case hex SHA-256 of the bytes
+ *     prev_hash  then, for each of id (decimal), at, actor, action, subject,
+ *     details in this order: "\n", the field's length in bytes (decimal),
+ *     ":", the field's bytes
+ * where prev_hash is the previous row's hash (the first row: 64 '0's).
+ * A changed, inserted or deleted row breaks the chain at that row or the
+ * next; cutting rows off the end is not detectable from the chain alone.
+ */
 
 typedef struct cb_audit_row {
     int64_t id;
@@ -236,7 +340,12 @@ int cb_registry_audit_list(cb_registry *r, int64_t after_id, int limit, cb_audit
 int cb_registry_audit_verify(cb_registry *r, int64_t *rows, int64_t *first_bad, cb_error *err);
 
 /* The actor recorded for changes: $CONSENTBLUR_ACTOR, else the login name,
- * else "uid:N". Written into out. */
+ * else the user name of the effective uid, else "uid:N". Written into out
+ * (truncated to fit; at most 63 bytes are used). */
 void cb_registry_default_actor(char *out, size_t size);
+
+/* Hex SHA-256 of an audit row as described above (used by verify; exposed
+ * for tests and external checkers). */
+void cb_registry_audit_hash(const cb_audit_row *row, char out[65]);
 
 #endif

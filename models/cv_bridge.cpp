@@ -3,6 +3,7 @@
 // type or exception reaches the caller.
 #include "cv_bridge.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -151,6 +152,29 @@ int cb_cv_resize_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *d
         cv::resize(in, out, cv::Size(dw, dh), 0, 0, interp);
         if (out.data != dst)
             throw std::runtime_error("resize reallocated the destination");
+        return 0;
+    });
+}
+
+int cb_cv_warp_affine_bgr(const uint8_t *src, int sw, int sh, int sstride, const double m[6],
+                          uint8_t *dst, int dw, int dh, int dstride, cb_error *err)
+{
+    return guarded(err, "warping image", [&]() -> int {
+        if (!src || !dst || !m || sw <= 0 || sh <= 0 || dw <= 0 || dh <= 0 ||
+            sstride < sw * 3 || dstride < dw * 3)
+            return set_error(err, CB_EINVAL, "warping image", "bad arguments");
+        double det = m[0] * m[4] - m[1] * m[3];
+        for (int i = 0; i < 6; i++)
+            if (!std::isfinite(m[i]))
+                return set_error(err, CB_EINVAL, "warping image", "non-finite transform");
+        if (!(std::fabs(det) > 1e-12))
+            return set_error(err, CB_EINVAL, "warping image", "singular transform");
+        cv::Mat in(sh, sw, CV_8UC3, const_cast<uint8_t *>(src), (size_t)sstride);
+        cv::Mat out(dh, dw, CV_8UC3, dst, (size_t)dstride);
+        cv::Mat M(2, 3, CV_64F, const_cast<double *>(m));
+        cv::warpAffine(in, out, M, cv::Size(dw, dh), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        if (out.data != dst)
+            throw std::runtime_error("warpAffine reallocated the destination");
         return 0;
     });
 }

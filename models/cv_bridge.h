@@ -68,6 +68,20 @@ int cb_cv_resize_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *d
                      int dh, int dstride, cb_error *err);
 
 /*
+ * Warp a BGR image with the affine map m (2x3, row-major: x' = m[0]x + m[1]y
+ * + m[2], y' = m[3]x + m[4]y + m[5]) from source pixel coordinates to
+ * destination pixel coordinates (pixel centres at integer coordinates, as in
+ * cv::warpAffine without WARP_INVERSE_MAP) into a caller-allocated dw x dh
+ * destination. Bilinear interpolation; destination pixels whose source lies
+ * outside the image repeat the nearest edge pixel (BORDER_REPLICATE). No
+ * anti-aliasing: when m shrinks by more than about 2x, shrink the source
+ * first (cb_cv_resize_bgr). Returns 0, CB_EINVAL (bad sizes, a singular m) or
+ * another negative code.
+ */
+int cb_cv_warp_affine_bgr(const uint8_t *src, int sw, int sh, int sstride, const double m[6],
+                          uint8_t *dst, int dw, int dh, int dstride, cb_error *err);
+
+/*
  * Gaussian-blur a BGR region in place (kernel sized from sigma; borders
  * replicated from inside the region only). Returns 0 or a negative code.
  */

@@ -14,7 +14,7 @@
  * found gets a second look: the square around it, verify_context face sizes
  * wide, is scaled to the input of each verifying network and run again. The
  * candidate stays when one of them finds a face there (IoU >= 0.3 with the
- * candidate, at that network's score threshold). Tiles of wallpaper, windows
+ * candidate, scoring at least verify_score). Tiles of wallpaper, windows
  * and fabric that looked like a face at one scale rarely survive this; the
  * README's accuracy table says what it costs in recall.
  *
@@ -43,6 +43,7 @@ typedef struct cb_detector_opts {
     unsigned verify;        /* CB_DET_BLAZEFACE / CB_DET_SSD flags: networks that take a
                                second look at each candidate (see below); 0: none */
     float verify_context;   /* the second look sees a square this many face sizes wide */
+    float verify_score;     /* ...and must find a face scoring at least this */
     const char *haar_path;  /* cascade XML when CB_DET_HAAR is set */
     const cb_logger *log;   /* may be NULL */
 } cb_detector_opts;

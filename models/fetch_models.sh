@@ -150,6 +150,13 @@ make_file() {
             "$dir/package/model/ssd_mobilenetv1_model-weights_manifest.json" "$dest" ||
             die "$name: conversion failed (needs python3-onnx and python3-numpy; PYTHON=$PYTHON)"
         ;;
+    face_recognition.onnx)
+        dir=$(extract @vladmandic/face-api package/model/face_recognition_model-weights_manifest.json \
+            package/model/face_recognition_model.bin) || exit 1
+        "$PYTHON" "$here/convert_face_recognition.py" \
+            "$dir/package/model/face_recognition_model-weights_manifest.json" "$dest" ||
+            die "$name: conversion failed (needs python3-onnx and python3-numpy; PYTHON=$PYTHON)"
+        ;;
     *)
         die "$manifest lists '$name' but $prog has no recipe for it"
         ;;

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "models/cv_bridge.h"
 #include "models/detector.h"
 #include "models/face_models.h"
 #include "models/model_files.h"
@@ -110,6 +111,75 @@ static void test_identity_crops(void **state)
     cb_detector_close(det);
 }
 
+/*
+ * Small faces in a large picture: identity crops scaled so their faces are
+ * about 20 to 45 px tall, pasted at known places onto a 3000x2000 picture of
+ * noise. Every one must be found (this is what the tiled pyramid is for),
+ * and nothing else.
+ */
+static void test_small_faces_in_large_picture(void **state)
+{
+    (void)state;
+    static const char *const crops[] = {"identities/amy/amy1.png", "identities/raj/raj2.png",
+                                        "identities/penny/penny3.png",
+                                        "identities/howard/howard4.png",
+                                        "identities/leonard/leonard5.png",
+                                        "identities/sheldon/sheldon1.png"};
+    enum { N = sizeof crops / sizeof crops[0], W = 3000, H = 2000 };
+    static const int sides[N] = {30, 36, 44, 52, 60, 68}; /* crop side; the face is ~2/3 */
+    AVFrame *big = av_frame_alloc();
+    big->format = AV_PIX_FMT_BGR24;
+    big->width = W;
+    big->height = H;
+    assert_int_equal(av_frame_get_buffer(big, 0), 0);
+    uint32_t rng = 12345;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < 3 * W; x++) {
+            rng = rng * 1664525u + 1013904223u;
+            big->data[0][(size_t)y * big->linesize[0] + x] = (uint8_t)(96 + (rng >> 27));
+        }
+    int px[N], py[N];
+    for (int i = 0; i < N; i++) {
+        char path[1024];
+        cb_test_data_path(crops[i], path, sizeof path);
+        AVFrame *crop = NULL;
+        cb_error err = {0};
+        if (cb_image_read(path, NULL, &crop, NULL, &err) < 0)
+            fail_msg("%s", err.msg);
+        px[i] = 250 + (i % 3) * 1000 + i * 37;
+        py[i] = 400 + (i / 3) * 900;
+        uint8_t *dst = big->data[0] + (size_t)py[i] * big->linesize[0] + 3 * (size_t)px[i];
+        if (cb_cv_resize_bgr(crop->data[0], crop->width, crop->height, crop->linesize[0], dst,
+                             sides[i], sides[i], big->linesize[0], &err) < 0)
+            fail_msg("%s", err.msg);
+        av_frame_free(&crop);
+    }
+    cb_detector *det = open_default();
+    cb_face_list faces = {0};
+    cb_error err = {0};
+    if (cb_detector_detect(det, big, &faces, &err) < 0)
+        fail_msg("%s", err.msg);
+    int found = 0;
+    for (int i = 0; i < N; i++) {
+        int hit = 0;
+        for (int k = 0; k < faces.count; k++) {
+            const cb_face *f = &faces.faces[k];
+            float cx = f->x + f->w / 2, cy = f->y + f->h / 2;
+            hit |= cx > px[i] && cx < px[i] + sides[i] && cy > py[i] && cy < py[i] + sides[i];
+        }
+        printf("face %d (%d px crop at %d,%d): %s\n", i, sides[i], px[i], py[i],
+               hit ? "found" : "MISSED");
+        found += hit;
+    }
+    printf("%d of %d small faces found, %d detections, %d network runs\n", found, N, faces.count,
+           cb_detector_last_runs(det));
+    assert_int_equal(found, N);
+    assert_true(faces.count <= N + 1);
+    cb_face_list_free(&faces);
+    av_frame_free(&big);
+    cb_detector_close(det);
+}
+
 static void test_missing_model_dir(void **state)
 {
     (void)state;
@@ -177,7 +247,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_group_photos),      cmocka_unit_test(test_no_face),
-        cmocka_unit_test(test_identity_crops),    cmocka_unit_test(test_missing_model_dir),
+        cmocka_unit_test(test_identity_crops),    cmocka_unit_test(test_small_faces_in_large_picture),
+        cmocka_unit_test(test_missing_model_dir),
         cmocka_unit_test(test_corrupt_model_file), cmocka_unit_test(test_rejects_bad_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

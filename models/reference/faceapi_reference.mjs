@@ -3,10 +3,11 @@
 // its outputs, as a reference for our ONNX conversions.
 //
 // usage: node faceapi_reference.mjs NET SIZE LABEL=RAWFILE [LABEL=RAWFILE ...]
-//   NET      one of the keys of NETS below (ssd_mobilenetv1; add more there)
+//   NET      one of the keys of NETS below (ssd_mobilenetv1, face_recognition)
 //   SIZE     the square input size in pixels; each RAWFILE holds exactly
 //            SIZE*SIZE*3 bytes of packed RGB (ffmpeg -pix_fmt rgb24 rawvideo)
-//   LABEL    how the fixture names the image (its path relative to testdata)
+//   LABEL    how the fixture names the image (its path relative to testdata,
+//            optionally followed by '#' and the ffmpeg filter applied before scaling)
 // The JSON goes to stdout. Called by gen_reference.sh, which makes the raw files.
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
@@ -44,6 +45,18 @@ const NETS = {
       };
     },
   },
+  face_recognition: {
+    async load() { await faceapi.nets.faceRecognitionNet.loadFromDisk(MODEL_DIR); return faceapi.nets.faceRecognitionNet; },
+    // input: int tensor [1,150,150,3] of 0..255; forwardInput applies face-api's own
+    // normalisation ((x - [122.782, 117.001, 104.298]) / 255); at S=150 no resize happens.
+    async run(net, input) {
+      const netInput = await faceapi.toNetInput(input);
+      const out = net.forwardInput(netInput);
+      const d = Array.from(out.dataSync());
+      out.dispose();
+      return { n: d.length, descriptor: d.map((v) => round(v, 9)) };
+    },
+  },
 };
 
 async function main() {
@@ -59,7 +72,7 @@ async function main() {
   const net = await spec.load();
   const images = [];
   for (const item of items) {
-    const eq = item.indexOf('=');
+    const eq = item.lastIndexOf('='); // labels may contain '=' (crop=...), raw file paths do not
     const label = item.slice(0, eq);
     const raw = readFileSync(item.slice(eq + 1));
     if (raw.length !== size * size * 3) throw new Error(`${label}: ${raw.length} bytes, expected ${size * size * 3}`);

@@ -9,6 +9,9 @@
 # The network input is defined by one ffmpeg command, so that the C tests can
 # regenerate byte-identical input (they check the recorded sha256):
 #   ffmpeg -v error -i IMAGE -vf scale=SIZE:SIZE:flags=bilinear -pix_fmt rgb24 -f rawvideo -
+# An IMAGE written PATH#FILTER (e.g. probes/obama1.jpg#crop=384:384:515:210)
+# runs the ffmpeg filter FILTER before the scale: -vf FILTER,scale=...; the
+# fixture records the whole PATH#FILTER as the image's label.
 #
 # Needs node + npm (the pinned packages are installed with `npm ci` into
 # models/reference/node_modules on first use) and ffmpeg.
@@ -35,11 +38,14 @@ trap 'rm -rf "$tmp"' EXIT
 args=()
 i=0
 for img in "$@"; do
-    if [ ! -f "$testdata/$img" ]; then
-        echo "$0: missing test image $testdata/$img (set CB_TESTDATA)" >&2
+    file=${img%%#*}
+    filter=
+    [ "$file" = "$img" ] || filter="${img#*#},"
+    if [ ! -f "$testdata/$file" ]; then
+        echo "$0: missing test image $testdata/$file (set CB_TESTDATA)" >&2
         exit 1
     fi
-    ffmpeg -nostdin -v error -i "$testdata/$img" -vf "scale=$size:$size:flags=bilinear" \
+    ffmpeg -nostdin -v error -i "$testdata/$file" -vf "${filter}scale=$size:$size:flags=bilinear" \
         -pix_fmt rgb24 -f rawvideo - > "$tmp/$i.rgb"
     args+=("$img=$tmp/$i.rgb")
     i=$((i + 1))

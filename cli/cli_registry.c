@@ -1,0 +1,155 @@
+/* cli_registry.c - see cli_registry.h. */
+#include "cli_registry.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "../common/cb_date.h"
+
+void cb_cli_getopt_reset(void)
+{
+    optind = 1;
+    opterr = 0;
+}
+
+int cb_cli_subcommand(int argc, char **argv, int *help)
+{
+    *help = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--registry") || !strcmp(a, "--actor")) {
+            i++;
+            continue;
+        } else if (a[0] == '-') {
+            if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+                *help = 1;
+            continue;
+        }
+        char *sub = argv[i];
+        memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+        argv[1] = sub;
+        return 1;
+    }
+    return 0;
+}
+
+int cb_cli_reg_option(int c, cb_cli_reg *o)
+{
+    switch (c) {
+    case CB_OPT_REGISTRY: o->registry = optarg; return 1;
+    case CB_OPT_ACTOR: o->actor = optarg; return 1;
+    case CB_OPT_JSON: o->json = 1; return 1;
+    case 'h': o->help = 1; return 1;
+    default: return 0;
+    }
+}
+
+int cb_cli_bad_option(const char *cmd, char **argv)
+{
+    const char *bad = optind > 0 ? argv[optind - 1] : "?";
+    if (optopt && optopt < 256 && bad[0] == '-' && bad[1] != '-')
+        return cb_cli_usage_error(cmd, "unknown option '-%c' or it lacks its value", optopt);
+    return cb_cli_usage_error(cmd, "unknown option '%s' or it lacks its value", bad);
+}
+
+int cb_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    char group[32];
+    snprintf(group, sizeof group, "%s", cmd);
+    char *space = strchr(group, ' ');
+    if (space)
+        *space = '\0';
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "consentblur %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see `consentblur help %s`)\n", group);
+    va_end(ap);
+    return CB_EXIT_USAGE;
+}
+
+int cb_cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("consentblur: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return CB_EXIT_FAILED;
+}
+
+int cb_cli_reg_open(const cb_cli_common *common, const cb_cli_reg *o, int flags,
+                    cb_registry **out)
+{
+    char path[4096];
+    cb_error err = {0};
+    const char *p = o->registry ? o->registry : common->registry;
+    if (!p) {
+        if (cb_registry_default_path(path, sizeof path, &err) < 0)
+            return cb_cli_fail("%s", err.msg);
+        p = path;
+    }
+    if (cb_registry_open(p, flags, out, &err) < 0)
+        return cb_cli_fail("%s", err.msg);
+    cb_log(&common->log, CB_LOG_INFO, "registry %s", p);
+    return 0;
+}
+
+void cb_cli_reg_actor(const cb_cli_reg *o, char out[64])
+{
+    if (o->actor)
+        snprintf(out, 64, "%s", o->actor);
+    else
+        cb_registry_default_actor(out, 64);
+}
+
+int cb_cli_check_date(const char *cmd, const char *opt, const char *value)
+{
+    if (cb_date_valid(value))
+        return 0;
+    return cb_cli_usage_error(cmd, "%s '%s' is not a real date (YYYY-MM-DD)", opt, value);
+}
+
+static void kv(FILE *f, const char *key, const char *value, int comma)
+{
+    fprintf(f, "\"%s\": ", key);
+    cb_json_string(f, value);
+    if (comma)
+        fputs(", ", f);
+}
+
+void cb_cli_json_person(FILE *f, const cb_person *p)
+{
+    fprintf(f, "{\"id\": %lld, ", (long long)p->id);
+    kv(f, "external_id", p->external_id, 1);
+    kv(f, "name", p->name, 1);
+    kv(f, "role", cb_role_name(p->role), 1);
+    kv(f, "birth_date", p->birth_date, 1);
+    kv(f, "group", p->group_name, 1);
+    kv(f, "created_at", p->created_at, 0);
+    fputc('}', f);
+}
+
+void cb_cli_json_consent(FILE *f, const cb_consent *c, const char *external_id, int counts)
+{
+    fprintf(f, "{\"id\": %lld, \"person_id\": %lld, ", (long long)c->id,
+            (long long)c->person_id);
+    if (external_id)
+        kv(f, "external_id", external_id, 1);
+    kv(f, "purpose", c->purpose, 1);
+    kv(f, "status", cb_consent_status_name(c->status), 1);
+    kv(f, "given_by", cb_given_by_name(c->given_by), 1);
+    kv(f, "given_by_name", c->given_by_name, 1);
+    kv(f, "evidence_ref", c->evidence_ref, 1);
+    kv(f, "evidence_sha256", c->evidence_sha256, 1);
+    kv(f, "valid_from", c->valid_from, 1);
+    kv(f, "valid_until", c->valid_until, 1);
+    kv(f, "recorded_by", c->recorded_by, 1);
+    kv(f, "recorded_at", c->recorded_at, 1);
+    kv(f, "withdrawn_at", c->withdrawn_at, 1);
+    kv(f, "withdrawn_by", c->withdrawn_by, 0);
+    if (counts >= 0)
+        fprintf(f, ", \"counts\": %s", counts ? "true" : "false");
+    fputc('}', f);
+}

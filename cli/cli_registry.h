@@ -1,0 +1,76 @@
+/*
+ * cli_registry.h - what the registry commands (person, consent, import,
+ * export, audit, purpose, setting) share: the options each of them takes
+ * after its name (--registry FILE, --actor NAME, --json, -h/--help),
+ * opening the registry, one-line error messages, and JSON for people and
+ * consent records.
+ */
+#ifndef CB_CLI_REGISTRY_H
+#define CB_CLI_REGISTRY_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "../consent/registry.h"
+#include "cli.h"
+
+typedef struct cb_cli_reg {
+    const char *registry; /* --registry FILE after the command name, or NULL */
+    const char *actor;    /* --actor NAME, or NULL (cb_registry_default_actor) */
+    int json;             /* --json */
+    int help;             /* -h / --help */
+} cb_cli_reg;
+
+enum { CB_OPT_REGISTRY = 1000, CB_OPT_ACTOR, CB_OPT_JSON, CB_OPT_FIRST_OWN };
+
+/* Entries for a getopt_long table (every registry command). */
+#define CB_CLI_REG_OPTIONS                                                                     \
+    {"registry", required_argument, NULL, CB_OPT_REGISTRY},                                    \
+        {"actor", required_argument, NULL, CB_OPT_ACTOR}, {"help", no_argument, NULL, 'h'}
+/* ... and for the commands that list something. */
+#define CB_CLI_JSON_OPTION {"json", no_argument, NULL, CB_OPT_JSON}
+
+/* Start parsing argv with getopt_long (argv[0] = the (sub)command name):
+ * resets optind and silences getopt's own messages. */
+void cb_cli_getopt_reset(void);
+
+/*
+ * For commands with subcommands (`person add ...`): find the subcommand,
+ * the first argument after argv[0] that is neither an option nor the value
+ * of --registry/--actor, and move it to argv[1] (so `person --registry F
+ * add X` works like `person add X --registry F`). Returns 1 when found, 0
+ * when there is none (then `*help` says whether -h/--help was given).
+ */
+int cb_cli_subcommand(int argc, char **argv, int *help);
+
+/* Take one of the shared options into o. Returns 1 when c was one. */
+int cb_cli_reg_option(int c, cb_cli_reg *o);
+
+/* Report the option getopt stopped at ('?'); returns CB_EXIT_USAGE. */
+int cb_cli_bad_option(const char *cmd, char **argv);
+
+/* "consentblur CMD: MESSAGE (see `consentblur help GROUP`)" on stderr; CB_EXIT_USAGE. */
+int cb_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "consentblur: MESSAGE" on stderr; CB_EXIT_FAILED. */
+int cb_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Open the registry named by --registry after the command, else the global
+ * --registry, else cb_registry_default_path. flags as cb_registry_open.
+ * Prints the reason and returns CB_EXIT_FAILED, or 0. */
+int cb_cli_reg_open(const cb_cli_common *common, const cb_cli_reg *o, int flags,
+                    cb_registry **out);
+
+/* The actor for audit rows: --actor, else the default. */
+void cb_cli_reg_actor(const cb_cli_reg *o, char out[64]);
+
+/* Parse "YYYY-MM-DD" for option `opt`; 0, or prints and returns CB_EXIT_USAGE. */
+int cb_cli_check_date(const char *cmd, const char *opt, const char *value);
+
+/* JSON objects (no trailing newline). external_id NULL: left out; counts
+ * (whether this is the record that counts) < 0: left out. */
+void cb_cli_json_person(FILE *f, const cb_person *p);
+void cb_cli_json_consent(FILE *f, const cb_consent *c, const char *external_id, int counts);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * cmd_audit.c - `consentblur audit list|verify`: the registry's append-only,
+ * hash-chained log of changes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_registry.h"
+
+void cb_cmd_audit_usage(FILE *f)
+{
+    fputs("usage: consentblur audit list [--after ID] [--limit N] [--json]\n"
+          "       consentblur audit verify\n"
+          "\n"
+          "Every change to the registry is logged with who, when and what, in rows that\n"
+          "cannot be changed or deleted; each row carries a SHA-256 over the previous\n"
+          "row's hash and its own fields. `verify` recomputes the chain: exit 0 when it\n"
+          "is intact, 1 when it is broken (naming the first row that does not match).\n"
+          "\n"
+          "options:\n"
+          "  --after ID         only rows after this id\n"
+          "  --limit N          at most N rows\n"
+          "  --json             JSON on stdout (list)\n"
+          "  --registry FILE    the registry (default: the global --registry, else\n"
+          "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+          "  -h, --help         this help\n",
+          f);
+}
+
+static int parse_count(const char *s, long long *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int audit_list(int argc, char **argv, const cb_cli_common *common)
+{
+    enum { OPT_AFTER = CB_OPT_FIRST_OWN, OPT_LIMIT };
+    static const struct option options[] = {{"after", required_argument, NULL, OPT_AFTER},
+                                            {"limit", required_argument, NULL, OPT_LIMIT},
+                                            CB_CLI_JSON_OPTION,
+                                            CB_CLI_REG_OPTIONS,
+                                            {NULL, 0, NULL, 0}};
+    const char *cmd = "audit list";
+    cb_cli_reg o = {0};
+    long long after = 0, limit = 0;
+    int c;
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        if (c == OPT_AFTER) {
+            if (parse_count(optarg, &after) < 0)
+                return cb_cli_usage_error(cmd, "--after takes a row id, not '%s'", optarg);
+        } else if (c == OPT_LIMIT) {
+            if (parse_count(optarg, &limit) < 0 || limit > 1000000000)
+                return cb_cli_usage_error(cmd, "--limit takes a count, not '%s'", optarg);
+        } else if (!cb_cli_reg_option(c, &o)) {
+            return cb_cli_bad_option(cmd, argv);
+        }
+    }
+    if (o.help) {
+        cb_cmd_audit_usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (optind != argc)
+        return cb_cli_usage_error(cmd, "takes no arguments");
+    cb_registry *r = NULL;
+    cb_audit_row *rows = NULL;
+    cb_error err = {0};
+    int n = 0;
+    if (cb_cli_reg_open(common, &o, 0, &r))
+        return CB_EXIT_FAILED;
+    int rc = cb_registry_audit_list(r, after, (int)limit, &rows, &n, &err);
+    cb_registry_close(r);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    if (o.json) {
+        fputs("{\"audit\": [", stdout);
+        for (int i = 0; i < n; i++) {
+            const cb_audit_row *a = &rows[i];
+            printf("%s{\"id\": %lld, \"at\": ", i ? ",\n  " : "\n  ", (long long)a->id);
+            cb_json_string(stdout, a->at);
+            fputs(", \"actor\": ", stdout);
+            cb_json_string(stdout, a->actor);
+            fputs(", \"action\": ", stdout);
+            cb_json_string(stdout, a->action);
+            fputs(", \"subject\": ", stdout);
+            cb_json_string(stdout, a->subject);
+            fputs(", \"details\": ", stdout);
+            cb_json_string(stdout, a->details);
+            fputs(", \"prev_hash\": ", stdout);
+            cb_json_string(stdout, a->prev_hash);
+            fputs(", \"hash\": ", stdout);
+            cb_json_string(stdout, a->hash);
+            fputc('}', stdout);
+        }
+        fputs(n ? "\n]}\n" : "]}\n", stdout);
+    } else {
+        for (int i = 0; i < n; i++) {
+            const cb_audit_row *a = &rows[i];
+            printf("%-6lld %s  %-12s %-17s %-14s %s\n", (long long)a->id, a->at, a->actor,
+                   a->action, a->subject[0] ? a->subject : "-", a->details);
+        }
+    }
+    free(rows);
+    return CB_EXIT_OK;
+}
+
+static int audit_verify(int argc, char **argv, const cb_cli_common *common)
+{
+    static const struct option options[] = {CB_CLI_REG_OPTIONS, {NULL, 0, NULL, 0}};
+    cb_cli_reg o = {0};
+    int c;
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
+        if (!cb_cli_reg_option(c, &o))
+            return cb_cli_bad_option("audit verify", argv);
+    if (o.help) {
+        cb_cmd_audit_usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (optind != argc)
+        return cb_cli_usage_error("audit verify", "takes no arguments");
+    cb_registry *r = NULL;
+    cb_error err = {0};
+    int64_t rows = 0, bad = 0;
+    if (cb_cli_reg_open(common, &o, CB_REGISTRY_READONLY, &r))
+        return CB_EXIT_FAILED;
+    int rc = cb_registry_audit_verify(r, &rows, &bad, &err);
+    cb_registry_close(r);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    if (bad)
+        return cb_cli_fail("audit log broken at row %lld: its hash or its link to the row "
+                           "before does not match (rows before it are intact)",
+                           (long long)bad);
+    printf("audit log intact: %lld row(s)\n", (long long)rows);
+    return CB_EXIT_OK;
+}
+
+int cb_cmd_audit(int argc, char **argv, const cb_cli_common *common)
+{
+    int help = 0;
+    if (!cb_cli_subcommand(argc, argv, &help)) {
+        if (help) {
+            cb_cmd_audit_usage(stdout);
+            return CB_EXIT_OK;
+        }
+        return cb_cli_usage_error("audit", "missing subcommand: list or verify");
+    }
+    if (!strcmp(argv[1], "list"))
+        return audit_list(argc - 1, argv + 1, common);
+    if (!strcmp(argv[1], "verify"))
+        return audit_verify(argc - 1, argv + 1, common);
+    return cb_cli_usage_error("audit", "unknown subcommand '%s' (list, verify)", argv[1]);
+}

@@ -1,0 +1,371 @@
+/*
+ * cmd_consent.c - `consentblur consent grant|refuse|withdraw|list`: consent
+ * decisions per person and purpose.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/cb_date.h"
+#include "../common/sha256.h"
+#include "cli_registry.h"
+
+void cb_cmd_consent_usage(FILE *f)
+{
+    fputs("usage: consentblur consent grant PERSON PURPOSE... --given-by self|guardian\n"
+          "                  [--signed-by NAME] [--evidence FILE | --evidence-ref TEXT]\n"
+          "                  [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+          "       consentblur consent refuse PERSON PURPOSE... (the same options)\n"
+          "       consentblur consent withdraw PERSON [PURPOSE...]\n"
+          "       consentblur consent list [PERSON] [--json]\n"
+          "\n"
+          "Consent is recorded per purpose (see `consentblur purpose list`). The newest\n"
+          "record of a purpose is the one that counts; older ones stay as history.\n"
+          "`withdraw` without purposes withdraws every granted purpose; a person left\n"
+          "with no granted consent has their face templates erased at once.\n"
+          "Several purposes are recorded together or not at all.\n"
+          "\n"
+          "options:\n"
+          "  --given-by WHO      self, or guardian (the parent/guardian signed)\n"
+          "  --signed-by NAME    who signed (the guardian's name)\n"
+          "  --evidence FILE     the signed form: its path and SHA-256 are recorded\n"
+          "  --evidence-ref TEXT where the signed form is (document number, folder)\n"
+          "  --from DATE         first day the consent counts (default: today)\n"
+          "  --until DATE        last day it counts (default: open-ended)\n"
+          "  --registry FILE     the registry (default: the global --registry, else\n"
+          "                      $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+          "  --actor NAME        who makes the change, for the audit log (default: login name)\n"
+          "  --json              JSON on stdout (list)\n"
+          "  -h, --help          this help\n",
+          f);
+}
+
+typedef struct decision_args {
+    cb_cli_reg o;
+    const char *given_by, *signed_by, *evidence, *evidence_ref, *from, *until;
+} decision_args;
+
+static int parse_decision(int argc, char **argv, const char *cmd, decision_args *a)
+{
+    enum { OPT_GIVEN_BY = CB_OPT_FIRST_OWN, OPT_SIGNED_BY, OPT_EVIDENCE, OPT_EVIDENCE_REF,
+           OPT_FROM, OPT_UNTIL };
+    static const struct option options[] = {
+        {"given-by", required_argument, NULL, OPT_GIVEN_BY},
+        {"signed-by", required_argument, NULL, OPT_SIGNED_BY},
+        {"evidence", required_argument, NULL, OPT_EVIDENCE},
+        {"evidence-ref", required_argument, NULL, OPT_EVIDENCE_REF},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"until", required_argument, NULL, OPT_UNTIL},
+        CB_CLI_REG_OPTIONS,
+        {NULL, 0, NULL, 0}};
+    int c;
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case OPT_GIVEN_BY: a->given_by = optarg; break;
+        case OPT_SIGNED_BY: a->signed_by = optarg; break;
+        case OPT_EVIDENCE: a->evidence = optarg; break;
+        case OPT_EVIDENCE_REF: a->evidence_ref = optarg; break;
+        case OPT_FROM: a->from = optarg; break;
+        case OPT_UNTIL: a->until = optarg; break;
+        default:
+            if (!cb_cli_reg_option(c, &a->o))
+                return cb_cli_bad_option(cmd, argv);
+        }
+    }
+    if (a->o.help) {
+        cb_cmd_consent_usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (argc - optind < 2)
+        return cb_cli_usage_error(cmd, "needs PERSON and at least one PURPOSE");
+    if (!a->given_by)
+        return cb_cli_usage_error(cmd, "missing --given-by self|guardian");
+    cb_given_by g;
+    if (cb_given_by_parse(a->given_by, &g) < 0)
+        return cb_cli_usage_error(cmd, "--given-by takes self or guardian, not '%s'",
+                                  a->given_by);
+    if (a->evidence && a->evidence_ref)
+        return cb_cli_usage_error(cmd, "give --evidence FILE or --evidence-ref TEXT, not both");
+    if ((a->from && cb_cli_check_date(cmd, "--from", a->from)) ||
+        (a->until && cb_cli_check_date(cmd, "--until", a->until)))
+        return CB_EXIT_USAGE;
+    if (a->from && a->until && strcmp(a->until, a->from) < 0)
+        return cb_cli_usage_error(cmd, "--until %s is before --from %s", a->until, a->from);
+    return -1;
+}
+
+/* A note when the signer does not fit the policy's age rules. */
+static void age_note(cb_registry *r, const cb_person *p, cb_given_by g)
+{
+    char today[11];
+    int self_from = 16, guardian_until = 16;
+    if (p->role != CB_ROLE_PUPIL || !p->birth_date[0])
+        return;
+    cb_date_today(today);
+    int age = cb_date_age_on(p->birth_date, today);
+    if (age < 0 || cb_registry_setting_get_int(r, "self_consent_from_age", &self_from, NULL) < 0 ||
+        cb_registry_setting_get_int(r, "guardian_consent_until_age", &guardian_until, NULL) < 0)
+        return;
+    if (g == CB_GIVEN_BY_SELF && age < self_from)
+        fprintf(stderr, "consentblur: note: %s is %d; a pupil's own consent counts from %d "
+                        "(setting self_consent_from_age)\n",
+                p->external_id, age, self_from);
+    else if (g == CB_GIVEN_BY_GUARDIAN && guardian_until > 0 && age >= guardian_until)
+        fprintf(stderr, "consentblur: note: %s is %d; a guardian's consent stops counting at "
+                        "%d (setting guardian_consent_until_age)\n",
+                p->external_id, age, guardian_until);
+}
+
+static int consent_decide(int argc, char **argv, const cb_cli_common *common,
+                          cb_consent_status status)
+{
+    const char *cmd = status == CB_CONSENT_GRANTED ? "consent grant" : "consent refuse";
+    decision_args a = {0};
+    int rc = parse_decision(argc, argv, cmd, &a);
+    if (rc >= 0)
+        return rc;
+    cb_consent base = {0};
+    base.status = status;
+    cb_given_by_parse(a.given_by, &base.given_by);
+    if ((a.signed_by && strlen(a.signed_by) >= sizeof base.given_by_name) ||
+        (a.evidence_ref && strlen(a.evidence_ref) >= sizeof base.evidence_ref))
+        return cb_cli_usage_error(cmd, "--signed-by (127) or --evidence-ref (255) too long");
+    snprintf(base.given_by_name, sizeof base.given_by_name, "%s", a.signed_by ? a.signed_by : "");
+    snprintf(base.evidence_ref, sizeof base.evidence_ref, "%s",
+             a.evidence_ref ? a.evidence_ref : "");
+    snprintf(base.valid_from, sizeof base.valid_from, "%s", a.from ? a.from : "");
+    snprintf(base.valid_until, sizeof base.valid_until, "%s", a.until ? a.until : "");
+    cb_error err = {0};
+    if (a.evidence) {
+        char full[PATH_MAX];
+        if (cb_sha256_file_hex(a.evidence, base.evidence_sha256, &err) < 0)
+            return cb_cli_fail("evidence: %s", err.msg);
+        const char *ref = realpath(a.evidence, full) ? full : a.evidence;
+        if (strlen(ref) >= sizeof base.evidence_ref)
+            return cb_cli_fail("evidence path longer than %zu bytes: %s",
+                               sizeof base.evidence_ref - 1, ref);
+        strcpy(base.evidence_ref, ref);
+    }
+
+    char actor[64];
+    cb_registry *r = NULL;
+    cb_person p;
+    cb_cli_reg_actor(&a.o, actor);
+    if (cb_cli_reg_open(common, &a.o, 0, &r))
+        return CB_EXIT_FAILED;
+    rc = cb_registry_person_find(r, argv[optind], &p, &err);
+    if (rc == 0)
+        rc = cb_registry_begin(r, &err);
+    for (int i = optind + 1; rc == 0 && i < argc; i++) {
+        cb_consent c = base;
+        c.person_id = p.id;
+        if (strlen(argv[i]) >= sizeof c.purpose) {
+            rc = cb_error_set(&err, CB_EINVAL, "unknown purpose '%.40s'", argv[i]);
+            break;
+        }
+        strcpy(c.purpose, argv[i]);
+        rc = cb_registry_consent_record(r, &c, actor, &err);
+    }
+    if (rc == 0)
+        rc = cb_registry_commit(r, &err);
+    else
+        cb_registry_rollback(r);
+    if (rc == 0 && status == CB_CONSENT_GRANTED)
+        age_note(r, &p, base.given_by);
+    cb_registry_close(r);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    printf("%s:", p.external_id);
+    for (int i = optind + 1; i < argc; i++)
+        printf(" %s", argv[i]);
+    printf(" %s (given by %s)\n", cb_consent_status_name(status), cb_given_by_name(base.given_by));
+    return CB_EXIT_OK;
+}
+
+static int consent_withdraw(int argc, char **argv, const cb_cli_common *common)
+{
+    static const struct option options[] = {CB_CLI_REG_OPTIONS, {NULL, 0, NULL, 0}};
+    const char *cmd = "consent withdraw";
+    cb_cli_reg o = {0};
+    int c;
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
+        if (!cb_cli_reg_option(c, &o))
+            return cb_cli_bad_option(cmd, argv);
+    if (o.help) {
+        cb_cmd_consent_usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (optind >= argc)
+        return cb_cli_usage_error(cmd, "missing PERSON");
+    char actor[64];
+    cb_registry *r = NULL;
+    cb_person p;
+    cb_error err = {0};
+    int before = 0, after = 0, total = 0;
+    cb_cli_reg_actor(&o, actor);
+    if (cb_cli_reg_open(common, &o, 0, &r))
+        return CB_EXIT_FAILED;
+    int rc = cb_registry_person_find(r, argv[optind], &p, &err);
+    if (rc == 0)
+        rc = cb_registry_template_count(r, p.id, &before, &err);
+    if (rc == 0)
+        rc = cb_registry_begin(r, &err);
+    if (rc == 0 && optind + 1 == argc)
+        rc = cb_registry_consent_withdraw(r, p.id, NULL, actor, &total, &err);
+    for (int i = optind + 1; rc == 0 && i < argc; i++) {
+        int n = 0;
+        rc = cb_registry_consent_withdraw(r, p.id, argv[i], actor, &n, &err);
+        total += n;
+    }
+    if (rc == 0)
+        rc = cb_registry_commit(r, &err);
+    else
+        cb_registry_rollback(r);
+    if (rc == 0)
+        rc = cb_registry_template_count(r, p.id, &after, &err);
+    cb_registry_close(r);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    printf("%s: %d consent record(s) withdrawn", p.external_id, total);
+    if (before > after)
+        printf("; %d face template(s) erased", before - after);
+    putchar('\n');
+    return CB_EXIT_OK;
+}
+
+typedef struct rec_key {
+    int64_t person_id;
+    const char *purpose;
+    int index; /* in id order */
+} rec_key;
+
+static int compare_keys(const void *a, const void *b)
+{
+    const rec_key *x = a, *y = b;
+    if (x->person_id != y->person_id)
+        return x->person_id < y->person_id ? -1 : 1;
+    int c = strcmp(x->purpose, y->purpose);
+    return c ? c : x->index - y->index;
+}
+
+/* The external id of person_id. */
+static const char *external_id_of(const cb_person *people, int n, int64_t id)
+{
+    for (int i = 0; i < n; i++)
+        if (people[i].id == id)
+            return people[i].external_id;
+    return "?";
+}
+
+static int consent_list(int argc, char **argv, const cb_cli_common *common)
+{
+    static const struct option options[] = {CB_CLI_JSON_OPTION, CB_CLI_REG_OPTIONS,
+                                            {NULL, 0, NULL, 0}};
+    const char *cmd = "consent list";
+    cb_cli_reg o = {0};
+    int c;
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
+        if (!cb_cli_reg_option(c, &o))
+            return cb_cli_bad_option(cmd, argv);
+    if (o.help) {
+        cb_cmd_consent_usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (argc - optind > 1)
+        return cb_cli_usage_error(cmd, "takes at most one PERSON");
+    cb_registry *r = NULL;
+    cb_person *people = NULL, one;
+    cb_consent *list = NULL;
+    cb_error err = {0};
+    int n_people = 0, n = 0, rc = 0;
+    if (cb_cli_reg_open(common, &o, 0, &r))
+        return CB_EXIT_FAILED;
+    if (optind < argc) {
+        rc = cb_registry_person_find(r, argv[optind], &one, &err);
+        if (rc == 0)
+            rc = cb_registry_consent_list(r, one.id, &list, &n, &err);
+        people = &one;
+        n_people = 1;
+    } else {
+        rc = cb_registry_person_list(r, &people, &n_people, &err);
+        if (rc == 0)
+            rc = cb_registry_consent_list(r, 0, &list, &n, &err);
+    }
+    cb_registry_close(r);
+    if (rc < 0) {
+        if (people != &one)
+            free(people);
+        return cb_cli_fail("%s", err.msg);
+    }
+    /* The record that counts: the last of each (person, purpose). */
+    char *counts = calloc((size_t)n + 1, 1);
+    rec_key *keys = calloc((size_t)n + 1, sizeof *keys);
+    if (!counts || !keys) {
+        if (people != &one)
+            free(people);
+        free(list);
+        free(counts);
+        free(keys);
+        return cb_cli_fail("out of memory");
+    }
+    for (int i = 0; i < n; i++)
+        keys[i] = (rec_key){list[i].person_id, list[i].purpose, i};
+    qsort(keys, (size_t)n, sizeof *keys, compare_keys);
+    for (int i = 0; i < n; i++)
+        if (i + 1 == n || keys[i + 1].person_id != keys[i].person_id ||
+            strcmp(keys[i + 1].purpose, keys[i].purpose) != 0)
+            counts[keys[i].index] = 1;
+    free(keys);
+    if (o.json) {
+        fputs("{\"consents\": [", stdout);
+        for (int i = 0; i < n; i++) {
+            fputs(i ? ",\n  " : "\n  ", stdout);
+            cb_cli_json_consent(stdout, &list[i],
+                                external_id_of(people, n_people, list[i].person_id), counts[i]);
+        }
+        fputs(n ? "\n]}\n" : "]}\n", stdout);
+    } else {
+        if (n)
+            printf("%-6s %-14s %-12s %-9s %-8s %-10s %-10s %-20s %s\n", "ID", "PERSON", "PURPOSE",
+                   "STATUS", "GIVEN_BY", "FROM", "UNTIL", "RECORDED_AT", "COUNTS");
+        for (int i = 0; i < n; i++) {
+            const cb_consent *k = &list[i];
+            printf("%-6lld %-14s %-12s %-9s %-8s %-10s %-10s %-20s %s\n", (long long)k->id,
+                   external_id_of(people, n_people, k->person_id), k->purpose,
+                   cb_consent_status_name(k->status), cb_given_by_name(k->given_by),
+                   k->valid_from[0] ? k->valid_from : "-", k->valid_until[0] ? k->valid_until : "-",
+                   k->recorded_at, counts[i] ? "yes" : "no");
+        }
+    }
+    free(counts);
+    free(list);
+    if (people != &one)
+        free(people);
+    return CB_EXIT_OK;
+}
+
+int cb_cmd_consent(int argc, char **argv, const cb_cli_common *common)
+{
+    int help = 0;
+    if (!cb_cli_subcommand(argc, argv, &help)) {
+        if (help) {
+            cb_cmd_consent_usage(stdout);
+            return CB_EXIT_OK;
+        }
+        return cb_cli_usage_error("consent", "missing subcommand: grant, refuse, withdraw or list");
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "grant"))
+        return consent_decide(argc - 1, argv + 1, common, CB_CONSENT_GRANTED);
+    if (!strcmp(sub, "refuse"))
+        return consent_decide(argc - 1, argv + 1, common, CB_CONSENT_REFUSED);
+    if (!strcmp(sub, "withdraw"))
+        return consent_withdraw(argc - 1, argv + 1, common);
+    if (!strcmp(sub, "list"))
+        return consent_list(argc - 1, argv + 1, common);
+    return cb_cli_usage_error("consent", "unknown subcommand '%s' (grant, refuse, withdraw, list)",
+                              sub);
+}

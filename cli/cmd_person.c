@@ -1,0 +1,333 @@
+/*
+ * cmd_person.c - `consentblur person add|list|show|remove`: the people the
+ * registry knows.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/cb_date.h"
+#include "cli_registry.h"
+
+void cb_cmd_person_usage(FILE *f)
+{
+    fputs("usage: consentblur person add EXTERNAL_ID --name NAME --role pupil|staff|other\n"
+          "                          [--birth-date YYYY-MM-DD] [--group G]\n"
+          "       consentblur person list [--json]\n"
+          "       consentblur person show PERSON [--json]\n"
+          "       consentblur person remove PERSON [--yes]\n"
+          "\n"
+          "The people the consent registry knows. PERSON is the external id (the pupil or\n"
+          "staff number), or the registry id. A pupil needs a birth date: who may give\n"
+          "consent depends on age. `remove` deletes the person with their consent records\n"
+          "and face templates (overwritten on disk); the audit log keeps that it happened.\n"
+          "On a terminal it asks first; elsewhere it needs --yes.\n"
+          "\n"
+          "options (after the command name):\n"
+          "  --registry FILE   the registry (default: the global --registry, else\n"
+          "                    $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+          "  --actor NAME      who makes the change, for the audit log (default: login name)\n"
+          "  --json            JSON on stdout (list, show)\n"
+          "  -h, --help        this help\n",
+          f);
+}
+
+static int person_add(int argc, char **argv, const cb_cli_common *common)
+{
+    enum { OPT_NAME = CB_OPT_FIRST_OWN, OPT_ROLE, OPT_BIRTH, OPT_GROUP };
+    static const struct option options[] = {{"name", required_argument, NULL, OPT_NAME},
+                                            {"role", required_argument, NULL, OPT_ROLE},
+                                            {"birth-date", required_argument, NULL, OPT_BIRTH},
+                                            {"group", required_argument, NULL, OPT_GROUP},
+                                            CB_CLI_REG_OPTIONS,
+                                            {NULL, 0, NULL, 0}};
+    const char *cmd = "person add";
+    cb_cli_reg o = {0};
+    const char *name = NULL, *role = NULL, *birth = "", *group = "";
+    int c;
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case OPT_NAME: name = optarg; break;
+        case OPT_ROLE: role = optarg; break;
+        case OPT_BIRTH: birth = optarg; break;
+        case OPT_GROUP: group = optarg; break;
+        default:
+            if (!cb_cli_reg_option(c, &o))
+                return cb_cli_bad_option(cmd, argv);
+        }
+    }
+    if (o.help) {
+        cb_cmd_person_usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (optind + 1 != argc)
+        return cb_cli_usage_error(cmd, optind >= argc ? "missing EXTERNAL_ID"
+                                                      : "takes one EXTERNAL_ID");
+    cb_person p = {0};
+    if (!name || !*name)
+        return cb_cli_usage_error(cmd, "missing --name NAME");
+    if (!role)
+        return cb_cli_usage_error(cmd, "missing --role pupil|staff|other");
+    if (cb_role_parse(role, &p.role) < 0)
+        return cb_cli_usage_error(cmd, "--role takes pupil, staff or other, not '%s'", role);
+    if (*birth && cb_cli_check_date(cmd, "--birth-date", birth))
+        return CB_EXIT_USAGE;
+    if (p.role == CB_ROLE_PUPIL && !*birth)
+        return cb_cli_usage_error(cmd, "a pupil needs --birth-date YYYY-MM-DD");
+    const char *ext = argv[optind];
+    if (strlen(ext) >= sizeof p.external_id || strlen(name) >= sizeof p.name ||
+        strlen(group) >= sizeof p.group_name)
+        return cb_cli_usage_error(cmd, "external id (63), name (127) or group (63) too long");
+    strcpy(p.external_id, ext);
+    strcpy(p.name, name);
+    strcpy(p.birth_date, birth);
+    strcpy(p.group_name, group);
+
+    char actor[64];
+    cb_error err = {0};
+    cb_registry *r = NULL;
+    cb_cli_reg_actor(&o, actor);
+    if (cb_cli_reg_open(common, &o, CB_REGISTRY_CREATE, &r))
+        return CB_EXIT_FAILED;
+    int rc = cb_registry_person_add(r, &p, actor, &err);
+    cb_registry_close(r);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    printf("added %s (registry id %lld)\n", p.external_id, (long long)p.id);
+    return CB_EXIT_OK;
+}
+
+/* Parse the options of list/show/remove: shared options, --json when
+ * json_ok, --yes when yes != NULL. Returns -1 to go on, else an exit code. */
+static int parse_simple(int argc, char **argv, const char *cmd, int json_ok, int *yes,
+                        int positional, cb_cli_reg *o)
+{
+    enum { OPT_YES = CB_OPT_FIRST_OWN };
+    static const struct option with_json[] = {CB_CLI_JSON_OPTION, CB_CLI_REG_OPTIONS,
+                                              {NULL, 0, NULL, 0}};
+    static const struct option with_yes[] = {{"yes", no_argument, NULL, OPT_YES},
+                                             CB_CLI_REG_OPTIONS,
+                                             {NULL, 0, NULL, 0}};
+    int c;
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, yes ? "hy" : "h", json_ok ? with_json : with_yes,
+                            NULL)) != -1) {
+        if (yes && (c == OPT_YES || c == 'y'))
+            *yes = 1;
+        else if (!cb_cli_reg_option(c, o))
+            return cb_cli_bad_option(cmd, argv);
+    }
+    if (o->help) {
+        cb_cmd_person_usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (argc - optind != positional)
+        return cb_cli_usage_error(cmd, positional ? "takes one PERSON" : "takes no arguments");
+    return -1;
+}
+
+static int person_list(int argc, char **argv, const cb_cli_common *common)
+{
+    cb_cli_reg o = {0};
+    int rc = parse_simple(argc, argv, "person list", 1, NULL, 0, &o);
+    if (rc >= 0)
+        return rc;
+    cb_registry *r = NULL;
+    cb_person *people = NULL;
+    cb_error err = {0};
+    int n = 0;
+    if (cb_cli_reg_open(common, &o, 0, &r))
+        return CB_EXIT_FAILED;
+    rc = cb_registry_person_list(r, &people, &n, &err);
+    cb_registry_close(r);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    if (o.json) {
+        fputs("{\"people\": [", stdout);
+        for (int i = 0; i < n; i++) {
+            fputs(i ? ",\n  " : "\n  ", stdout);
+            cb_cli_json_person(stdout, &people[i]);
+        }
+        fputs(n ? "\n]}\n" : "]}\n", stdout);
+    } else {
+        if (n)
+            printf("%-14s %-28s %-6s %-10s %s\n", "EXTERNAL_ID", "NAME", "ROLE", "BIRTH_DATE",
+                   "GROUP");
+        for (int i = 0; i < n; i++)
+            printf("%-14s %-28s %-6s %-10s %s\n", people[i].external_id, people[i].name,
+                   cb_role_name(people[i].role), people[i].birth_date[0] ? people[i].birth_date : "-",
+                   people[i].group_name);
+    }
+    free(people);
+    return CB_EXIT_OK;
+}
+
+static void print_consent_line(const char *purpose, const cb_consent *c, int found)
+{
+    if (!found) {
+        printf("  %-12s none\n", purpose);
+        return;
+    }
+    printf("  %-12s %-9s by %s", purpose, cb_consent_status_name(c->status),
+           cb_given_by_name(c->given_by));
+    if (c->given_by_name[0])
+        printf(" (%s)", c->given_by_name);
+    if (c->valid_from[0])
+        printf(", from %s", c->valid_from);
+    if (c->valid_until[0])
+        printf(", until %s", c->valid_until);
+    if (c->evidence_ref[0])
+        printf(", evidence %s", c->evidence_ref);
+    printf(", recorded %s by %s", c->recorded_at, c->recorded_by);
+    if (c->status == CB_CONSENT_WITHDRAWN)
+        printf(", withdrawn %s by %s", c->withdrawn_at, c->withdrawn_by);
+    putchar('\n');
+}
+
+static int person_show(int argc, char **argv, const cb_cli_common *common)
+{
+    cb_cli_reg o = {0};
+    int rc = parse_simple(argc, argv, "person show", 1, NULL, 1, &o);
+    if (rc >= 0)
+        return rc;
+    cb_registry *r = NULL;
+    cb_person p;
+    cb_error err = {0};
+    char(*purposes)[32] = NULL;
+    cb_consent *current = NULL;
+    int *found = NULL, n_purposes = 0, n_templates = 0;
+    if (cb_cli_reg_open(common, &o, 0, &r))
+        return CB_EXIT_FAILED;
+    rc = cb_registry_person_find(r, argv[optind], &p, &err);
+    if (rc == 0)
+        rc = cb_registry_template_count(r, p.id, &n_templates, &err);
+    if (rc == 0)
+        rc = cb_registry_purpose_list(r, &purposes, &n_purposes, &err);
+    if (rc == 0) {
+        current = calloc((size_t)n_purposes + 1, sizeof *current);
+        found = calloc((size_t)n_purposes + 1, sizeof *found);
+        if (!current || !found)
+            rc = cb_error_set(&err, CB_ENOMEM, "out of memory");
+    }
+    for (int i = 0; rc == 0 && i < n_purposes; i++)
+        rc = cb_registry_consent_current(r, p.id, purposes[i], &current[i], &found[i], &err);
+    cb_registry_close(r);
+    if (rc < 0) {
+        free(purposes);
+        free(current);
+        free(found);
+        return cb_cli_fail("%s", err.msg);
+    }
+    if (o.json) {
+        fputs("{\"person\": ", stdout);
+        cb_cli_json_person(stdout, &p);
+        printf(",\n \"templates\": %d,\n \"consent\": {", n_templates);
+        for (int i = 0; i < n_purposes; i++) {
+            printf("%s\n  ", i ? "," : "");
+            cb_json_string(stdout, purposes[i]);
+            fputs(": ", stdout);
+            if (found[i])
+                cb_cli_json_consent(stdout, &current[i], NULL, -1);
+            else
+                fputs("null", stdout);
+        }
+        fputs("\n }}\n", stdout);
+    } else {
+        char today[11];
+        cb_date_today(today);
+        int age = p.birth_date[0] ? cb_date_age_on(p.birth_date, today) : -1;
+        printf("person       %s (registry id %lld)\n", p.external_id, (long long)p.id);
+        printf("name         %s\n", p.name);
+        printf("role         %s\n", cb_role_name(p.role));
+        if (age >= 0)
+            printf("birth date   %s (age %d)\n", p.birth_date, age);
+        else
+            printf("birth date   %s\n", p.birth_date[0] ? p.birth_date : "-");
+        printf("group        %s\n", p.group_name[0] ? p.group_name : "-");
+        printf("created      %s\n", p.created_at);
+        printf("templates    %d\n", n_templates);
+        printf("consent (the newest record per purpose counts):\n");
+        for (int i = 0; i < n_purposes; i++)
+            print_consent_line(purposes[i], &current[i], found[i]);
+    }
+    free(purposes);
+    free(current);
+    free(found);
+    return CB_EXIT_OK;
+}
+
+/* Ask on the terminal; 1 when the answer is yes. */
+static int confirm(const cb_person *p, int n_consents, int n_templates)
+{
+    char line[32];
+    fprintf(stderr,
+            "Remove %s (%s) with %d consent record(s) and %d face template(s)? This cannot "
+            "be undone. [y/N] ",
+            p->external_id, p->name, n_consents, n_templates);
+    fflush(stderr);
+    if (!fgets(line, sizeof line, stdin))
+        return 0;
+    return !strcmp(line, "y\n") || !strcmp(line, "Y\n") || !strcmp(line, "yes\n");
+}
+
+static int person_remove(int argc, char **argv, const cb_cli_common *common)
+{
+    cb_cli_reg o = {0};
+    int yes = 0;
+    int rc = parse_simple(argc, argv, "person remove", 0, &yes, 1, &o);
+    if (rc >= 0)
+        return rc;
+    int interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+    if (!yes && !interactive)
+        return cb_cli_usage_error("person remove", "not on a terminal: add --yes to confirm");
+    cb_registry *r = NULL;
+    cb_person p;
+    cb_error err = {0};
+    cb_consent *consents = NULL;
+    int n_consents = 0, n_templates = 0;
+    char actor[64];
+    cb_cli_reg_actor(&o, actor);
+    if (cb_cli_reg_open(common, &o, 0, &r))
+        return CB_EXIT_FAILED;
+    rc = cb_registry_person_find(r, argv[optind], &p, &err);
+    if (rc == 0)
+        rc = cb_registry_template_count(r, p.id, &n_templates, &err);
+    if (rc == 0)
+        rc = cb_registry_consent_list(r, p.id, &consents, &n_consents, &err);
+    free(consents);
+    if (rc == 0 && !yes && !confirm(&p, n_consents, n_templates)) {
+        cb_registry_close(r);
+        return cb_cli_fail("%s not removed", p.external_id);
+    }
+    if (rc == 0)
+        rc = cb_registry_person_remove(r, p.id, actor, &err);
+    cb_registry_close(r);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    printf("removed %s (%d consent record(s), %d face template(s) erased)\n", p.external_id,
+           n_consents, n_templates);
+    return CB_EXIT_OK;
+}
+
+int cb_cmd_person(int argc, char **argv, const cb_cli_common *common)
+{
+    int help = 0;
+    if (!cb_cli_subcommand(argc, argv, &help)) {
+        if (help) {
+            cb_cmd_person_usage(stdout);
+            return CB_EXIT_OK;
+        }
+        return cb_cli_usage_error("person", "missing subcommand: add, list, show or remove");
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "add"))
+        return person_add(argc - 1, argv + 1, common);
+    if (!strcmp(sub, "list"))
+        return person_list(argc - 1, argv + 1, common);
+    if (!strcmp(sub, "show"))
+        return person_show(argc - 1, argv + 1, common);
+    if (!strcmp(sub, "remove"))
+        return person_remove(argc - 1, argv + 1, common);
+    return cb_cli_usage_error("person", "unknown subcommand '%s' (add, list, show, remove)", sub);
+}

@@ -1,0 +1,115 @@
+/*
+ * cmd_purpose.c - `consentblur purpose list|add`: the channels consent is
+ * given for (social, website, newsletter, print, internal, and more).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_registry.h"
+
+void cb_cmd_purpose_usage(FILE *f)
+{
+    fputs("usage: consentblur purpose list [--json]\n"
+          "       consentblur purpose add NAME\n"
+          "\n"
+          "Consent is recorded per purpose (the channel a photo is published on). A new\n"
+          "registry knows social, website, newsletter, print and internal. A name is 1-31\n"
+          "of a-z, 0-9, '-' and '_', starting with a letter. Purposes cannot be removed:\n"
+          "consent records refer to them.\n"
+          "\n"
+          "options:\n"
+          "  --json             JSON on stdout (list)\n"
+          "  --registry FILE    the registry (default: the global --registry, else\n"
+          "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+          "  --actor NAME       who makes the change, for the audit log (default: login name)\n"
+          "  -h, --help         this help\n",
+          f);
+}
+
+static int parse(int argc, char **argv, const char *cmd, int json_ok, int positional,
+                 cb_cli_reg *o)
+{
+    static const struct option with_json[] = {CB_CLI_JSON_OPTION, CB_CLI_REG_OPTIONS,
+                                              {NULL, 0, NULL, 0}};
+    static const struct option plain[] = {CB_CLI_REG_OPTIONS, {NULL, 0, NULL, 0}};
+    int c;
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, "h", json_ok ? with_json : plain, NULL)) != -1)
+        if (!cb_cli_reg_option(c, o))
+            return cb_cli_bad_option(cmd, argv);
+    if (o->help) {
+        cb_cmd_purpose_usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (argc - optind != positional)
+        return cb_cli_usage_error(cmd, positional ? "takes one NAME" : "takes no arguments");
+    return -1;
+}
+
+static int purpose_list(int argc, char **argv, const cb_cli_common *common)
+{
+    cb_cli_reg o = {0};
+    int rc = parse(argc, argv, "purpose list", 1, 0, &o);
+    if (rc >= 0)
+        return rc;
+    cb_registry *r = NULL;
+    char(*names)[32] = NULL;
+    cb_error err = {0};
+    int n = 0;
+    if (cb_cli_reg_open(common, &o, 0, &r))
+        return CB_EXIT_FAILED;
+    rc = cb_registry_purpose_list(r, &names, &n, &err);
+    cb_registry_close(r);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    if (o.json) {
+        fputs("{\"purposes\": [", stdout);
+        for (int i = 0; i < n; i++) {
+            fputs(i ? ", " : "", stdout);
+            cb_json_string(stdout, names[i]);
+        }
+        fputs("]}\n", stdout);
+    } else {
+        for (int i = 0; i < n; i++)
+            puts(names[i]);
+    }
+    free(names);
+    return CB_EXIT_OK;
+}
+
+static int purpose_add(int argc, char **argv, const cb_cli_common *common)
+{
+    cb_cli_reg o = {0};
+    int rc = parse(argc, argv, "purpose add", 0, 1, &o);
+    if (rc >= 0)
+        return rc;
+    cb_registry *r = NULL;
+    cb_error err = {0};
+    char actor[64];
+    cb_cli_reg_actor(&o, actor);
+    if (cb_cli_reg_open(common, &o, CB_REGISTRY_CREATE, &r))
+        return CB_EXIT_FAILED;
+    rc = cb_registry_purpose_add(r, argv[optind], actor, &err);
+    cb_registry_close(r);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    printf("added purpose %s\n", argv[optind]);
+    return CB_EXIT_OK;
+}
+
+int cb_cmd_purpose(int argc, char **argv, const cb_cli_common *common)
+{
+    int help = 0;
+    if (!cb_cli_subcommand(argc, argv, &help)) {
+        if (help) {
+            cb_cmd_purpose_usage(stdout);
+            return CB_EXIT_OK;
+        }
+        return cb_cli_usage_error("purpose", "missing subcommand: list or add");
+    }
+    if (!strcmp(argv[1], "list"))
+        return purpose_list(argc - 1, argv + 1, common);
+    if (!strcmp(argv[1], "add"))
+        return purpose_add(argc - 1, argv + 1, common);
+    return cb_cli_usage_error("purpose", "unknown subcommand '%s' (list, add)", argv[1]);
+}

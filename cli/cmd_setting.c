@@ -1,0 +1,128 @@
+/*
+ * cmd_setting.c - `consentblur setting list|set`: the policy settings kept
+ * in the registry (ages at which consent rules change).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_registry.h"
+
+void cb_cmd_setting_usage(FILE *f)
+{
+    fputs("usage: consentblur setting list [--json]\n"
+          "       consentblur setting set KEY VALUE\n"
+          "\n"
+          "Policy settings kept in the registry:\n"
+          "  guardian_consent_until_age  (16) a guardian's consent stops counting on the\n"
+          "                              pupil's birthday at this age; 0 = never\n"
+          "  self_consent_from_age       (16) a pupil's own consent counts from this age\n"
+          "Values are whole numbers 0-30. Changes are audited.\n"
+          "\n"
+          "options:\n"
+          "  --json             JSON on stdout (list)\n"
+          "  --registry FILE    the registry (default: the global --registry, else\n"
+          "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+          "  --actor NAME       who makes the change, for the audit log (default: login name)\n"
+          "  -h, --help         this help\n",
+          f);
+}
+
+static int parse(int argc, char **argv, const char *cmd, int json_ok, int positional,
+                 cb_cli_reg *o)
+{
+    static const struct option with_json[] = {CB_CLI_JSON_OPTION, CB_CLI_REG_OPTIONS,
+                                              {NULL, 0, NULL, 0}};
+    static const struct option plain[] = {CB_CLI_REG_OPTIONS, {NULL, 0, NULL, 0}};
+    int c;
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, "h", json_ok ? with_json : plain, NULL)) != -1)
+        if (!cb_cli_reg_option(c, o))
+            return cb_cli_bad_option(cmd, argv);
+    if (o->help) {
+        cb_cmd_setting_usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (argc - optind != positional)
+        return cb_cli_usage_error(cmd, positional ? "takes KEY and VALUE" : "takes no arguments");
+    return -1;
+}
+
+static int setting_list(int argc, char **argv, const cb_cli_common *common)
+{
+    cb_cli_reg o = {0};
+    int rc = parse(argc, argv, "setting list", 1, 0, &o);
+    if (rc >= 0)
+        return rc;
+    cb_registry *r = NULL;
+    cb_setting *list = NULL;
+    cb_error err = {0};
+    int n = 0;
+    if (cb_cli_reg_open(common, &o, 0, &r))
+        return CB_EXIT_FAILED;
+    rc = cb_registry_setting_list(r, &list, &n, &err);
+    cb_registry_close(r);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    if (o.json) {
+        fputs("{\"settings\": [", stdout);
+        for (int i = 0; i < n; i++) {
+            printf("%s{\"key\": ", i ? ",\n  " : "\n  ");
+            cb_json_string(stdout, list[i].key);
+            printf(", \"value\": %d, \"default\": %d, \"is_set\": %s, \"description\": ",
+                   list[i].value, list[i].default_value, list[i].is_set ? "true" : "false");
+            cb_json_string(stdout, list[i].description);
+            fputc('}', stdout);
+        }
+        fputs(n ? "\n]}\n" : "]}\n", stdout);
+    } else {
+        for (int i = 0; i < n; i++)
+            printf("%-28s %3d%s\n", list[i].key, list[i].value,
+                   list[i].is_set ? "" : "  (default)");
+    }
+    free(list);
+    return CB_EXIT_OK;
+}
+
+static int setting_set(int argc, char **argv, const cb_cli_common *common)
+{
+    cb_cli_reg o = {0};
+    int rc = parse(argc, argv, "setting set", 0, 2, &o);
+    if (rc >= 0)
+        return rc;
+    const char *key = argv[optind], *text = argv[optind + 1];
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (!*text || *end || v < 0 || v > 30)
+        return cb_cli_usage_error("setting set", "VALUE takes a whole number 0-30, not '%s'",
+                                  text);
+    cb_registry *r = NULL;
+    cb_error err = {0};
+    char actor[64];
+    cb_cli_reg_actor(&o, actor);
+    if (cb_cli_reg_open(common, &o, CB_REGISTRY_CREATE, &r))
+        return CB_EXIT_FAILED;
+    rc = cb_registry_setting_set_int(r, key, (int)v, actor, &err);
+    cb_registry_close(r);
+    if (rc < 0)
+        return rc == CB_EINVAL ? cb_cli_usage_error("setting set", "%s", err.msg)
+                               : cb_cli_fail("%s", err.msg);
+    printf("%s = %ld\n", key, v);
+    return CB_EXIT_OK;
+}
+
+int cb_cmd_setting(int argc, char **argv, const cb_cli_common *common)
+{
+    int help = 0;
+    if (!cb_cli_subcommand(argc, argv, &help)) {
+        if (help) {
+            cb_cmd_setting_usage(stdout);
+            return CB_EXIT_OK;
+        }
+        return cb_cli_usage_error("setting", "missing subcommand: list or set");
+    }
+    if (!strcmp(argv[1], "list"))
+        return setting_list(argc - 1, argv + 1, common);
+    if (!strcmp(argv[1], "set"))
+        return setting_set(argc - 1, argv + 1, common);
+    return cb_cli_usage_error("setting", "unknown subcommand '%s' (list, set)", argv[1]);
+}

@@ -1,0 +1,414 @@
+/*
+ * photo_command.c - `redact`, `process` and `check` on photos: options, the
+ * loop over the input files, the JSON report; see photo_command.h.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <libavcodec/avcodec.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../common/cb_date.h"
+#include "../common/fsutil.h"
+#include "../pipeline/media_out.h"
+#include "../consent/registry.h"
+#include "../pipeline/photo.h"
+#include "photo_command.h"
+
+void cb_photo_command_options(cb_photo_mode mode, FILE *f)
+{
+    fputs("options:\n", f);
+    if (mode != CB_MODE_CHECK)
+        fputs("  -o, --out DIR          output folder (created if missing)\n", f);
+    if (mode != CB_MODE_REDACT)
+        fputs("  --purpose P            the channel: social, website, newsletter, print,\n"
+              "                         internal or one added with `purpose add` (required)\n"
+              "  --date YYYY-MM-DD      judge consent as on this date (default: today)\n"
+              "  --registry FILE        consent registry (default: see `consentblur --help`)\n"
+              "  --threshold D          recognition distance threshold (default %.2f)\n"
+              "  --margin D             required gap to the next person (default %.2f)\n",
+              f);
+    if (mode != CB_MODE_CHECK)
+        fputs("  --style STYLE          default (pixelate+blur+noise), blur, pixelate, fill\n"
+              "  --format FMT           same (default), jpg, png or webp\n"
+              "  --quality N            JPEG/WebP quality 1-100 (default 92)\n"
+              "  --force                replace existing output files\n",
+              f);
+    fputs("  --json                 print a JSON report on stdout\n"
+          "  --min-face PX          smallest face height to look for (default 20)\n"
+          "  --detectors LIST       comma list of blazeface, ssd, haar (default blazeface)\n"
+          "  --no-tiling            whole-picture detection only (faster, misses small faces)\n",
+          f);
+}
+
+typedef struct photo_args {
+    cb_photo_mode mode;
+    const char *name; /* the command, for messages */
+    const char *out_dir;
+    const char *registry;
+    cb_photo_opts photo;
+    cb_detector_opts det;
+    cb_judge_opts judge;
+    int json;
+} photo_args;
+
+static int parse_detectors(const char *list, unsigned *out)
+{
+    unsigned flags = 0;
+    char buf[128];
+    if (strlen(list) >= sizeof buf)
+        return -1;
+    strcpy(buf, list);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(tok, "blazeface"))
+            flags |= CB_DET_BLAZEFACE;
+        else if (!strcmp(tok, "ssd"))
+            flags |= CB_DET_SSD;
+        else if (!strcmp(tok, "haar"))
+            flags |= CB_DET_HAAR;
+        else
+            return -1;
+    }
+    *out = flags;
+    return flags ? 0 : -1;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_float(const char *s, float lo, float hi, float *out)
+{
+    char *end;
+    float v = strtof(s, &end);
+    if (*s == '\0' || *end != '\0' || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Print "consentblur CMD: message" and return CB_EXIT_USAGE. */
+static int usage_error(const photo_args *a, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "consentblur %s: ", a->name);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see `consentblur help %s`)\n", a->name);
+    return CB_EXIT_USAGE;
+}
+
+/* Returns 0, or CB_EXIT_USAGE after printing why. */
+static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *))
+{
+    enum { OPT_STYLE = 256, OPT_FORMAT, OPT_QUALITY, OPT_FORCE, OPT_JSON, OPT_MIN_FACE,
+           OPT_DETECTORS, OPT_NO_TILING, OPT_PURPOSE, OPT_DATE, OPT_REGISTRY, OPT_THRESHOLD,
+           OPT_MARGIN };
+    static const struct option options[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"style", required_argument, NULL, OPT_STYLE},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"quality", required_argument, NULL, OPT_QUALITY},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"min-face", required_argument, NULL, OPT_MIN_FACE},
+        {"detectors", required_argument, NULL, OPT_DETECTORS},
+        {"no-tiling", no_argument, NULL, OPT_NO_TILING},
+        {"purpose", required_argument, NULL, OPT_PURPOSE},
+        {"date", required_argument, NULL, OPT_DATE},
+        {"registry", required_argument, NULL, OPT_REGISTRY},
+        {"threshold", required_argument, NULL, OPT_THRESHOLD},
+        {"margin", required_argument, NULL, OPT_MARGIN},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const int writes = a->mode != CB_MODE_CHECK, judges = a->mode != CB_MODE_REDACT;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, writes ? "o:h" : "h", options, NULL)) != -1) {
+        /* Options that do not apply to this command are usage errors. */
+        if (((c == 'o' || c == OPT_STYLE || c == OPT_FORMAT || c == OPT_QUALITY ||
+              c == OPT_FORCE) && !writes) ||
+            ((c == OPT_PURPOSE || c == OPT_DATE || c == OPT_REGISTRY || c == OPT_THRESHOLD ||
+              c == OPT_MARGIN) && !judges))
+            return usage_error(a, "option %s does not apply here", argv[optind - 1]);
+        switch (c) {
+        case 'o': a->out_dir = optarg; break;
+        case OPT_STYLE:
+            if (cb_redact_style_parse(optarg, &a->photo.style) < 0)
+                return usage_error(a, "unknown style '%s'", optarg);
+            break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "same")) {
+                a->photo.out_codec = AV_CODEC_ID_NONE;
+            } else {
+                char name[32];
+                snprintf(name, sizeof name, "x.%s", optarg);
+                a->photo.out_codec = cb_image_codec_for_path(name);
+                if (a->photo.out_codec == AV_CODEC_ID_NONE)
+                    return usage_error(a, "unknown format '%s'", optarg);
+            }
+            break;
+        case OPT_QUALITY:
+            if (parse_int(optarg, 1, 100, &a->photo.quality) < 0)
+                return usage_error(a, "--quality takes 1 to 100, not '%s'", optarg);
+            break;
+        case OPT_FORCE: a->photo.overwrite = 1; break;
+        case OPT_JSON: a->json = 1; break;
+        case OPT_MIN_FACE:
+            if (parse_int(optarg, 8, 10000, &a->det.min_face) < 0)
+                return usage_error(a, "--min-face takes 8 to 10000, not '%s'", optarg);
+            break;
+        case OPT_DETECTORS:
+            if (parse_detectors(optarg, &a->det.models) < 0)
+                return usage_error(a, "--detectors takes a comma list of blazeface, ssd, haar, "
+                                      "not '%s'", optarg);
+            break;
+        case OPT_NO_TILING: a->det.tiling = 0; break;
+        case OPT_PURPOSE:
+            if (strlen(optarg) >= sizeof a->judge.purpose || !optarg[0])
+                return usage_error(a, "bad purpose '%s'", optarg);
+            snprintf(a->judge.purpose, sizeof a->judge.purpose, "%s", optarg);
+            break;
+        case OPT_DATE:
+            if (!cb_date_valid(optarg))
+                return usage_error(a, "--date takes YYYY-MM-DD, not '%s'", optarg);
+            snprintf(a->judge.date, sizeof a->judge.date, "%s", optarg);
+            break;
+        case OPT_REGISTRY: a->registry = optarg; break;
+        case OPT_THRESHOLD:
+            if (parse_float(optarg, 0.01f, 10.0f, &a->judge.match.threshold) < 0)
+                return usage_error(a, "--threshold takes a distance, not '%s'", optarg);
+            break;
+        case OPT_MARGIN:
+            if (parse_float(optarg, 0.0f, 10.0f, &a->judge.match.margin) < 0)
+                return usage_error(a, "--margin takes a distance, not '%s'", optarg);
+            break;
+        case 'h': usage(stdout); exit(CB_EXIT_OK);
+        default: usage(stderr); return CB_EXIT_USAGE;
+        }
+    }
+    if (writes && !a->out_dir)
+        return usage_error(a, "missing -o OUTDIR%s", "");
+    if (judges && !a->judge.purpose[0])
+        return usage_error(a, "missing --purpose P%s", "");
+    if (optind >= argc)
+        return usage_error(a, "no input files%s", "");
+    return 0;
+}
+
+/* OUTDIR/name-of-input, with the extension changed when --format asks. */
+static int output_path(const photo_args *a, const char *in, char *out, size_t size, cb_error *err)
+{
+    char name[1024];
+    const char *base = cb_path_basename(in);
+    if (strlen(base) == 0 || strlen(base) >= sizeof name - 8)
+        return cb_error_set(err, CB_EINVAL, "%s: bad file name", in);
+    strcpy(name, base);
+    if (a->photo.out_codec != AV_CODEC_ID_NONE &&
+        cb_image_codec_for_path(name) != a->photo.out_codec) {
+        char *dot = strrchr(name, '.');
+        if (dot && dot != name)
+            *dot = '\0';
+        strcat(name, ".");
+        strcat(name, cb_image_extension_for_codec(a->photo.out_codec));
+    }
+    return cb_path_join(out, size, a->out_dir, name, err);
+}
+
+/* Refuse inputs that are folders, and outputs that are the input itself. */
+static int check_paths(const char *in, const char *out, cb_error *err)
+{
+    struct stat si, so;
+    if (stat(in, &si) != 0)
+        return 0; /* the reader reports the missing file */
+    if (S_ISDIR(si.st_mode))
+        return cb_error_set(err, CB_EINVAL, "%s: is a folder, not a photo", in);
+    if (stat(out, &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+        return cb_error_set(err, CB_EINVAL, "%s: output would replace the input", in);
+    return 0;
+}
+
+static const char *detector_names(unsigned flags)
+{
+    static const char *const names[] = {"", "blazeface", "ssd", "blazeface+ssd", "haar",
+                                        "blazeface+haar", "ssd+haar", "blazeface+ssd+haar"};
+    return names[flags & 7];
+}
+
+static void json_distance(FILE *f, const char *key, float d)
+{
+    if (isfinite(d))
+        fprintf(f, ", \"%s\": %.4f", key, d);
+    else
+        fprintf(f, ", \"%s\": null", key);
+}
+
+static void json_face(FILE *f, const cb_face *fc, const cb_verdict *v)
+{
+    fprintf(f, "{\"box\": [%.1f, %.1f, %.1f, %.1f], \"score\": %.3f, \"detectors\": \"%s\","
+               " \"action\": \"%s\", \"reason\": \"%s\", \"detail\": ",
+            fc->x, fc->y, fc->w, fc->h, fc->score, detector_names(fc->detectors),
+            v->keep ? "kept" : "redacted", cb_reason_name(v->reason));
+    cb_json_string(f, v->detail);
+    if (v->person_id) {
+        fputs(", \"person\": {\"id\": ", f);
+        cb_json_string(f, v->external_id);
+        fputs(", \"name\": ", f);
+        cb_json_string(f, v->name);
+        fputs("}", f);
+    }
+    if (v->reason != CB_REASON_REDACT_ALL && v->reason != CB_REASON_NOT_RECOGNISABLE) {
+        json_distance(f, "distance", v->distance);
+        json_distance(f, "next_distance", v->runner_up_distance);
+    }
+    fputs("}", f);
+}
+
+static void json_file(FILE *f, int first, const photo_args *a, const char *in, const char *out,
+                      int rc, const cb_error *err, const cb_photo_result *r)
+{
+    fprintf(f, "%s\n    {\"input\": ", first ? "" : ",");
+    cb_json_string(f, in);
+    if (rc < 0) {
+        fputs(", \"status\": \"error\", \"error\": ", f);
+        cb_json_string(f, err->msg);
+        fputs(", \"output\": null}", f);
+        return;
+    }
+    fputs(", \"status\": \"ok\", \"output\": ", f);
+    if (out)
+        cb_json_string(f, out);
+    else
+        fputs("null", f);
+    fprintf(f, ", \"width\": %d, \"height\": %d, \"orientation\": %d, \"style\": \"%s\","
+               " \"faces_kept\": %d, \"faces_redacted\": %d, \"seconds\": %.3f, \"faces\": [",
+            r->width, r->height, r->orientation, cb_redact_style_name(a->photo.style), r->kept,
+            r->redacted,
+            r->seconds_read + r->seconds_detect + r->seconds_judge + r->seconds_redact +
+                r->seconds_write);
+    for (int i = 0; i < r->faces.count; i++) {
+        fputs(i ? ",\n      " : "\n      ", f);
+        json_face(f, &r->faces.faces[i], &r->verdicts[i]);
+    }
+    fprintf(f, "%s]}", r->faces.count ? "\n    " : "");
+}
+
+/* `check` without --json: one line per face that may not be shown. */
+static void print_check_problems(const char *in, const cb_photo_result *r)
+{
+    for (int i = 0; i < r->faces.count; i++) {
+        const cb_verdict *v = &r->verdicts[i];
+        const cb_face *fc = &r->faces.faces[i];
+        if (!v->keep)
+            printf("%s: face at %.0f,%.0f (%.0fx%.0f): %s: %s\n", in, fc->x, fc->y, fc->w, fc->h,
+                   cb_reason_name(v->reason), v->detail);
+    }
+}
+
+/* Open the judge for process/check: registry path from the command, the
+ * global option or the default. */
+static int open_judge(photo_args *a, const cb_cli_common *common, cb_judge **out, cb_error *err)
+{
+    char path[4096];
+    const char *reg = a->registry ? a->registry : common->registry;
+    if (!reg) {
+        int rc = cb_registry_default_path(path, sizeof path, err);
+        if (rc < 0)
+            return rc;
+        reg = path;
+    }
+    a->judge.registry_path = reg;
+    a->judge.model_dir = common->model_dir;
+    a->judge.log = &common->log;
+    return cb_judge_open(&a->judge, out, err);
+}
+
+int cb_photo_command(cb_photo_mode mode, int argc, char **argv, const cb_cli_common *common)
+{
+    static const char *const names[] = {"redact", "process", "check"};
+    static void (*const usages[])(FILE *) = {cb_cmd_redact_usage, cb_cmd_process_usage,
+                                              cb_cmd_check_usage};
+    photo_args a = {.mode = mode, .name = names[mode]};
+    cb_photo_opts_default(&a.photo);
+    cb_detector_opts_default(&a.det);
+    cb_judge_opts_default(&a.judge);
+    int rc = parse_args(argc, argv, &a, usages[mode]);
+    if (rc)
+        return rc;
+    a.photo.log = &common->log;
+    a.det.log = &common->log;
+    a.det.model_dir = common->model_dir;
+
+    cb_error err = {0};
+    cb_detector *det = NULL;
+    cb_judge *judge = NULL;
+    rc = cb_detector_open(&a.det, &det, &err);
+    if (rc == 0 && mode != CB_MODE_REDACT)
+        rc = open_judge(&a, common, &judge, &err);
+    if (rc == 0 && a.out_dir)
+        rc = cb_mkdir_p(a.out_dir, &err);
+    if (rc < 0) {
+        fprintf(stderr, "consentblur: %s\n", err.msg);
+        cb_judge_close(judge);
+        cb_detector_close(det);
+        return CB_EXIT_FAILED;
+    }
+    int failed = 0, done = 0, kept = 0, redacted = 0, not_clear = 0;
+    if (a.json) {
+        fprintf(stdout, "{\"command\": \"%s\"", a.name);
+        if (judge) {
+            const cb_policy *p = cb_judge_policy(judge);
+            fprintf(stdout, ", \"purpose\": \"%s\", \"date\": \"%s\"", p->purpose, p->date);
+        }
+        fputs(", \"files\": [", stdout);
+    }
+    for (int i = optind; i < argc; i++) {
+        const char *in = argv[i];
+        char out[4096];
+        const char *out_path = NULL;
+        cb_photo_result result = {0};
+        memset(&err, 0, sizeof err);
+        rc = 0;
+        if (a.out_dir) {
+            rc = output_path(&a, in, out, sizeof out, &err);
+            if (rc == 0)
+                rc = check_paths(in, out, &err);
+            out_path = out;
+        }
+        if (rc == 0)
+            rc = cb_photo_process(det, judge, in, out_path, &a.photo, &result, &err);
+        if (rc < 0) {
+            failed++;
+            fprintf(stderr, "consentblur: %s\n", err.msg);
+        } else {
+            done++;
+            kept += result.kept;
+            redacted += result.redacted;
+            if (result.redacted > 0)
+                not_clear++;
+            if (mode == CB_MODE_CHECK && !a.json)
+                print_check_problems(in, &result);
+        }
+        if (a.json)
+            json_file(stdout, i == optind, &a, in, out_path, rc, &err, &result);
+        cb_photo_result_free(&result);
+    }
+    if (a.json)
+        printf("\n  ],\n  \"summary\": {\"files\": %d, \"failed\": %d, \"faces_kept\": %d,"
+               " \"faces_redacted\": %d%s}}\n",
+               done + failed, failed, kept, redacted,
+               mode != CB_MODE_CHECK ? "" : not_clear || failed ? ", \"may_publish\": false"
+                                                                : ", \"may_publish\": true");
+    cb_log(&common->log, CB_LOG_INFO, "%d file(s) done, %d failed, %d face(s) kept, %d redacted",
+           done, failed, kept, redacted);
+    cb_judge_close(judge);
+    cb_detector_close(det);
+    if (mode == CB_MODE_CHECK && not_clear)
+        return CB_EXIT_FAILED;
+    return failed ? CB_EXIT_FAILED : CB_EXIT_OK;
+}
