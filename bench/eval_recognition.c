@@ -484,7 +484,8 @@ static void identification(const sample_list *l, int g, int verbose)
     for (int j = 0; j < l->count; j++)
         if (l->items[j].ok && in_gallery(&l->items[j], g))
             person_index(&ps, l->items[j].person);
-    probe_result *r = calloc((size_t)l->count, sizeof *r);
+    probe_result *r = xrealloc(NULL, sizeof *r * (size_t)l->count);
+    memset(r, 0, sizeof *r * (size_t)l->count);
     int nr = 0, n_enrolled = 0, n_unknown = 0, n_gallery = 0;
     for (int j = 0; j < l->count; j++) {
         const sample *s = &l->items[j];
@@ -598,8 +599,8 @@ static void calibrate(const sample_list *l)
     float *xs[CB_LM_COUNT], *ys[CB_LM_COUNT];
     int n = 0;
     for (int k = 0; k < CB_LM_COUNT; k++) {
-        xs[k] = calloc((size_t)l->count + 1, sizeof(float));
-        ys[k] = calloc((size_t)l->count + 1, sizeof(float));
+        xs[k] = xrealloc(NULL, sizeof(float) * ((size_t)l->count + 1));
+        ys[k] = xrealloc(NULL, sizeof(float) * ((size_t)l->count + 1));
     }
     const unsigned eyes = (1u << CB_LM_RIGHT_EYE) | (1u << CB_LM_LEFT_EYE);
     for (int j = 0; j < l->count; j++) {
@@ -803,7 +804,7 @@ int main(int argc, char **argv)
     /* ---- report ---- */
     int per_set[SET_COUNT] = {0};
     double rms_sum = 0;
-    float *rms = calloc((size_t)l.count + 1, sizeof(float));
+    float *rms = xrealloc(NULL, sizeof(float) * ((size_t)l.count + 1));
     int nrms = 0;
     for (int j = 0; j < l.count; j++)
         if (l.items[j].ok) {
@@ -825,7 +826,7 @@ int main(int argc, char **argv)
 
     /* pairs */
     size_t cap = (size_t)l.count * (size_t)l.count / 2 + 1;
-    float *gen = malloc(cap * sizeof(float)), *imp = malloc(cap * sizeof(float));
+    float *gen = xrealloc(NULL, cap * sizeof(float)), *imp = xrealloc(NULL, cap * sizeof(float));
     int ng = 0, ni = 0, nsame = 0;
     float same_max = 0;
     for (int a = 0; a < l.count; a++) {

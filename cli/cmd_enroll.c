@@ -21,10 +21,13 @@
 #define CB_ENROLL_MIN_QUALITY 0.5f
 /* Other faces smaller than this fraction of the largest one are ignored
  * (people far behind the subject)... */
-#define CB_ENROLL_BACKGROUND_FRACTION 0.25f
+#define CB_ENROLL_BACKGROUND_FRACTION 0.4f
 /* ...and so are boxes lying this much inside the largest one (the same face
- * found twice, slightly shifted). */
+ * found twice, slightly shifted)... */
 #define CB_ENROLL_SAME_FACE_OVERLAP 0.5f
+/* ...and detections whose landmarks do not look like a face at all
+ * (cb_embedder_quality below this: lettering, patterns). */
+#define CB_ENROLL_OTHER_MIN_QUALITY 0.2f
 
 void cb_cmd_enroll_usage(FILE *f)
 {
@@ -88,7 +91,8 @@ static int pick_face(const cb_face_list *faces, const char *photo, cb_face *out,
     int others = 0;
     for (int i = 0; i < faces->count; i++)
         if (i != best && faces->faces[i].h >= f->h * CB_ENROLL_BACKGROUND_FRACTION &&
-            cb_face_overlap_min(&faces->faces[i], f) < CB_ENROLL_SAME_FACE_OVERLAP)
+            cb_face_overlap_min(&faces->faces[i], f) < CB_ENROLL_SAME_FACE_OVERLAP &&
+            cb_embedder_quality(&faces->faces[i]) >= CB_ENROLL_OTHER_MIN_QUALITY)
             others++;
     if (others)
         return cb_error_set(err, CB_EINVAL, "%s: %d faces found; use a photo of this person alone",

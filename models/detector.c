@@ -15,6 +15,9 @@
 /* Across tiles, scales and networks. */
 #define CB_MERGE_NMS_IOU 0.35f
 #define CB_MERGE_CONTAIN 0.7f
+/* Faces smaller than this fraction of min_face are dropped: below what we
+ * look for, and mostly texture (buttons, patterns) at the finest tiles. */
+#define CB_SMALLEST_KEPT 0.75f
 /* A second look confirms a candidate with a detection this close to it. */
 #define CB_VERIFY_IOU 0.3f
 /* Most faces one Haar pass may report. */
@@ -348,7 +351,9 @@ int cb_detector_detect(cb_detector *d, const AVFrame *frame, cb_face_list *out, 
             if (d->opts.verify && !(f->detectors & (f->detectors - 1)))
                 rc = second_look(d, frame, f, &confirmed, err);
             clip_to_picture(f, frame->width, frame->height);
-            if (rc == 0 && confirmed && f->w >= 1 && f->h >= 1)
+            const float size = f->w > f->h ? f->w : f->h;
+            if (rc == 0 && confirmed && f->w >= 1 && f->h >= 1 &&
+                size >= CB_SMALLEST_KEPT * (float)d->opts.min_face)
                 rc = cb_face_list_push(out, f, err);
         }
     }
