@@ -29,7 +29,6 @@
  * of configurations is compared (those whose model file is missing are listed
  * as skipped).
  */
-#include <errno.h>
 #include <libavutil/frame.h>
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
@@ -38,9 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "common/cb_error.h"
 #include "models/detector.h"
@@ -49,12 +46,13 @@
 #include "models/model_files.h"
 #include "pipeline/media_in.h"
 
+#include "bench_util.h"
+
 #ifndef CB_BENCH_DIR
 #define CB_BENCH_DIR "bench"
 #endif
-#ifndef CB_TESTDATA_DIR
-#define CB_TESTDATA_DIR "../shared/testdata"
-#endif
+
+const char bench_prog[] = "eval_detect";
 
 enum { SET_CROPS, SET_PHOTOS, SET_GROUPS, SET_SYNTH, SET_COUNT };
 static const char *const set_names[SET_COUNT] = {"crops", "photos", "groups", "synth"};
@@ -86,21 +84,11 @@ typedef struct sample_list {
     int count, cap;
 } sample_list;
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) {
-        fprintf(stderr, "eval_detect: out of memory\n");
-        exit(2);
-    }
-    return q;
-}
-
 static sample *add_sample(sample_list *l, const char *path, int set)
 {
     if (l->count == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 64;
-        l->items = xrealloc(l->items, sizeof *l->items * (size_t)l->cap);
+        l->items = bench_xrealloc(l->items, sizeof *l->items * (size_t)l->cap);
     }
     sample *s = &l->items[l->count++];
     memset(s, 0, sizeof *s);
@@ -111,42 +99,8 @@ static sample *add_sample(sample_list *l, const char *path, int set)
 
 static void add_box(sample *s, float x, float y, float w, float h, int optional)
 {
-    s->truth = xrealloc(s->truth, sizeof *s->truth * (size_t)(s->ntruth + 1));
+    s->truth = bench_xrealloc(s->truth, sizeof *s->truth * (size_t)(s->ntruth + 1));
     s->truth[s->ntruth++] = (box){x, y, w, h, optional};
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names of the entries of dir (not . and ..); NULL-terminated; caller frees. */
-static char **list_dir(const char *dir, int *n)
-{
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    char **names = NULL;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        names = xrealloc(names, sizeof *names * (size_t)(*n + 2));
-        names[(*n)++] = strdup(e->d_name);
-        names[*n] = NULL;
-    }
-    closedir(d);
-    if (*n > 1)
-        qsort(names, (size_t)*n, sizeof *names, cmp_str);
-    return names;
-}
-
-static void free_names(char **names, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -155,35 +109,64 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
+typedef struct crop_load {
+    const char *testdata;
+    sample_list *l;
+    char ***paths;
+    int *npaths;
+} crop_load;
+
+static void on_identity_file(void *user, const char *person, const char *file, int index)
+{
+    crop_load *c = user;
+    (void)index;
+    if (!ends_with(file, ".png"))
+        return;
+    char path[3072];
+    snprintf(path, sizeof path, "%s/identities/%s/%s", c->testdata, person, file);
+    if (c->l) {
+        sample *s = add_sample(c->l, path, SET_CROPS);
+        add_box(s, 0, 0, -1, -1, 0); /* whole picture, filled in once read */
+    }
+    if (c->paths) {
+        *c->paths = bench_xrealloc(*c->paths, sizeof **c->paths * (size_t)(*c->npaths + 1));
+        (*c->paths)[(*c->npaths)++] = strdup(path);
+    }
+}
+
 /* identities/NAME/ *.png, 150x150 tight crops: the whole crop is the face. */
 static void load_crops(const char *testdata, sample_list *l, char ***paths, int *npaths)
 {
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s/identities", testdata);
-    int np = 0;
-    char **people = list_dir(dir, &np);
-    for (int i = 0; i < np; i++) {
-        char sub[2048];
-        snprintf(sub, sizeof sub, "%s/%s", dir, people[i]);
-        int nf = 0;
-        char **files = list_dir(sub, &nf);
-        for (int j = 0; j < nf; j++) {
-            if (!ends_with(files[j], ".png"))
-                continue;
-            char path[3072];
-            snprintf(path, sizeof path, "%s/%s", sub, files[j]);
-            if (l) {
-                sample *s = add_sample(l, path, SET_CROPS);
-                add_box(s, 0, 0, -1, -1, 0); /* whole picture, filled in once read */
-            }
-            if (paths) {
-                *paths = xrealloc(*paths, sizeof **paths * (size_t)(*npaths + 1));
-                (*paths)[(*npaths)++] = strdup(path);
-            }
-        }
-        free_names(files, nf);
+    crop_load c = {testdata, l, paths, npaths};
+    bench_each_identity_file(testdata, on_identity_file, &c);
+}
+
+typedef struct truth_load {
+    const char *file, *testdata;
+    int set;
+    sample_list *l;
+} truth_load;
+
+static int on_truth_line(void *user, const bench_truth_line *t)
+{
+    truth_load *tl = user;
+    sample_list *l = tl->l;
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", tl->testdata, t->rel);
+    sample *s = NULL;
+    for (int i = 0; i < l->count; i++)
+        if (!strcmp(l->items[i].path, path))
+            s = &l->items[i];
+    if (!s)
+        s = add_sample(l, path, tl->set);
+    if (t->fields == 1) /* "RELPATH -": no face */
+        return 0;
+    if (t->fields < 5) {
+        fprintf(stderr, "eval_detect: %s:%d: bad line\n", tl->file, t->lineno);
+        return -1;
     }
-    free_names(people, np);
+    add_box(s, t->x, t->y, t->w, t->h, t->fields == 6 && t->extra[0] == '?');
+    return 0;
 }
 
 /*
@@ -192,42 +175,8 @@ static void load_crops(const char *testdata, sample_list *l, char ***paths, int 
  */
 static int load_truth(const char *file, const char *testdata, int set, sample_list *l)
 {
-    FILE *f = fopen(file, "r");
-    if (!f) {
-        fprintf(stderr, "eval_detect: cannot open %s: %s\n", file, strerror(errno));
-        return -1;
-    }
-    char line[2048];
-    int lineno = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char rel[1024], opt[8] = "";
-        float x, y, w, h;
-        int n = sscanf(line, "%1023s %f %f %f %f %7s", rel, &x, &y, &w, &h, opt);
-        if (n <= 0)
-            continue;
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", testdata, rel);
-        sample *s = NULL;
-        for (int i = 0; i < l->count; i++)
-            if (!strcmp(l->items[i].path, path))
-                s = &l->items[i];
-        if (!s)
-            s = add_sample(l, path, set);
-        if (n == 1) /* "RELPATH -": no face */
-            continue;
-        if (n < 5) {
-            fprintf(stderr, "eval_detect: %s:%d: bad line\n", file, lineno);
-            fclose(f);
-            return -1;
-        }
-        add_box(s, x, y, w, h, n == 6 && opt[0] == '?');
-    }
-    fclose(f);
-    return 0;
+    truth_load tl = {file, testdata, set, l};
+    return bench_read_truth(file, on_truth_line, &tl);
 }
 
 /* ---- synthetic composites ---------------------------------------------- */
@@ -586,13 +535,6 @@ static int model_present(const char *model_dir, unsigned models)
     return 1;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void fmt_recall(char *buf, size_t n, int found, int total)
 {
     if (total == 0)
@@ -620,9 +562,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    const char *testdata = getenv("CB_TESTDATA");
-    if (!testdata || !*testdata)
-        testdata = CB_TESTDATA_DIR;
+    const char *testdata = bench_testdata_dir();
     const char *model_dir = NULL; /* cb_model_dir: CONSENTBLUR_MODELS or the built-in */
     const char *truth_dir = CB_BENCH_DIR;
     const char *dump = NULL;
@@ -657,7 +597,7 @@ int main(int argc, char **argv)
                 want[k] = strstr(v, set_names[k]) != NULL;
             i++;
         } else if (v && !strcmp(a, "--config")) {
-            cfgs = xrealloc(cfgs, sizeof *cfgs * (size_t)(ncfg + 1));
+            cfgs = bench_xrealloc(cfgs, sizeof *cfgs * (size_t)(ncfg + 1));
             if (parse_config(v, &cfgs[ncfg]) < 0) {
                 fprintf(stderr, "eval_detect: bad --config %s\n", v);
                 return 2;
@@ -670,7 +610,7 @@ int main(int argc, char **argv)
     }
     if (!ncfg) {
         ncfg = (int)(sizeof default_configs / sizeof default_configs[0]);
-        cfgs = xrealloc(cfgs, sizeof default_configs);
+        cfgs = bench_xrealloc(cfgs, sizeof default_configs);
         memcpy(cfgs, default_configs, sizeof default_configs);
     }
 
@@ -797,15 +737,15 @@ int main(int argc, char **argv)
             skipped[c] = 2;
             continue;
         }
-        double t0 = now_s();
+        double t0 = bench_now_s();
         for (int i = 0; i < samples.count + ncomp; i++) {
             int is_comp = i >= samples.count;
             const sample *s = is_comp ? &comp_samples[i - samples.count] : &samples.items[i];
             const AVFrame *img = is_comp ? comps[i - samples.count] : frames[i];
             cb_face_list fl = {0};
-            double a = now_s();
+            double a = bench_now_s();
             int rc = cb_detector_detect(d, img, &fl, &err);
-            double b = now_s();
+            double b = bench_now_s();
             if (rc < 0) {
                 fprintf(stderr, "eval_detect: %s: %s: %s\n", cf->name,
                         is_comp ? "composite" : s->path, err.msg);
@@ -819,7 +759,7 @@ int main(int argc, char **argv)
             cb_face_list_free(&fl);
         }
         cb_detector_close(d);
-        fprintf(stderr, "eval_detect: %-24s done in %.1f s\n", cf->name, now_s() - t0);
+        fprintf(stderr, "eval_detect: %-24s done in %.1f s\n", cf->name, bench_now_s() - t0);
     }
 
     /* The table. */

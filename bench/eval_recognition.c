@@ -45,15 +45,12 @@
  *                  identities person (to write bench/groups_people.txt)
  *   --dump-chips   write each aligned chip as DIR/NNN.ppm
  */
-#include <dirent.h>
-#include <errno.h>
 #include <libavutil/frame.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/cb_error.h"
 #include "models/detector.h"
@@ -61,12 +58,13 @@
 #include "models/face.h"
 #include "pipeline/media_in.h"
 
+#include "bench_util.h"
+
 #ifndef CB_BENCH_DIR
 #define CB_BENCH_DIR "bench"
 #endif
-#ifndef CB_TESTDATA_DIR
-#define CB_TESTDATA_DIR "../shared/testdata"
-#endif
+
+const char bench_prog[] = "eval_recognition";
 
 enum { SET_IDENT, SET_PROBE, SET_GROUP, SET_COUNT };
 static const char *const set_names[SET_COUNT] = {"identities", "probes", "groups"};
@@ -115,21 +113,11 @@ typedef struct sample_list {
     int count, cap;
 } sample_list;
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    if (!q) {
-        fprintf(stderr, "eval_recognition: out of memory\n");
-        exit(2);
-    }
-    return q;
-}
-
 static sample *add_sample(sample_list *l, const char *rel, const char *person, int set)
 {
     if (l->count == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 64;
-        l->items = xrealloc(l->items, sizeof *l->items * (size_t)l->cap);
+        l->items = bench_xrealloc(l->items, sizeof *l->items * (size_t)l->cap);
     }
     sample *s = &l->items[l->count++];
     memset(s, 0, sizeof *s);
@@ -139,111 +127,48 @@ static sample *add_sample(sample_list *l, const char *rel, const char *person, i
     return s;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names of the entries of dir (not dot files); caller frees. */
-static char **list_dir(const char *dir, int *n)
-{
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    char **names = NULL;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        names = xrealloc(names, sizeof *names * (size_t)(*n + 1));
-        names[(*n)++] = strdup(e->d_name);
-    }
-    closedir(d);
-    if (*n > 1)
-        qsort(names, (size_t)*n, sizeof *names, cmp_str);
-    return names;
-}
-
-static void free_names(char **names, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* Lines "RELPATH x y w h [?|NAME]"; calls fn for each; '#' comments. */
-static int read_boxes(const char *file, void (*fn)(void *, const char *, box, const char *),
-                      void *user)
-{
-    FILE *f = fopen(file, "r");
-    if (!f) {
-        fprintf(stderr, "eval_recognition: cannot open %s: %s\n", file, strerror(errno));
-        return -1;
-    }
-    char line[2048];
-    while (fgets(line, sizeof line, f)) {
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char rel[1024], extra[128] = "";
-        box b;
-        int n = sscanf(line, "%1023s %f %f %f %f %127s", rel, &b.x, &b.y, &b.w, &b.h, extra);
-        if (n >= 5)
-            fn(user, rel, b, extra);
-    }
-    fclose(f);
-    return 0;
-}
-
 typedef struct truth_ctx {
     sample_list *l;
 } truth_ctx;
 
 /* photos_truth.txt: the first non-optional box of each file we have */
-static void on_photo_box(void *user, const char *rel, box b, const char *extra)
+static int on_photo_box(void *user, const bench_truth_line *line)
 {
     truth_ctx *t = user;
-    if (!strcmp(extra, "?"))
-        return;
+    if (line->fields < 5 || !strcmp(line->extra, "?"))
+        return 0;
     for (int i = 0; i < t->l->count; i++) {
         sample *s = &t->l->items[i];
-        if (!s->has_box && !strcmp(s->rel, rel)) {
+        if (!s->has_box && !strcmp(s->rel, line->rel)) {
             s->has_box = 1;
-            s->truth = b;
+            s->truth = (box){line->x, line->y, line->w, line->h};
         }
     }
+    return 0;
 }
 
-static void on_group_box(void *user, const char *rel, box b, const char *person)
+/* groups_people.txt: "RELPATH x y w h PERSON" */
+static int on_group_box(void *user, const bench_truth_line *line)
 {
     truth_ctx *t = user;
-    if (!*person)
-        return;
-    sample *s = add_sample(t->l, rel, person, SET_GROUP);
+    if (line->fields < 5 || !*line->extra)
+        return 0;
+    sample *s = add_sample(t->l, line->rel, line->extra, SET_GROUP);
     s->has_box = 1;
-    s->truth = b;
+    s->truth = (box){line->x, line->y, line->w, line->h};
+    return 0;
+}
+
+static void on_identity_file(void *user, const char *person, const char *file, int index)
+{
+    char rel[1024];
+    snprintf(rel, sizeof rel, "identities/%s/%s", person, file);
+    add_sample(user, rel, person, SET_IDENT)->order = index;
 }
 
 static void load_samples(const char *testdata, const char *bench_dir, sample_list *l)
 {
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s/identities", testdata);
-    int np = 0;
-    char **people = list_dir(dir, &np);
-    for (int i = 0; i < np; i++) {
-        char sub[2048];
-        snprintf(sub, sizeof sub, "%s/%s", dir, people[i]);
-        int nf = 0;
-        char **files = list_dir(sub, &nf);
-        for (int j = 0; j < nf; j++) {
-            char rel[1024];
-            snprintf(rel, sizeof rel, "identities/%s/%s", people[i], files[j]);
-            add_sample(l, rel, people[i], SET_IDENT)->order = j;
-        }
-        free_names(files, nf);
-    }
-    free_names(people, np);
+    bench_each_identity_file(testdata, on_identity_file, l);
     for (size_t i = 0; i < sizeof probe_people / sizeof probe_people[0]; i++) {
         char rel[1024];
         snprintf(rel, sizeof rel, "probes/%s", probe_people[i][0]);
@@ -252,9 +177,9 @@ static void load_samples(const char *testdata, const char *bench_dir, sample_lis
     truth_ctx t = {l};
     char file[2048];
     snprintf(file, sizeof file, "%s/photos_truth.txt", bench_dir);
-    read_boxes(file, on_photo_box, &t);
+    bench_read_truth(file, on_photo_box, &t);
     snprintf(file, sizeof file, "%s/groups_people.txt", bench_dir);
-    read_boxes(file, on_group_box, &t);
+    bench_read_truth(file, on_group_box, &t);
     for (int i = 0; i < l->count; i++) {
         sample *s = &l->items[i];
         char key[600];
@@ -484,7 +409,7 @@ static void identification(const sample_list *l, int g, int verbose)
     for (int j = 0; j < l->count; j++)
         if (l->items[j].ok && in_gallery(&l->items[j], g))
             person_index(&ps, l->items[j].person);
-    probe_result *r = xrealloc(NULL, sizeof *r * (size_t)l->count);
+    probe_result *r = bench_xrealloc(NULL, sizeof *r * (size_t)l->count);
     memset(r, 0, sizeof *r * (size_t)l->count);
     int nr = 0, n_enrolled = 0, n_unknown = 0, n_gallery = 0;
     for (int j = 0; j < l->count; j++) {
@@ -586,21 +511,14 @@ static void usage(FILE *f)
           f);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Where BlazeFace's landmarks fall in the chip when it is placed by the eyes. */
 static void calibrate(const sample_list *l)
 {
     float *xs[CB_LM_COUNT], *ys[CB_LM_COUNT];
     int n = 0;
     for (int k = 0; k < CB_LM_COUNT; k++) {
-        xs[k] = xrealloc(NULL, sizeof(float) * ((size_t)l->count + 1));
-        ys[k] = xrealloc(NULL, sizeof(float) * ((size_t)l->count + 1));
+        xs[k] = bench_xrealloc(NULL, sizeof(float) * ((size_t)l->count + 1));
+        ys[k] = bench_xrealloc(NULL, sizeof(float) * ((size_t)l->count + 1));
     }
     const unsigned eyes = (1u << CB_LM_RIGHT_EYE) | (1u << CB_LM_LEFT_EYE);
     for (int j = 0; j < l->count; j++) {
@@ -632,9 +550,7 @@ static void calibrate(const sample_list *l)
 
 int main(int argc, char **argv)
 {
-    const char *testdata = getenv("CB_TESTDATA");
-    if (!testdata || !*testdata)
-        testdata = CB_TESTDATA_DIR;
+    const char *testdata = bench_testdata_dir();
     const char *model_dir = NULL, *bench_dir = CB_BENCH_DIR, *dump = NULL;
     int verbose = 0, want_calibrate = 0, list_groups = 0, gallery = 0;
     float refine = 0;
@@ -738,13 +654,13 @@ int main(int argc, char **argv)
         if (refine > 0)
             n_refined += refine_face(rdet, frame, &s->face, refine);
         double m[6];
-        double t0 = now_s();
+        double t0 = bench_now_s();
         int rc = cb_embedder_alignment(&s->face, align, m, &s->rms, &err);
         if (rc == 0)
             rc = cb_embedder_warp(frame, m, chip, CB_EMBEDDER_CHIP * 3, &err);
         if (rc == 0)
             rc = cb_embedder_embed_chip(emb, chip, CB_EMBEDDER_CHIP * 3, s->desc, &err);
-        t_embed += now_s() - t0;
+        t_embed += bench_now_s() - t0;
         if (rc < 0) {
             fprintf(stderr, "eval_recognition: %s: %s\n", s->rel, err.msg);
             n_missed++;
@@ -804,7 +720,7 @@ int main(int argc, char **argv)
     /* ---- report ---- */
     int per_set[SET_COUNT] = {0};
     double rms_sum = 0;
-    float *rms = xrealloc(NULL, sizeof(float) * ((size_t)l.count + 1));
+    float *rms = bench_xrealloc(NULL, sizeof(float) * ((size_t)l.count + 1));
     int nrms = 0;
     for (int j = 0; j < l.count; j++)
         if (l.items[j].ok) {
@@ -826,7 +742,7 @@ int main(int argc, char **argv)
 
     /* pairs */
     size_t cap = (size_t)l.count * (size_t)l.count / 2 + 1;
-    float *gen = xrealloc(NULL, cap * sizeof(float)), *imp = xrealloc(NULL, cap * sizeof(float));
+    float *gen = bench_xrealloc(NULL, cap * sizeof(float)), *imp = bench_xrealloc(NULL, cap * sizeof(float));
     int ng = 0, ni = 0, nsame = 0;
     float same_max = 0;
     for (int a = 0; a < l.count; a++) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../common/cb_log.h"
+#include "../common/json.h" /* cb_json_write_string, for the --json output */
 
 /* Exit codes (documented in the README and in `consentblur --help`). */
 enum {
@@ -58,8 +59,5 @@ int cb_cmd_purpose(int argc, char **argv, const cb_cli_common *common);
 void cb_cmd_purpose_usage(FILE *f);
 int cb_cmd_setting(int argc, char **argv, const cb_cli_common *common);
 void cb_cmd_setting_usage(FILE *f);
-
-/* Write s as a JSON string literal (with quotes and escapes) to f. */
-void cb_json_string(FILE *f, const char *s);
 
 #endif

@@ -114,7 +114,7 @@ int cb_cli_check_date(const char *cmd, const char *opt, const char *value)
 static void kv(FILE *f, const char *key, const char *value, int comma)
 {
     fprintf(f, "\"%s\": ", key);
-    cb_json_string(f, value);
+    cb_json_write_string(f, value);
     if (comma)
         fputs(", ", f);
 }

@@ -82,19 +82,19 @@ static int audit_list(int argc, char **argv, const cb_cli_common *common)
         for (int i = 0; i < n; i++) {
             const cb_audit_row *a = &rows[i];
             printf("%s{\"id\": %lld, \"at\": ", i ? ",\n  " : "\n  ", (long long)a->id);
-            cb_json_string(stdout, a->at);
+            cb_json_write_string(stdout, a->at);
             fputs(", \"actor\": ", stdout);
-            cb_json_string(stdout, a->actor);
+            cb_json_write_string(stdout, a->actor);
             fputs(", \"action\": ", stdout);
-            cb_json_string(stdout, a->action);
+            cb_json_write_string(stdout, a->action);
             fputs(", \"subject\": ", stdout);
-            cb_json_string(stdout, a->subject);
+            cb_json_write_string(stdout, a->subject);
             fputs(", \"details\": ", stdout);
-            cb_json_string(stdout, a->details);
+            cb_json_write_string(stdout, a->details);
             fputs(", \"prev_hash\": ", stdout);
-            cb_json_string(stdout, a->prev_hash);
+            cb_json_write_string(stdout, a->prev_hash);
             fputs(", \"hash\": ", stdout);
-            cb_json_string(stdout, a->hash);
+            cb_json_write_string(stdout, a->hash);
             fputc('}', stdout);
         }
         fputs(n ? "\n]}\n" : "]}\n", stdout);

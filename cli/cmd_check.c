@@ -2,7 +2,7 @@
  * cmd_check.c - `consentblur check FILE... --purpose P`: may these photos be
  * published as they are? Writes nothing.
  */
-#include "photo_command.h"
+#include "media_command.h"
 
 void cb_cmd_check_usage(FILE *f)
 {
@@ -13,10 +13,10 @@ void cb_cmd_check_usage(FILE *f)
           "line per face that may not be shown, saying why. Writes no files.\n"
           "\n",
           f);
-    cb_photo_command_options(CB_MODE_CHECK, f);
+    cb_media_command_options(CB_MODE_CHECK, f);
 }
 
 int cb_cmd_check(int argc, char **argv, const cb_cli_common *common)
 {
-    return cb_photo_command(CB_MODE_CHECK, argc, argv, common);
+    return cb_media_command(CB_MODE_CHECK, argc, argv, common);
 }

@@ -200,7 +200,7 @@ int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common)
     int refused = 0;
     if (json) {
         fputs("{\"person\": ", stdout);
-        cb_json_string(stdout, c.person.external_id);
+        cb_json_write_string(stdout, c.person.external_id);
         fputs(", \"photos\": [", stdout);
     }
     for (int i = optind + 1; i < argc; i++) {
@@ -217,10 +217,10 @@ int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common)
         }
         if (json) {
             fputs(i > optind + 1 ? ",\n  {\"photo\": " : "\n  {\"photo\": ", stdout);
-            cb_json_string(stdout, argv[i]);
+            cb_json_write_string(stdout, argv[i]);
             if (prc < 0) {
                 fputs(", \"enrolled\": false, \"reason\": ", stdout);
-                cb_json_string(stdout, err.msg);
+                cb_json_write_string(stdout, err.msg);
                 fputs("}", stdout);
             } else {
                 printf(", \"enrolled\": true, \"template\": %lld, \"quality\": %.3f}",

@@ -225,7 +225,7 @@ static int person_show(int argc, char **argv, const cb_cli_common *common)
         printf(",\n \"templates\": %d,\n \"consent\": {", n_templates);
         for (int i = 0; i < n_purposes; i++) {
             printf("%s\n  ", i ? "," : "");
-            cb_json_string(stdout, purposes[i]);
+            cb_json_write_string(stdout, purposes[i]);
             fputs(": ", stdout);
             if (found[i])
                 cb_cli_json_consent(stdout, &current[i], NULL, -1);

@@ -3,7 +3,7 @@
  * enrolled people with valid consent for P stay visible, every other face is
  * redacted.
  */
-#include "photo_command.h"
+#include "media_command.h"
 
 void cb_cmd_process_usage(FILE *f)
 {
@@ -17,10 +17,10 @@ void cb_cmd_process_usage(FILE *f)
           "output for that file. --json says per face what was decided and why.\n"
           "\n",
           f);
-    cb_photo_command_options(CB_MODE_PROCESS, f);
+    cb_media_command_options(CB_MODE_PROCESS, f);
 }
 
 int cb_cmd_process(int argc, char **argv, const cb_cli_common *common)
 {
-    return cb_photo_command(CB_MODE_PROCESS, argc, argv, common);
+    return cb_media_command(CB_MODE_PROCESS, argc, argv, common);
 }

@@ -66,7 +66,7 @@ static int purpose_list(int argc, char **argv, const cb_cli_common *common)
         fputs("{\"purposes\": [", stdout);
         for (int i = 0; i < n; i++) {
             fputs(i ? ", " : "", stdout);
-            cb_json_string(stdout, names[i]);
+            cb_json_write_string(stdout, names[i]);
         }
         fputs("]}\n", stdout);
     } else {

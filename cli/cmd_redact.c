@@ -2,7 +2,7 @@
  * cmd_redact.c - `consentblur redact IN... -o OUTDIR`: every face found in
  * each photo is redacted; no registry is involved.
  */
-#include "photo_command.h"
+#include "media_command.h"
 
 void cb_cmd_redact_usage(FILE *f)
 {
@@ -14,10 +14,10 @@ void cb_cmd_redact_usage(FILE *f)
           "output at all.\n"
           "\n",
           f);
-    cb_photo_command_options(CB_MODE_REDACT, f);
+    cb_media_command_options(CB_MODE_REDACT, f);
 }
 
 int cb_cmd_redact(int argc, char **argv, const cb_cli_common *common)
 {
-    return cb_photo_command(CB_MODE_REDACT, argc, argv, common);
+    return cb_media_command(CB_MODE_REDACT, argc, argv, common);
 }

@@ -67,10 +67,10 @@ static int setting_list(int argc, char **argv, const cb_cli_common *common)
         fputs("{\"settings\": [", stdout);
         for (int i = 0; i < n; i++) {
             printf("%s{\"key\": ", i ? ",\n  " : "\n  ");
-            cb_json_string(stdout, list[i].key);
+            cb_json_write_string(stdout, list[i].key);
             printf(", \"value\": %d, \"default\": %d, \"is_set\": %s, \"description\": ",
                    list[i].value, list[i].default_value, list[i].is_set ? "true" : "false");
-            cb_json_string(stdout, list[i].description);
+            cb_json_write_string(stdout, list[i].description);
             fputc('}', stdout);
         }
         fputs(n ? "\n]}\n" : "]}\n", stdout);

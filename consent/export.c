@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "../common/cb_date.h"
+#include "../common/json.h"
 #include "registry_internal.h"
 #include "text.h"
 
 static void kv(FILE *f, const char *indent, const char *key, const char *value, int comma)
 {
     fprintf(f, "%s\"%s\": ", indent, key);
-    cb_text_json_fputs(f, value);
+    cb_json_write_string(f, value);
     fputs(comma ? ",\n" : "\n", f);
 }
 

@@ -1,7 +1,7 @@
 /*
  * text.h - internal to consent/: checks on the texts the registry stores and
- * the small JSON writers it uses (audit details into a fixed buffer, exports
- * to a FILE*). No allocation.
+ * the small JSON writer it uses for audit details (into a fixed buffer;
+ * exports to a FILE* use common/json.h). No allocation.
  */
 #ifndef CB_CONSENT_TEXT_H
 #define CB_CONSENT_TEXT_H
@@ -32,9 +32,6 @@ void cb_text_copy(char *dst, size_t size, const char *src);
 
 /* Remove leading and trailing spaces/tabs in place; returns s. */
 char *cb_text_trim(char *s);
-
-/* Write s as a JSON string literal (quotes, escapes) to f. */
-void cb_text_json_fputs(FILE *f, const char *s);
 
 /*
  * A JSON object built into a caller's buffer: {"k": v, ...}. A member that

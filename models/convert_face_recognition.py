@@ -5,7 +5,7 @@ Usage: convert_face_recognition.py WEIGHTS_MANIFEST.json OUT.onnx
 
 Source: @vladmandic/face-api@1.7.15, model/face_recognition_model-weights_manifest.json
 and the .bin it names (mostly uint8-quantised, some float32; read by
-convert_ssd_mobilenetv1.load_weights, which dequantises exactly as tfjs does).
+tfjs_weights.load_weights, which dequantises exactly as tfjs does).
 The graph reproduces src/faceRecognitionNet/{FaceRecognitionNet,convLayer,
 residualLayer,scaleLayer,extractParamsFromWeightMap}.ts of that package, in NCHW:
 
@@ -39,14 +39,12 @@ Contract (the C side, models/embedder.c, depends on it):
 ONNX opset 10, only ops OpenCV 4.6's dnn importer runs. Deterministic bytes:
 same input files give the same output file. Needs only python3-onnx and numpy.
 """
-import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper
 
-from convert_ssd_mobilenetv1 import OPSET, Graph, load_weights
+from tfjs_weights import Graph, finish_model, main
 
 INPUT_SIZE = 150
 DESCRIPTOR_DIM = 128
@@ -137,37 +135,15 @@ def build(W):
                     g.const("fc/B", np.zeros(DESCRIPTOR_DIM, dtype=np.float32))],
            "fc", outputs=["descriptor"], transB=1, alpha=1.0, beta=1.0)
 
-    graph = helper.make_graph(
-        g.nodes, "faceapi_face_recognition",
+    return finish_model(
+        g, "faceapi_face_recognition",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, INPUT_SIZE, INPUT_SIZE])],
         [helper.make_tensor_value_info("descriptor", TensorProto.FLOAT, [1, DESCRIPTOR_DIM])],
-        initializer=g.inits)
-    model = helper.make_model(graph, producer_name="consentblur-convert_face_recognition",
-                              producer_version="1",
-                              opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 6
-    model.doc_string = ("FaceRecognitionNet (dlib ResNet-34) from @vladmandic/face-api@1.7.15 (MIT), "
-                        "converted from TensorFlow.js weights. input: 1x3x150x150 RGB, "
-                        "(x - [122.782, 117.001, 104.298]) / 255; descriptor: 1x128.")
-    onnx.checker.check_model(model)
-    return model
-
-
-def main(argv):
-    if len(argv) != 3:
-        print(f"usage: {argv[0]} WEIGHTS_MANIFEST.json OUT.onnx", file=sys.stderr)
-        return 2
-    W = load_weights(argv[1])
-    model = build(W)
-    data = model.SerializeToString()
-    tmp = argv[2] + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, argv[2])
-    return 0
+        "consentblur-convert_face_recognition",
+        "FaceRecognitionNet (dlib ResNet-34) from @vladmandic/face-api@1.7.15 (MIT), "
+        "converted from TensorFlow.js weights. input: 1x3x150x150 RGB, "
+        "(x - [122.782, 117.001, 104.298]) / 255; descriptor: 1x128.")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, build))

@@ -4,8 +4,8 @@
 Usage: convert_ssd_mobilenetv1.py WEIGHTS_MANIFEST.json OUT.onnx
 
 Source: @vladmandic/face-api@1.7.15, model/ssd_mobilenetv1_model-weights_manifest.json
-and the .bin it names (uint8-quantised; dequantised here exactly as tfjs does:
-float32(q * scale + min), computed in double). The graph reproduces
+and the .bin it names (uint8-quantised; dequantised by tfjs_weights.load_weights
+exactly as tfjs does: float32(q * scale + min), computed in double). The graph reproduces
 src/ssdMobilenetv1/{mobileNetV1,predictionLayer,boxPredictionLayer,
 pointwiseConvLayer,outputLayer}.ts of that package, in NCHW.
 
@@ -21,80 +21,16 @@ Contract (the C side depends on it):
 ONNX opset 10, only ops OpenCV 4.6's dnn importer runs. Deterministic bytes:
 same input files give the same output file. Needs only python3-onnx and numpy.
 """
-import json
-import os
 import sys
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
-OPSET = 10  # Clip with min/max attributes: OpenCV 4.6 cannot read opset-11 Clip (3 inputs)
+from tfjs_weights import Graph, finish_model, main
+
 INPUT_SIZE = 512
 N_ANCHORS = 5118
 BN_EPSILON = 0.0010000000474974513  # mobileNetV1.ts
-
-
-def load_weights(manifest_path):
-    """Return {name: float32 ndarray} for every float32 weight in the manifest."""
-    with open(manifest_path, "r", encoding="utf-8") as f:
-        manifest = json.load(f)
-    base = os.path.dirname(os.path.abspath(manifest_path))
-    weights = {}
-    for group in manifest:
-        blob = b"".join(open(os.path.join(base, p), "rb").read() for p in group["paths"])
-        off = 0
-        for spec in group["weights"]:
-            shape = [int(d) for d in spec["shape"]]
-            count = int(np.prod(shape)) if shape else 1
-            q = spec.get("quantization")
-            dtype = spec["dtype"]
-            if q is not None:
-                qdt = {"uint8": np.uint8, "uint16": np.uint16}.get(q["dtype"])
-                if qdt is None:
-                    raise SystemExit(f"{manifest_path}: unsupported quantisation {q['dtype']}")
-                nbytes = count * np.dtype(qdt).itemsize
-                raw = np.frombuffer(blob, dtype=qdt, count=count, offset=off).astype(np.float64)
-                vals = raw * float(q["scale"]) + float(q["min"])
-                if dtype == "float32":
-                    arr = vals.astype(np.float32)
-                else:  # int32 constants of the TF graph; not used by the net
-                    arr = np.round(vals).astype(np.int32)
-            else:
-                npdt = {"float32": np.float32, "int32": np.int32}[dtype]
-                nbytes = count * 4
-                arr = np.frombuffer(blob, dtype=np.dtype(npdt).newbyteorder("<"), count=count,
-                                    offset=off).astype(npdt)
-            off += nbytes
-            weights[spec["name"]] = arr.reshape(shape)
-        if off != len(blob):
-            raise SystemExit(f"{manifest_path}: weights use {off} bytes, files have {len(blob)}")
-    return weights
-
-
-class Graph:
-    def __init__(self):
-        self.nodes = []
-        self.inits = []
-        self.names = set()
-        self.counter = 0
-
-    def uniq(self, base):
-        self.counter += 1
-        return f"{base}_{self.counter}"
-
-    def const(self, name, arr):
-        assert name not in self.names, name
-        self.names.add(name)
-        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
-        return name
-
-    def node(self, op, inputs, name_hint, n_out=1, outputs=None, **attrs):
-        if outputs is None:
-            outputs = [self.uniq(name_hint) + (f"_o{i}" if n_out > 1 else "") for i in range(n_out)]
-        self.nodes.append(helper.make_node(op, inputs, outputs, name=self.uniq(name_hint + "/" + op),
-                                           **attrs))
-        return outputs if n_out > 1 else outputs[0]
 
 
 def same_pads(in_size, k, s):
@@ -228,38 +164,16 @@ def build(W):
     g.node("Reshape", [s, g.const("Output/scores_shape", np.array([1, N_ANCHORS], dtype=np.int64))],
            "Output/scores", outputs=["scores"])
 
-    graph = helper.make_graph(
-        g.nodes, "ssd_mobilenetv1_face",
+    return finish_model(
+        g, "ssd_mobilenetv1_face",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, INPUT_SIZE, INPUT_SIZE])],
         [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, N_ANCHORS, 4]),
          helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, N_ANCHORS])],
-        initializer=g.inits)
-    model = helper.make_model(graph, producer_name="consentblur-convert_ssd_mobilenetv1",
-                              producer_version="1",
-                              opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 6
-    model.doc_string = ("SSD MobileNetV1 face detector from @vladmandic/face-api@1.7.15 (MIT), "
-                        "converted from TensorFlow.js weights. input: 1x3x512x512 RGB in [-1,1]; "
-                        "boxes: 1x5118x4 [ymin,xmin,ymax,xmax] 0..1; scores: 1x5118 sigmoid.")
-    onnx.checker.check_model(model)
-    return model
-
-
-def main(argv):
-    if len(argv) != 3:
-        print(f"usage: {argv[0]} WEIGHTS_MANIFEST.json OUT.onnx", file=sys.stderr)
-        return 2
-    W = load_weights(argv[1])
-    model = build(W)
-    data = model.SerializeToString()
-    tmp = argv[2] + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, argv[2])
-    return 0
+        "consentblur-convert_ssd_mobilenetv1",
+        "SSD MobileNetV1 face detector from @vladmandic/face-api@1.7.15 (MIT), "
+        "converted from TensorFlow.js weights. input: 1x3x512x512 RGB in [-1,1]; "
+        "boxes: 1x5118x4 [ymin,xmin,ymax,xmax] 0..1; scores: 1x5118 sigmoid.")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, build))

@@ -11,10 +11,11 @@
 #include <unistd.h>
 
 #include <libavformat/avformat.h>
-#include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
+
+#include "frame_util.h"
 
 /* Files larger than this are refused before they are read (no still image we
  * accept needs more: 100 MP at 8 bytes a pixel is 800 MB uncompressed). */
@@ -86,21 +87,6 @@ static int guarded_get_buffer(AVCodecContext *avctx, AVFrame *frame, int flags)
         return AVERROR(ERANGE);
     }
     return avcodec_default_get_buffer2(avctx, frame, flags);
-}
-
-/* Demuxers that hold one still image (or an image sequence/animation of
- * which we take the first frame). Anything else (video containers, audio,
- * text) is not an image for our purposes. */
-static int is_image_demuxer(const char *name)
-{
-    static const char *const extra[] = { "image2", "gif", "apng", "mjpeg", NULL };
-    size_t n = strlen(name);
-    if (n > 5 && strcmp(name + n - 5, "_pipe") == 0)
-        return 1;
-    for (int i = 0; extra[i]; i++)
-        if (strcmp(name, extra[i]) == 0)
-            return 1;
-    return 0;
 }
 
 /*
@@ -298,101 +284,9 @@ static int frame_orientation(const AVFrame *f)
     if (sd && sd->size >= 9 * sizeof(int32_t)) {
         int32_t m[9];
         memcpy(m, sd->data, sizeof m);
-        /* A negative determinant means a mirror; undo a horizontal one and
-         * read the rotation of what is left. */
-        int flip = (double)m[0] * m[4] - (double)m[1] * m[3] < 0;
-        if (flip)
-            av_display_matrix_flip(m, 1, 0);
-        double angle = av_display_rotation_get(m); /* counterclockwise, degrees */
-        if (angle != angle)
-            return 1;
-        int cw = ((int)((-angle) + 360.0 + 45.0) / 90 * 90) % 360; /* clockwise to apply */
-        static const int plain[4] = { 1, 6, 3, 8 };
-        /* FFmpeg 5.1's mjpeg decoder encodes EXIF 5 as a mirror with -90 and
-         * 7 as a mirror with +90 (checked against its "Orientation" tag). */
-        static const int mirrored[4] = { 2, 5, 4, 7 };
-        return flip ? mirrored[cw / 90] : plain[cw / 90];
+        return cb_orientation_from_display_matrix(m, NULL);
     }
     return 1;
-}
-
-/* Source coordinates in the stored WxH image for display pixel (dx, dy). */
-static void orient_map(int o, int w, int h, int dx, int dy, int *sx, int *sy)
-{
-    switch (o) {
-    case 2: *sx = w - 1 - dx; *sy = dy; break;
-    case 3: *sx = w - 1 - dx; *sy = h - 1 - dy; break;
-    case 4: *sx = dx; *sy = h - 1 - dy; break;
-    case 5: *sx = dy; *sy = dx; break;
-    case 6: *sx = dy; *sy = h - 1 - dx; break;
-    case 7: *sx = w - 1 - dy; *sy = h - 1 - dx; break;
-    case 8: *sx = w - 1 - dy; *sy = dx; break;
-    default: *sx = dx; *sy = dy; break;
-    }
-}
-
-/* A new BGR24 frame holding `src` turned upright for orientation o (2..8). */
-static int apply_orientation(const AVFrame *src, int o, AVFrame **out)
-{
-    int w = src->width, h = src->height;
-    int swap = o >= 5;
-    AVFrame *dst = av_frame_alloc();
-    if (!dst)
-        return AVERROR(ENOMEM);
-    dst->format = AV_PIX_FMT_BGR24;
-    dst->width = swap ? h : w;
-    dst->height = swap ? w : h;
-    int ret = av_frame_get_buffer(dst, 0);
-    if (ret < 0) {
-        av_frame_free(&dst);
-        return ret;
-    }
-    for (int y = 0; y < dst->height; y++) {
-        uint8_t *d = dst->data[0] + (ptrdiff_t)y * dst->linesize[0];
-        for (int x = 0; x < dst->width; x++) {
-            int sx, sy;
-            orient_map(o, w, h, x, y, &sx, &sy);
-            const uint8_t *s = src->data[0] + (ptrdiff_t)sy * src->linesize[0] + 3 * sx;
-            d[3 * x] = s[0];
-            d[3 * x + 1] = s[1];
-            d[3 * x + 2] = s[2];
-        }
-    }
-    *out = dst;
-    return 0;
-}
-
-/*
- * A swscale context from the decoded frame's format to `dst` (an RGB format),
- * honouring the frame's YUV range and matrix. The deprecated yuvj formats are
- * passed as yuv + full range, which is what they mean.
- */
-static struct SwsContext *make_sws(const AVFrame *in, enum AVPixelFormat dst)
-{
-    enum AVPixelFormat src = in->format;
-    int full = in->color_range == AVCOL_RANGE_JPEG;
-    switch (src) {
-    case AV_PIX_FMT_YUVJ420P: src = AV_PIX_FMT_YUV420P; full = 1; break;
-    case AV_PIX_FMT_YUVJ422P: src = AV_PIX_FMT_YUV422P; full = 1; break;
-    case AV_PIX_FMT_YUVJ444P: src = AV_PIX_FMT_YUV444P; full = 1; break;
-    case AV_PIX_FMT_YUVJ440P: src = AV_PIX_FMT_YUV440P; full = 1; break;
-    case AV_PIX_FMT_YUVJ411P: src = AV_PIX_FMT_YUV411P; full = 1; break;
-    default: break;
-    }
-    struct SwsContext *sws =
-        sws_getContext(in->width, in->height, src, in->width, in->height, dst,
-                       SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
-    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(src);
-    if (sws && desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3) {
-        int cs = in->colorspace;
-        if (cs != AVCOL_SPC_BT709 && cs != AVCOL_SPC_FCC && cs != AVCOL_SPC_SMPTE240M &&
-            cs != AVCOL_SPC_BT2020_NCL && cs != AVCOL_SPC_BT2020_CL)
-            cs = SWS_CS_ITU601; /* JPEG, WebP and unspecified */
-        const int *coefs = sws_getCoefficients(cs);
-        sws_setColorspaceDetails(sws, coefs, full, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
-                                 1 << 16, 1 << 16);
-    }
-    return sws;
 }
 
 /*
@@ -424,7 +318,7 @@ static int to_bgr24(const AVFrame *in, int no_real_alpha, AVFrame **out, int *ha
         goto fail;
 
     if (!alpha) {
-        sws = make_sws(in, AV_PIX_FMT_BGR24);
+        sws = cb_sws_to_rgb(in, in->width, in->height, AV_PIX_FMT_BGR24, SWS_CS_ITU601);
         if (!sws) {
             ret = AVERROR(EINVAL);
             goto fail;
@@ -444,7 +338,7 @@ static int to_bgr24(const AVFrame *in, int no_real_alpha, AVFrame **out, int *ha
         bgra->height = in->height;
         if ((ret = av_frame_get_buffer(bgra, 0)) < 0)
             goto fail;
-        sws = make_sws(in, AV_PIX_FMT_BGRA);
+        sws = cb_sws_to_rgb(in, in->width, in->height, AV_PIX_FMT_BGRA, SWS_CS_ITU601);
         if (!sws) {
             ret = AVERROR(EINVAL);
             goto fail;
@@ -634,7 +528,7 @@ int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out
         ret = decode_failure(path, &guard, ret, "not a recognised image", err);
         goto fail;
     }
-    if (!is_image_demuxer(fmt->iformat->name)) {
+    if (!cb_is_image_demuxer(fmt->iformat->name)) {
         ret = cb_error_set(err, CB_EDECODE, "%s: not an image (detected format: %s)", path,
                            fmt->iformat->name);
         goto fail;
@@ -753,7 +647,7 @@ int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out
             orientation = o;
     }
     if (orientation != 1) {
-        if ((ret = apply_orientation(bgr, orientation, &upright)) < 0)
+        if ((ret = cb_bgr24_orient(bgr, orientation, &upright)) < 0)
             goto nomem;
         av_frame_free(&bgr);
         bgr = upright;

@@ -1,21 +1,15 @@
 /* media_out.c - encode a BGR frame as JPEG/PNG/WebP and write it atomically;
  * see media_out.h. */
-#define _GNU_SOURCE /* renameat2, RENAME_NOREPLACE */
 #include "media_out.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
+
+#include "atomic_file.h"
 
 enum AVCodecID cb_image_codec_for_path(const char *path)
 {
@@ -172,69 +166,12 @@ fail:
     return ret;
 }
 
-/* write(2) all of buf, retrying on EINTR and short writes. 0 or -errno. */
-static int write_all(int fd, const uint8_t *buf, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        buf += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/*
- * Create a new temporary file ".NAME.XXXXXXXXXXXXXXXX.tmp" beside `path`
- * (O_EXCL, mode 0666 less the umask). Fills tmp (tmp_size bytes) and returns
- * the fd, or -errno.
- */
-static int create_temp(const char *dir, const char *base, char *tmp, size_t tmp_size)
-{
-    for (int attempt = 0; attempt < 100; attempt++) {
-        unsigned char rnd[8];
-        if (getentropy(rnd, sizeof rnd) != 0)
-            return -errno;
-        char hex[17];
-        for (int i = 0; i < 8; i++)
-            snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-        int n = snprintf(tmp, tmp_size, "%s/.%s.%s.tmp", dir, base, hex);
-        if (n < 0 || (size_t)n >= tmp_size)
-            return -ENAMETOOLONG;
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0)
-            return fd;
-        if (errno != EEXIST)
-            return -errno;
-    }
-    return -EEXIST;
-}
-
-/* Move tmp to path without replacing an existing file (atomically). 0, -EEXIST or -errno. */
-static int link_noreplace(const char *tmp, const char *path)
-{
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
-        return 0;
-    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
-        return -errno;
-    /* File system without RENAME_NOREPLACE: link() fails if path exists. */
-    if (link(tmp, path) != 0)
-        return -errno;
-    unlink(tmp);
-    return 0;
-}
-
 int cb_image_write(const char *path, const AVFrame *frame, const cb_image_write_opts *opts,
                    cb_error *err)
 {
     AVPacket *pkt = NULL;
-    char *dir = NULL;
-    char *tmp = NULL;
-    int fd = -1, dirfd = -1, tmp_exists = 0, ret;
+    cb_atomic_file file = CB_ATOMIC_FILE_INIT;
+    int ret;
 
     if (!path || !*path || !frame || !opts) {
         ret = cb_error_set(err, CB_EINVAL, "cb_image_write: %s is NULL or empty",
@@ -256,92 +193,28 @@ int cb_image_write(const char *path, const AVFrame *frame, const cb_image_write_
                            avcodec_get_name(opts->codec_id));
         goto fail;
     }
-    size_t plen = strlen(path);
-    if (path[plen - 1] == '/') {
+    if (path[strlen(path) - 1] == '/') {
         ret = cb_error_set(err, CB_EINVAL, "%s: output path names a folder", path);
         goto fail;
     }
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    tmp = malloc(plen + 64);
-    if (!dir || !tmp) {
-        ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
+    /* early, cheap; the real check is in cb_atomic_commit */
+    if ((ret = cb_atomic_check_exists(path, opts->overwrite, err)) < 0)
         goto fail;
-    }
-    if (!opts->overwrite && access(path, F_OK) == 0) { /* early, cheap; the real check is below */
-        ret = cb_error_set(err, CB_EEXIST, "%s: output exists (not overwriting)", path);
-        goto fail;
-    }
 
     if ((ret = encode_image(path, frame, opts->codec_id, quality, &pkt, err)) < 0)
         goto fail;
 
-    dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
-        ret = -errno;
-        cb_error_set(err, ret, "%s: cannot open output folder %s: %s", path, dir, strerror(errno));
+    if ((ret = cb_atomic_open(&file, path, err)) < 0)
         goto fail;
-    }
-    fd = create_temp(strcmp(dir, "/") == 0 ? "" : dir, base, tmp, plen + 64);
-    if (fd < 0) {
-        ret = fd;
-        fd = -1;
-        cb_error_set(err, ret, "%s: cannot create temporary file in %s: %s", path, dir,
-                     strerror(-ret));
+    if ((ret = cb_atomic_write(&file, pkt->data, (size_t)pkt->size, err)) < 0)
         goto fail;
-    }
-    tmp_exists = 1;
-    if ((ret = write_all(fd, pkt->data, (size_t)pkt->size)) < 0) {
-        cb_error_set(err, ret, "%s: write failed: %s", path, strerror(-ret));
+    if ((ret = cb_atomic_commit(&file, opts->overwrite, err)) < 0)
         goto fail;
-    }
-    if (fsync(fd) != 0) {
-        ret = -errno;
-        cb_error_set(err, ret, "%s: fsync failed: %s", path, strerror(errno));
-        goto fail;
-    }
-    int cfd = fd;
-    fd = -1;
-    if (close(cfd) != 0) {
-        ret = -errno;
-        cb_error_set(err, ret, "%s: close failed: %s", path, strerror(errno));
-        goto fail;
-    }
-
-    if (opts->overwrite) {
-        if (rename(tmp, path) != 0) {
-            ret = -errno;
-            cb_error_set(err, ret, "%s: cannot rename into place: %s", path, strerror(errno));
-            goto fail;
-        }
-    } else if ((ret = link_noreplace(tmp, path)) < 0) {
-        if (ret == -EEXIST)
-            cb_error_set(err, ret = CB_EEXIST, "%s: output exists (not overwriting)", path);
-        else
-            cb_error_set(err, ret, "%s: cannot move into place: %s", path, strerror(-ret));
-        goto fail;
-    }
-    tmp_exists = 0;
-    /* Make the rename durable. The file is complete and in place already, so
-     * a folder that cannot be fsynced (some file systems say EINVAL) is not
-     * an error. */
-    (void)fsync(dirfd);
-    close(dirfd);
     av_packet_free(&pkt);
-    free(dir);
-    free(tmp);
     return 0;
 
 fail:
-    if (fd >= 0)
-        close(fd);
-    if (tmp_exists)
-        unlink(tmp);
-    if (dirfd >= 0)
-        close(dirfd);
+    cb_atomic_abort(&file);
     av_packet_free(&pkt);
-    free(dir);
-    free(tmp);
     return ret;
 }

@@ -49,14 +49,6 @@ static int parse_boxes(const char *json, cb_face *faces, int max)
     return n;
 }
 
-static AVFrame *read_or_fail(const char *path)
-{
-    AVFrame *f = NULL;
-    cb_error err = {0};
-    if (cb_image_read(path, NULL, &f, NULL, &err) < 0)
-        fail_msg("%s", err.msg);
-    return f;
-}
 
 /* Redact a real group photo; check the JSON, and the pixels in and out of every face region. */
 static void test_redact_group_photo(void **state)
@@ -73,7 +65,7 @@ static void test_redact_group_photo(void **state)
     int n = parse_boxes(stdout_buf, faces, 32);
     assert_true(n >= 6); /* six people, counted by eye */
     snprintf(out, sizeof out, "%s/bbt4.jpg", dir);
-    AVFrame *a = read_or_fail(in), *b = read_or_fail(out);
+    AVFrame *a = cb_test_read_image(in), *b = cb_test_read_image(out);
     assert_int_equal(a->width, b->width);
     assert_int_equal(a->height, b->height);
     cb_redact_ellipse e[32];
@@ -205,7 +197,7 @@ static void test_formats_and_styles(void **state)
                         "--style", (char *)styles[i], in, "-o", dir, NULL};
         assert_int_equal(cb_test_run(argv, NULL, 0, NULL, 0), 0);
         snprintf(out, sizeof out, "%s/%s", dir, expect[i]);
-        AVFrame *a = read_or_fail(in), *b = read_or_fail(out);
+        AVFrame *a = cb_test_read_image(in), *b = cb_test_read_image(out);
         assert_int_equal(a->width, b->width);
         assert_int_equal(a->height, b->height);
         av_frame_free(&a);

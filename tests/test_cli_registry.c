@@ -45,39 +45,12 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Run `consentblur --registry REG ARGS...`; stdout/stderr into the buffers. */
-static int run(const fixture *f, ...)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)cb_test_cli_path();
-    argv[n++] = "--registry";
-    argv[n++] = (char *)f->reg;
-    va_list ap;
-    va_start(ap, f);
-    for (char *a; (a = va_arg(ap, char *)) != NULL && n < 63;)
-        argv[n++] = a;
-    va_end(ap);
-    argv[n] = NULL;
-    int rc = cb_test_run(argv, out_buf, BUF, err_buf, BUF);
-    return rc;
-}
+/* Run `consentblur --registry REG ARGS...` (NULL-terminated); stdout/stderr
+ * into the buffers. */
+#define run(f, ...) cb_test_run_cli((f)->reg, out_buf, BUF, err_buf, BUF, __VA_ARGS__)
 
 /* Run without the global --registry (the command gets its own). */
-static int run_plain(char *first, ...)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)cb_test_cli_path();
-    argv[n++] = first;
-    va_list ap;
-    va_start(ap, first);
-    for (char *a; (a = va_arg(ap, char *)) != NULL && n < 63;)
-        argv[n++] = a;
-    va_end(ap);
-    argv[n] = NULL;
-    return cb_test_run(argv, out_buf, BUF, err_buf, BUF);
-}
+#define run_plain(...) cb_test_run_cli(NULL, out_buf, BUF, err_buf, BUF, __VA_ARGS__)
 
 /* stderr is exactly one line starting "consentblur: " containing `what`. */
 static void assert_one_error_line(const char *what)

@@ -46,22 +46,7 @@ static char out_buf[BUF], err_buf[BUF];
 static char dir[256], reg[512];
 
 /* consentblur --registry REG ARGS... (NULL-terminated). */
-static int run(const char *first, ...)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)cb_test_cli_path();
-    argv[n++] = "--registry";
-    argv[n++] = reg;
-    argv[n++] = (char *)first;
-    va_list ap;
-    va_start(ap, first);
-    for (char *a; (a = va_arg(ap, char *)) != NULL && n < 63;)
-        argv[n++] = a;
-    va_end(ap);
-    argv[n] = NULL;
-    return cb_test_run(argv, out_buf, BUF, err_buf, BUF);
-}
+#define run(...) cb_test_run_cli(reg, out_buf, BUF, err_buf, BUF, __VA_ARGS__)
 
 #define RUN_OK(...)                                                                            \
     do {                                                                                       \
@@ -187,15 +172,6 @@ static const face *face_at(const face *faces, int n, int x, int y)
     return best;
 }
 
-static AVFrame *read_image(const char *path)
-{
-    AVFrame *f = NULL;
-    cb_error err = {0};
-    if (cb_image_read(path, NULL, &f, NULL, &err) < 0)
-        fail_msg("%s", err.msg);
-    return f;
-}
-
 /* Mean absolute change per channel inside the face's redaction region. */
 static double region_change(const AVFrame *a, const AVFrame *b, const face *fc)
 {
@@ -255,7 +231,7 @@ static void check_photo(const char *photo, const char *purpose, const expect *ex
     assert_int_equal(kept, listed_kept); /* nobody else is left visible */
 
     snprintf(out_path, sizeof out_path, "%s/%s", out_dir, strrchr(photo, '/') + 1);
-    AVFrame *a = read_image(in), *b = read_image(out_path);
+    AVFrame *a = cb_test_read_image(in), *b = cb_test_read_image(out_path);
     for (int i = 0; i < n; i++) {
         double change = region_change(a, b, &faces[i]);
         int kept_face = !strcmp(faces[i].action, "kept");

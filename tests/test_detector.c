@@ -17,28 +17,12 @@
 #include "models/detector.h"
 #include "models/face_models.h"
 #include "models/model_files.h"
-#include "pipeline/media_in.h"
 #include "test_support.h"
-
-static cb_detector *open_default(void)
-{
-    cb_detector_opts opts;
-    cb_detector_opts_default(&opts);
-    cb_detector *det = NULL;
-    cb_error err = {0};
-    if (cb_detector_open(&opts, &det, &err) < 0)
-        fail_msg("%s", err.msg);
-    return det;
-}
 
 static int count_faces(cb_detector *det, const char *rel)
 {
-    char path[1024];
-    cb_test_data_path(rel, path, sizeof path);
-    AVFrame *frame = NULL;
+    AVFrame *frame = cb_test_read_data_image(rel);
     cb_error err = {0};
-    if (cb_image_read(path, NULL, &frame, NULL, &err) < 0)
-        fail_msg("%s", err.msg);
     cb_face_list faces = {0};
     if (cb_detector_detect(det, frame, &faces, &err) < 0)
         fail_msg("%s", err.msg);
@@ -65,7 +49,7 @@ static void test_group_photos(void **state)
     } groups[] = {{"groups/bbt1.jpg", 4}, {"groups/bbt3.jpg", 5}, {"groups/bbt4.jpg", 6},
                   {"groups/bbt5.jpg", 5}, {"groups/kit_with_rose.jpg", 2},
                   {"groups/two_people.jpg", 2}};
-    cb_detector *det = open_default();
+    cb_detector *det = cb_test_open_detector(NULL);
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
         int n = count_faces(det, groups[i].file);
         if (n < groups[i].faces || n > groups[i].faces + 1)
@@ -77,7 +61,7 @@ static void test_group_photos(void **state)
 static void test_no_face(void **state)
 {
     (void)state;
-    cb_detector *det = open_default();
+    cb_detector *det = cb_test_open_detector(NULL);
     assert_int_equal(count_faces(det, "groups/no-face-white.png"), 0);
     cb_detector_close(det);
 }
@@ -88,7 +72,7 @@ static void test_identity_crops(void **state)
     (void)state;
     static const char *const people[] = {"amy", "bernadette", "howard", "leonard",
                                          "penny", "raj", "sheldon", "stuart"};
-    cb_detector *det = open_default();
+    cb_detector *det = cb_test_open_detector(NULL);
     char rel[256];
     int missed = 0, total = 0;
     for (size_t p = 0; p < sizeof people / sizeof people[0]; p++) {
@@ -127,11 +111,7 @@ static void test_small_faces_in_large_picture(void **state)
                                         "identities/sheldon/sheldon1.png"};
     enum { N = sizeof crops / sizeof crops[0], W = 3000, H = 2000 };
     static const int sides[N] = {30, 36, 44, 52, 60, 68}; /* crop side; the face is ~2/3 */
-    AVFrame *big = av_frame_alloc();
-    big->format = AV_PIX_FMT_BGR24;
-    big->width = W;
-    big->height = H;
-    assert_int_equal(av_frame_get_buffer(big, 0), 0);
+    AVFrame *big = cb_test_new_frame(AV_PIX_FMT_BGR24, W, H);
     uint32_t rng = 12345;
     for (int y = 0; y < H; y++)
         for (int x = 0; x < 3 * W; x++) {
@@ -140,12 +120,8 @@ static void test_small_faces_in_large_picture(void **state)
         }
     int px[N], py[N];
     for (int i = 0; i < N; i++) {
-        char path[1024];
-        cb_test_data_path(crops[i], path, sizeof path);
-        AVFrame *crop = NULL;
+        AVFrame *crop = cb_test_read_data_image(crops[i]);
         cb_error err = {0};
-        if (cb_image_read(path, NULL, &crop, NULL, &err) < 0)
-            fail_msg("%s", err.msg);
         px[i] = 250 + (i % 3) * 1000 + i * 37;
         py[i] = 400 + (i / 3) * 900;
         uint8_t *dst = big->data[0] + (size_t)py[i] * big->linesize[0] + 3 * (size_t)px[i];
@@ -154,7 +130,7 @@ static void test_small_faces_in_large_picture(void **state)
             fail_msg("%s", err.msg);
         av_frame_free(&crop);
     }
-    cb_detector *det = open_default();
+    cb_detector *det = cb_test_open_detector(NULL);
     cb_face_list faces = {0};
     cb_error err = {0};
     if (cb_detector_detect(det, big, &faces, &err) < 0)
@@ -229,12 +205,8 @@ static void test_corrupt_model_file(void **state)
 static void test_rejects_bad_frames(void **state)
 {
     (void)state;
-    cb_detector *det = open_default();
-    AVFrame *f = av_frame_alloc();
-    f->format = AV_PIX_FMT_YUV420P;
-    f->width = 64;
-    f->height = 64;
-    assert_int_equal(av_frame_get_buffer(f, 0), 0);
+    cb_detector *det = cb_test_open_detector(NULL);
+    AVFrame *f = cb_test_new_frame(AV_PIX_FMT_YUV420P, 64, 64);
     cb_face_list faces = {0};
     cb_error err = {0};
     assert_int_equal(cb_detector_detect(det, f, &faces, &err), CB_EINVAL);

@@ -26,7 +26,6 @@
 #include "models/detector.h"
 #include "models/embedder.h"
 #include "models/model_files.h"
-#include "pipeline/media_in.h"
 #include "test_support.h"
 
 enum { MAX_CACHED = 32 };
@@ -44,14 +43,7 @@ typedef struct ctx {
     int n_cached;
 } ctx;
 
-static int group_setup(void **state)
-{
-    ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return -1;
-    *state = c;
-    return 0;
-}
+static int group_setup(void **state) { return cb_test_alloc_state(state, sizeof(ctx)); }
 
 static int group_teardown(void **state)
 {
@@ -66,29 +58,17 @@ static int group_teardown(void **state)
 
 static void open_models(ctx *c)
 {
-    cb_error err = {0};
     if (!c->det) {
         cb_detector_opts opts;
         cb_detector_opts_default(&opts);
         /* every face used here is over 100 px high: skip the finest levels of
          * the pyramid (seconds per photo) */
         opts.min_face = 100;
-        if (cb_detector_open(&opts, &c->det, &err) < 0)
-            fail_msg("cb_detector_open: %s", err.msg);
+        c->det = cb_test_open_detector(&opts);
     }
+    cb_error err = {0};
     if (!c->emb && cb_embedder_open(NULL, &c->emb, &err) < 0)
         fail_msg("cb_embedder_open: %s", err.msg);
-}
-
-static AVFrame *read_image(const char *rel)
-{
-    char path[1024];
-    cb_test_data_path(rel, path, sizeof path);
-    AVFrame *frame = NULL;
-    cb_error err = {0};
-    if (cb_image_read(path, NULL, &frame, NULL, &err) < 0)
-        fail_msg("%s", err.msg);
-    return frame;
 }
 
 /* The largest detected face of a picture (every picture used here shows one
@@ -124,7 +104,7 @@ static const embedded *embed_photo(ctx *c, const char *rel)
     snprintf(e->rel, sizeof e->rel, "%s", rel);
     struct timespec t0, t1, t2;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    AVFrame *frame = read_image(rel);
+    AVFrame *frame = cb_test_read_data_image(rel);
     cb_face face = largest_face(c, frame, rel);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     cb_error err = {0};
@@ -257,13 +237,9 @@ static void test_chip_geometry(void **state)
     static const char *const photos[] = {"identities/obama/obama.jpg",
                                          "identities/alex_lacamoire/img1.jpg"};
     for (size_t i = 0; i < sizeof photos / sizeof photos[0]; i++) {
-        AVFrame *frame = read_image(photos[i]);
+        AVFrame *frame = cb_test_read_data_image(photos[i]);
         cb_face face = largest_face(c, frame, photos[i]);
-        AVFrame *canvas = av_frame_alloc();
-        assert_non_null(canvas);
-        canvas->format = AV_PIX_FMT_BGR24;
-        canvas->width = canvas->height = SIDE;
-        assert_int_equal(av_frame_get_buffer(canvas, 0), 0);
+        AVFrame *canvas = cb_test_new_frame(AV_PIX_FMT_BGR24, SIDE, SIDE);
         for (int y = 0; y < SIDE; y++)
             memset(canvas->data[0] + (size_t)y * canvas->linesize[0], 128, SIDE * 3);
         uint8_t *chip = canvas->data[0] + (size_t)PAD * canvas->linesize[0] + PAD * 3;
@@ -303,12 +279,7 @@ static void check_synthetic_chip(double s)
                                {74.0, 105.6}};
     const double ang = 20.0 * M_PI / 180.0, tx = 300, ty = 180;
     const int W = 1000, H = 900, half = (int)(s * 1.5);
-    AVFrame *frame = av_frame_alloc();
-    assert_non_null(frame);
-    frame->format = AV_PIX_FMT_BGR24;
-    frame->width = W;
-    frame->height = H;
-    assert_int_equal(av_frame_get_buffer(frame, 0), 0);
+    AVFrame *frame = cb_test_new_frame(AV_PIX_FMT_BGR24, W, H);
     for (int y = 0; y < H; y++)
         memset(frame->data[0] + (size_t)y * frame->linesize[0], 0, (size_t)W * 3);
     cb_face face;
@@ -424,7 +395,7 @@ static void test_deterministic(void **state)
     ctx *c = *state;
     open_models(c);
     const char *rel = "identities/penny/penny1.png";
-    AVFrame *frame = read_image(rel);
+    AVFrame *frame = cb_test_read_data_image(rel);
     cb_face face = largest_face(c, frame, rel);
     float a[CB_EMBEDDING_DIM], b[CB_EMBEDDING_DIM], q1, q2;
     cb_error err = {0};
@@ -451,7 +422,7 @@ static void test_no_landmarks(void **state)
 {
     ctx *c = *state;
     open_models(c);
-    AVFrame *frame = read_image("identities/penny/penny1.png");
+    AVFrame *frame = cb_test_read_data_image("identities/penny/penny1.png");
     cb_face face = largest_face(c, frame, "penny1");
     face.has_landmarks = 0;
     float out[CB_EMBEDDING_DIM];
@@ -481,7 +452,7 @@ static void test_wrong_pixel_format(void **state)
 {
     ctx *c = *state;
     open_models(c);
-    AVFrame *frame = read_image("identities/penny/penny1.png");
+    AVFrame *frame = cb_test_read_data_image("identities/penny/penny1.png");
     cb_face face = largest_face(c, frame, "penny1");
     frame->format = AV_PIX_FMT_RGB24; /* same layout, but not what the embedder takes */
     float out[CB_EMBEDDING_DIM];

@@ -23,61 +23,14 @@
 
 #include "pipeline/media_in.h"
 #include "pipeline/media_out.h"
-
-#ifndef CB_TESTDATA_DIR
-#define CB_TESTDATA_DIR "../shared/testdata"
-#endif
+#include "test_support.h"
 
 /* ---------------------------------------------------------------- helpers */
 
-static const char *testdata_dir(void)
-{
-    const char *d = getenv("CB_TESTDATA");
-    return d && *d ? d : CB_TESTDATA_DIR;
-}
-
-/* Path of a test data file; fails the test if it is not there. */
-static void testdata(char *out, size_t size, const char *rel)
-{
-    int n = snprintf(out, size, "%s/%s", testdata_dir(), rel);
-    assert_true(n > 0 && (size_t)n < size);
-    if (access(out, R_OK) != 0)
-        fail_msg("test data missing: %s (set CB_TESTDATA)", out);
-}
-
+/* A scratch folder (cb_test_make_temp_dir); removed with cb_test_remove_tree. */
 typedef struct workdir {
     char path[256];
 } workdir;
-
-static void workdir_make(workdir *w)
-{
-    snprintf(w->path, sizeof w->path, "/tmp/cb_test_media.XXXXXX");
-    assert_non_null(mkdtemp(w->path));
-}
-
-static void rm_rf(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d))) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char sub[1024];
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                rm_rf(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 static void workdir_path(const workdir *w, char *out, size_t size, const char *name)
 {
@@ -133,17 +86,6 @@ static int contains(const uint8_t *hay, size_t n, const char *needle)
     return 0;
 }
 
-static AVFrame *new_frame(int fmt, int w, int h)
-{
-    AVFrame *f = av_frame_alloc();
-    assert_non_null(f);
-    f->format = fmt;
-    f->width = w;
-    f->height = h;
-    assert_int_equal(av_frame_get_buffer(f, 0), 0);
-    return f;
-}
-
 static uint8_t *px(const AVFrame *f, int x, int y)
 {
     return f->data[0] + (ptrdiff_t)y * f->linesize[0] + 3 * x;
@@ -152,7 +94,7 @@ static uint8_t *px(const AVFrame *f, int x, int y)
 /* A smooth, asymmetric BGR test picture: gradients plus a few blocks. */
 static AVFrame *synthetic_bgr(int w, int h)
 {
-    AVFrame *f = new_frame(AV_PIX_FMT_BGR24, w, h);
+    AVFrame *f = cb_test_new_frame(AV_PIX_FMT_BGR24, w, h);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             uint8_t *p = px(f, x, y);
@@ -170,7 +112,7 @@ static const uint8_t quad_bgr[4][3] = { { 0, 0, 255 }, { 0, 255, 0 }, { 255, 0, 
 
 static AVFrame *quadrants_bgr(int w, int h)
 {
-    AVFrame *f = new_frame(AV_PIX_FMT_BGR24, w, h);
+    AVFrame *f = cb_test_new_frame(AV_PIX_FMT_BGR24, w, h);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int q = (y >= h / 2) * 2 + (x >= w / 2);
@@ -335,9 +277,10 @@ static void read_fails(const char *path, const cb_image_limits *lim, int code)
 static void test_testdata_present(void **state)
 {
     (void)state;
+    const char *dir = cb_test_data_dir(); /* fails the test when it is missing */
     struct stat st;
-    if (stat(testdata_dir(), &st) != 0 || !S_ISDIR(st.st_mode))
-        fail_msg("test data folder missing: %s (set CB_TESTDATA)", testdata_dir());
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        fail_msg("test data folder missing: %s (set CB_TESTDATA)", dir);
 }
 
 static void test_read_group_jpegs(void **state)
@@ -352,7 +295,7 @@ static void test_read_group_jpegs(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[1024];
-        testdata(path, sizeof path, cases[i].name);
+        cb_test_data_path(cases[i].name, path, sizeof path);
         cb_image_info info = { 0 };
         AVFrame *f = read_ok(path, &info);
         assert_int_equal(info.codec_id, AV_CODEC_ID_MJPEG);
@@ -376,7 +319,7 @@ static void test_read_png_alpha_real(void **state)
 {
     (void)state;
     char path[1024];
-    testdata(path, sizeof path, "probes/32bit.png");
+    cb_test_data_path("probes/32bit.png", path, sizeof path);
     cb_image_info info = { 0 };
     AVFrame *f = read_ok(path, &info);
     assert_int_equal(info.codec_id, AV_CODEC_ID_PNG);
@@ -384,7 +327,7 @@ static void test_read_png_alpha_real(void **state)
     assert_int_equal(f->width, info.src_width);
     av_frame_free(&f);
 
-    testdata(path, sizeof path, "groups/no-face-white.png");
+    cb_test_data_path("groups/no-face-white.png", path, sizeof path);
     f = read_ok(path, &info);
     assert_int_equal(info.codec_id, AV_CODEC_ID_PNG);
     av_frame_free(&f);
@@ -395,14 +338,14 @@ static void test_read_png_pixel_formats(void **state)
 {
     (void)state;
     workdir w;
-    workdir_make(&w);
+    cb_test_make_temp_dir(w.path, sizeof w.path);
     char path[512];
     const int W = 40, H = 30;
     cb_image_info info;
     AVFrame *src, *f;
 
     /* 8-bit grey */
-    src = new_frame(AV_PIX_FMT_GRAY8, W, H);
+    src = cb_test_new_frame(AV_PIX_FMT_GRAY8, W, H);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++)
             src->data[0][y * src->linesize[0] + x] = (uint8_t)(x * 6);
@@ -416,7 +359,7 @@ static void test_read_png_pixel_formats(void **state)
     av_frame_free(&f);
 
     /* 16-bit RGB (big endian, as PNG stores it) */
-    src = new_frame(AV_PIX_FMT_RGB48BE, W, H);
+    src = cb_test_new_frame(AV_PIX_FMT_RGB48BE, W, H);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             uint8_t *p = src->data[0] + y * src->linesize[0] + 6 * x;
@@ -440,7 +383,7 @@ static void test_read_png_pixel_formats(void **state)
     av_frame_free(&f);
 
     /* 16-bit grey */
-    src = new_frame(AV_PIX_FMT_GRAY16BE, W, H);
+    src = cb_test_new_frame(AV_PIX_FMT_GRAY16BE, W, H);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             uint8_t *p = src->data[0] + y * src->linesize[0] + 2 * x;
@@ -456,7 +399,7 @@ static void test_read_png_pixel_formats(void **state)
     av_frame_free(&f);
 
     /* RGBA: left half transparent (must come out white), right half opaque red */
-    src = new_frame(AV_PIX_FMT_RGBA, W, H);
+    src = cb_test_new_frame(AV_PIX_FMT_RGBA, W, H);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             uint8_t *p = src->data[0] + y * src->linesize[0] + 4 * x;
@@ -476,7 +419,7 @@ static void test_read_png_pixel_formats(void **state)
     av_frame_free(&f);
 
     /* 16-bit RGBA */
-    src = new_frame(AV_PIX_FMT_RGBA64BE, W, H);
+    src = cb_test_new_frame(AV_PIX_FMT_RGBA64BE, W, H);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             uint8_t *p = src->data[0] + y * src->linesize[0] + 8 * x;
@@ -494,7 +437,7 @@ static void test_read_png_pixel_formats(void **state)
     av_frame_free(&f);
 
     /* grey + alpha */
-    src = new_frame(AV_PIX_FMT_YA8, W, H);
+    src = cb_test_new_frame(AV_PIX_FMT_YA8, W, H);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             uint8_t *p = src->data[0] + y * src->linesize[0] + 2 * x;
@@ -514,7 +457,7 @@ static void test_read_png_pixel_formats(void **state)
     av_frame_free(&f);
 
     /* palette, with one fully transparent entry */
-    src = new_frame(AV_PIX_FMT_PAL8, W, H);
+    src = cb_test_new_frame(AV_PIX_FMT_PAL8, W, H);
     uint32_t *pal = (uint32_t *)src->data[1];
     memset(pal, 0, 1024);
     pal[0] = 0xFFFF0000u; /* opaque red (ARGB) */
@@ -542,13 +485,13 @@ static void test_read_png_pixel_formats(void **state)
     assert_int_equal(info.codec_id, AV_CODEC_ID_PNG);
     av_frame_free(&f);
 
-    rm_rf(w.path);
+    cb_test_remove_tree(w.path);
 }
 
 static void roundtrip(enum AVCodecID codec, const char *name, double max_mean, int max_diff)
 {
     workdir w;
-    workdir_make(&w);
+    cb_test_make_temp_dir(w.path, sizeof w.path);
     char path[512];
     workdir_path(&w, path, sizeof path, name);
     /* odd sizes exercise chroma subsampling edges */
@@ -570,7 +513,7 @@ static void roundtrip(enum AVCodecID codec, const char *name, double max_mean, i
 
     /* A real photo too: JPEG in, each format out. */
     char photo[1024];
-    testdata(photo, sizeof photo, "groups/bbt3.jpg");
+    cb_test_data_path("groups/bbt3.jpg", photo, sizeof photo);
     AVFrame *real = read_ok(photo, NULL);
     workdir_path(&w, path, sizeof path, "real-copy");
     write_ok(path, real, codec, 95);
@@ -583,7 +526,7 @@ static void roundtrip(enum AVCodecID codec, const char *name, double max_mean, i
     av_frame_free(&real);
     av_frame_free(&src);
     assert_int_equal(count_hidden(w.path), 0);
-    rm_rf(w.path);
+    cb_test_remove_tree(w.path);
 }
 
 static void test_roundtrip_png(void **state)
@@ -608,9 +551,9 @@ static void test_jpeg_quality_affects_size(void **state)
 {
     (void)state;
     workdir w;
-    workdir_make(&w);
+    cb_test_make_temp_dir(w.path, sizeof w.path);
     char photo[1024], lo[512], hi[512];
-    testdata(photo, sizeof photo, "groups/bbt4.jpg");
+    cb_test_data_path("groups/bbt4.jpg", photo, sizeof photo);
     AVFrame *f = read_ok(photo, NULL);
     workdir_path(&w, lo, sizeof lo, "lo.jpg");
     workdir_path(&w, hi, sizeof hi, "hi.jpg");
@@ -625,7 +568,7 @@ static void test_jpeg_quality_affects_size(void **state)
     cb_image_write_opts o = { AV_CODEC_ID_MJPEG, 101, 1 };
     assert_int_equal(cb_image_write(hi, f, &o, &err), CB_EINVAL);
     av_frame_free(&f);
-    rm_rf(w.path);
+    cb_test_remove_tree(w.path);
 }
 
 /* All eight EXIF orientations, from a JPEG whose stored picture has four
@@ -649,7 +592,7 @@ static void test_exif_orientations(void **state)
         { 1, GREEN, WHITE }, /* 8 */
     };
     workdir w;
-    workdir_make(&w);
+    cb_test_make_temp_dir(w.path, sizeof w.path);
     char base[512], path[512];
     const int W = 64, H = 48;
     AVFrame *q = quadrants_bgr(W, H);
@@ -683,7 +626,7 @@ static void test_exif_orientations(void **state)
     workdir_path(&w, thumb, sizeof thumb, "thumb.jpg");
     write_ok(thumb, t, AV_CODEC_ID_MJPEG, 50);
     av_frame_free(&t);
-    testdata(photo, sizeof photo, "groups/bbt3.jpg");
+    cb_test_data_path("groups/bbt3.jpg", photo, sizeof photo);
     workdir_path(&w, path, sizeof path, "with-thumb.jpg");
     jpeg_with_exif(photo, path, 8, thumb);
     cb_image_info info = { 0 };
@@ -694,7 +637,7 @@ static void test_exif_orientations(void **state)
     assert_int_equal(f->width, 383);
     assert_int_equal(f->height, 594);
     av_frame_free(&f);
-    rm_rf(w.path);
+    cb_test_remove_tree(w.path);
 }
 
 /* PNG with an eXIf chunk (orientation 6: rotate 90 clockwise). FFmpeg 5.1
@@ -703,7 +646,7 @@ static void test_png_exif_orientation(void **state)
 {
     (void)state;
     workdir w;
-    workdir_make(&w);
+    cb_test_make_temp_dir(w.path, sizeof w.path);
     char path[512];
     AVFrame *q = quadrants_bgr(64, 48);
     workdir_path(&w, path, sizeof path, "plain.png");
@@ -742,7 +685,7 @@ static void test_png_exif_orientation(void **state)
     assert_int_equal(colour_at(f, 1, 1), BLUE);
     assert_int_equal(colour_at(f, 46, 1), RED);
     av_frame_free(&f);
-    rm_rf(w.path);
+    cb_test_remove_tree(w.path);
 }
 
 /* EXIF (GPS, descriptions, camera data) never reaches the output. */
@@ -750,9 +693,9 @@ static void test_metadata_stripped(void **state)
 {
     (void)state;
     workdir w;
-    workdir_make(&w);
+    cb_test_make_temp_dir(w.path, sizeof w.path);
     char photo[1024], in[512], out[512];
-    testdata(photo, sizeof photo, "probes/obama-240p.jpg");
+    cb_test_data_path("probes/obama-240p.jpg", photo, sizeof photo);
     workdir_path(&w, in, sizeof in, "with-exif.jpg");
     jpeg_with_exif(photo, in, 1, NULL);
     size_t n;
@@ -781,7 +724,7 @@ static void test_metadata_stripped(void **state)
         free(bytes);
     }
     av_frame_free(&f);
-    rm_rf(w.path);
+    cb_test_remove_tree(w.path);
 }
 
 /* A minimal PNG: signature, IHDR (w x h, 8-bit RGB), an IDAT and IEND. With a
@@ -841,11 +784,28 @@ static void write_jpeg_header(const char *path, const char *model, int w, int h)
     free(b);
 }
 
+/* Truncated files: the first cuts[i] of the n bytes of data, written to
+ * path one cut after the other, must each fail with CB_EDECODE and no frame.
+ * `what` names the format in the failure message. */
+static void cuts_fail(const char *path, const char *what, const uint8_t *data, size_t n,
+                      const size_t *cuts, size_t n_cuts)
+{
+    for (size_t i = 0; i < n_cuts; i++) {
+        write_bytes(path, data, cuts[i]);
+        cb_error err = { 0 };
+        AVFrame *f = NULL;
+        int rc = cb_image_read(path, NULL, &f, NULL, &err);
+        if (rc != CB_EDECODE)
+            fail_msg("%s cut at %zu of %zu: got %d (%s)", what, cuts[i], n, rc, err.msg);
+        assert_null(f);
+    }
+}
+
 static void test_bad_inputs(void **state)
 {
     (void)state;
     workdir w;
-    workdir_make(&w);
+    cb_test_make_temp_dir(w.path, sizeof w.path);
     char path[512];
 
     workdir_path(&w, path, sizeof path, "empty.jpg");
@@ -874,7 +834,7 @@ static void test_bad_inputs(void **state)
     read_fails(path, NULL, CB_ETOOBIG);
 
     char photo[1024];
-    testdata(photo, sizeof photo, "groups/bbt3.jpg");
+    cb_test_data_path("groups/bbt3.jpg", photo, sizeof photo);
     workdir_path(&w, path, sizeof path, "huge.jpg");
     write_jpeg_header(path, photo, 30000, 30000);
     read_fails(path, NULL, CB_ETOOBIG);
@@ -890,16 +850,8 @@ static void test_bad_inputs(void **state)
     size_t n;
     uint8_t *jpg = read_bytes(photo, &n);
     const size_t cuts[] = { 1, 2, 3, 10, 100, 600, 2000, n / 4, n / 2, n - 1000, n - 3, n - 2, n - 1 };
-    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
-        workdir_path(&w, path, sizeof path, "cut.jpg");
-        write_bytes(path, jpg, cuts[i]);
-        cb_error err = { 0 };
-        AVFrame *f = NULL;
-        int rc = cb_image_read(path, NULL, &f, NULL, &err);
-        if (rc != CB_EDECODE)
-            fail_msg("JPEG cut at %zu of %zu: got %d (%s)", cuts[i], n, rc, err.msg);
-        assert_null(f);
-    }
+    workdir_path(&w, path, sizeof path, "cut.jpg");
+    cuts_fail(path, "JPEG", jpg, n, cuts, sizeof cuts / sizeof cuts[0]);
     /* The whole file is fine. */
     write_bytes(path, jpg, n);
     AVFrame *f = read_ok(path, NULL);
@@ -920,19 +872,11 @@ static void test_bad_inputs(void **state)
 
     /* Truncated PNG */
     uint8_t *png;
-    testdata(photo, sizeof photo, "probes/32bit.png");
+    cb_test_data_path("probes/32bit.png", photo, sizeof photo);
     png = read_bytes(photo, &n);
     const size_t pcuts[] = { 8, 40, n / 2, n - 12 };
-    for (size_t i = 0; i < sizeof pcuts / sizeof pcuts[0]; i++) {
-        workdir_path(&w, path, sizeof path, "cut.png");
-        write_bytes(path, png, pcuts[i]);
-        cb_error err = { 0 };
-        f = NULL;
-        int rc = cb_image_read(path, NULL, &f, NULL, &err);
-        if (rc != CB_EDECODE)
-            fail_msg("PNG cut at %zu of %zu: got %d (%s)", pcuts[i], n, rc, err.msg);
-        assert_null(f);
-    }
+    workdir_path(&w, path, sizeof path, "cut.png");
+    cuts_fail(path, "PNG", png, n, pcuts, sizeof pcuts / sizeof pcuts[0]);
     free(png);
 
     /* Arguments */
@@ -940,14 +884,14 @@ static void test_bad_inputs(void **state)
     assert_int_equal(cb_image_read(NULL, NULL, &f, NULL, &err), CB_EINVAL);
     assert_int_equal(cb_image_read(path, NULL, NULL, NULL, NULL), CB_EINVAL);
 
-    rm_rf(w.path);
+    cb_test_remove_tree(w.path);
 }
 
 static void test_write_no_overwrite(void **state)
 {
     (void)state;
     workdir w;
-    workdir_make(&w);
+    cb_test_make_temp_dir(w.path, sizeof w.path);
     char path[512];
     workdir_path(&w, path, sizeof path, "exists.jpg");
     write_bytes(path, "old", 3);
@@ -972,14 +916,14 @@ static void test_write_no_overwrite(void **state)
     av_frame_free(&back);
     assert_int_equal(count_hidden(w.path), 0);
     av_frame_free(&f);
-    rm_rf(w.path);
+    cb_test_remove_tree(w.path);
 }
 
 static void test_write_failures_leave_nothing(void **state)
 {
     (void)state;
     workdir w;
-    workdir_make(&w);
+    cb_test_make_temp_dir(w.path, sizeof w.path);
     char path[512];
     AVFrame *f = synthetic_bgr(32, 24);
     cb_error err = { 0 };
@@ -998,7 +942,7 @@ static void test_write_failures_leave_nothing(void **state)
     assert_int_not_equal(access(path, F_OK), 0);
 
     /* wrong pixel format */
-    AVFrame *rgba = new_frame(AV_PIX_FMT_RGBA, 8, 8);
+    AVFrame *rgba = cb_test_new_frame(AV_PIX_FMT_RGBA, 8, 8);
     workdir_path(&w, path, sizeof path, "out.png");
     assert_int_equal(cb_image_write(path, rgba, &o, &err), CB_EINVAL);
     av_frame_free(&rgba);
@@ -1040,7 +984,7 @@ static void test_write_failures_leave_nothing(void **state)
     assert_int_equal(count_hidden(w.path), 0);
 
     av_frame_free(&f);
-    rm_rf(w.path);
+    cb_test_remove_tree(w.path);
 }
 
 static void test_codec_for_path(void **state)

@@ -39,7 +39,6 @@
 #include <cmocka.h>
 
 #include "common/cb_error.h"
-#include "common/sha256.h"
 #include "models/embedder.h"
 #include "test_support.h"
 
@@ -67,57 +66,9 @@ typedef struct ctx {
 
 /* ---- the fixture: the fixed JSON layout written by faceapi_reference.mjs ---- */
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)len + 1)) != NULL) {
-        if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf[len] = '\0';
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
-/* Position just after `"key":` (and spaces) within [p, end), or NULL. */
-static const char *after_key(const char *p, const char *end, const char *key)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *hit = strstr(p, pat);
-    if (!hit || hit >= end)
-        return NULL;
-    hit += strlen(pat);
-    while (*hit == ' ' || *hit == '\n' || *hit == '\t' || *hit == '\r')
-        hit++;
-    return hit;
-}
-
-static void parse_string(const char *p, const char *end, const char *key, char *out,
-                         size_t size)
-{
-    const char *v = after_key(p, end, key);
-    if (!v || *v != '"')
-        fail_msg("%s: no string \"%s\"", FIXTURE, key);
-    v++;
-    const char *q = strchr(v, '"');
-    if (!q || (size_t)(q - v) >= size)
-        fail_msg("%s: bad string \"%s\"", FIXTURE, key);
-    memcpy(out, v, (size_t)(q - v));
-    out[q - v] = '\0';
-}
-
 static void parse_descriptor(const char *p, const char *end, ref_image *im)
 {
-    const char *v = after_key(p, end, "descriptor");
+    const char *v = cb_test_json_after_key(p, end, "descriptor");
     if (!v || *v != '[')
         fail_msg("%s: no \"descriptor\" array for %s", FIXTURE, im->label);
     v++;
@@ -141,27 +92,24 @@ static void parse_descriptor(const char *p, const char *end, ref_image *im)
 
 static void load_fixture(ctx *c)
 {
-    char *text = read_text(FIXTURE);
+    char *text = cb_test_read_text(FIXTURE, NULL);
     if (!text)
         fail_msg("cannot read %s (regenerate with models/reference/gen_recognition_reference.sh)",
                  FIXTURE);
     const char *end = text + strlen(text);
     if (!strstr(text, "\"net\": \"face_recognition\"") || !strstr(text, "\"input_size\": 150"))
         fail_msg("%s: not a face_recognition fixture at 150x150", FIXTURE);
-    const char *p = text;
+    const char *p = text, *obj_end;
     c->n_images = 0;
-    while ((p = strstr(p, "\"path\":")) != NULL) {
+    for (; (p = cb_test_json_next_record(p, end, &obj_end)) != NULL; p = obj_end) {
         if (c->n_images >= MAX_IMAGES)
             fail_msg("%s: more than %d images", FIXTURE, MAX_IMAGES);
-        const char *next = strstr(p + 1, "\"path\":");
-        const char *obj_end = next ? next : end;
         ref_image *im = &c->images[c->n_images++];
-        parse_string(p, obj_end, "path", im->label, sizeof im->label);
-        parse_string(p, obj_end, "rgb_sha256", im->sha256, sizeof im->sha256);
-        const char *n = after_key(p, obj_end, "n");
+        cb_test_json_string(FIXTURE, p, obj_end, "path", im->label, sizeof im->label);
+        cb_test_json_string(FIXTURE, p, obj_end, "rgb_sha256", im->sha256, sizeof im->sha256);
+        const char *n = cb_test_json_after_key(p, obj_end, "n");
         im->n = n ? atoi(n) : -1;
         parse_descriptor(p, obj_end, im);
-        p = obj_end;
     }
     free(text);
 }
@@ -179,14 +127,7 @@ static void ensure_loaded(ctx *c)
     c->loaded = 1;
 }
 
-static int group_setup(void **state)
-{
-    ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return -1;
-    *state = c;
-    return 0;
-}
+static int group_setup(void **state) { return cb_test_alloc_state(state, sizeof(ctx)); }
 
 static int group_teardown(void **state)
 {
@@ -195,43 +136,6 @@ static int group_teardown(void **state)
         cb_embedder_close(c->embedder);
     free(c);
     return 0;
-}
-
-/* 150x150 RGB bytes of a fixture label (PATH or PATH#FILTER), made exactly as
- * gen_reference.sh made them. */
-static uint8_t *ffmpeg_rgb(const char *label)
-{
-    char rel[512], filter[256] = "";
-    snprintf(rel, sizeof rel, "%s", label);
-    char *hash = strchr(rel, '#');
-    if (hash) {
-        *hash = '\0';
-        snprintf(filter, sizeof filter, "%s,", hash + 1);
-    }
-    char path[1024];
-    cb_test_data_path(rel, path, sizeof path);
-    if (strchr(path, '\'') || strchr(filter, '\''))
-        fail_msg("test data path %s contains a quote", label);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "ffmpeg -nostdin -v error -i '%s' -vf '%sscale=%d:%d:flags=bilinear' "
-             "-pix_fmt rgb24 -f rawvideo -",
-             path, filter, SIZE, SIZE);
-    FILE *pipe = popen(cmd, "r");
-    if (!pipe)
-        fail_msg("cannot run ffmpeg: %s", cmd);
-    size_t want = (size_t)SIZE * SIZE * 3;
-    uint8_t *rgb = malloc(want + 1);
-    assert_non_null(rgb);
-    size_t got = fread(rgb, 1, want + 1, pipe);
-    int status = pclose(pipe);
-    if (status != 0 || got != want) {
-        free(rgb);
-        fail_msg("ffmpeg on %s: exit status %d, %zu bytes (want %zu); is the ffmpeg CLI "
-                 "installed?",
-                 label, status, got, want);
-    }
-    return rgb;
 }
 
 static void check_image(void **state, int index)
@@ -244,17 +148,9 @@ static void check_image(void **state, int index)
     const ref_image *im = &c->images[index];
     assert_int_equal(im->n, CB_EMBEDDING_DIM);
 
-    uint8_t *rgb = ffmpeg_rgb(im->label);
-    uint8_t digest[32];
-    char hex[65];
-    cb_sha256(rgb, (size_t)SIZE * SIZE * 3, digest);
-    cb_sha256_hex(digest, hex);
-    if (strcmp(hex, im->sha256) != 0) {
-        free(rgb);
-        fail_msg("%s: ffmpeg gave input with sha256 %s, the reference used %s (different "
-                 "ffmpeg scaler?)",
-                 im->label, hex, im->sha256);
-    }
+    /* 150x150 RGB bytes of the label (PATH or PATH#FILTER), made exactly as
+     * gen_reference.sh made them */
+    uint8_t *rgb = cb_test_reference_rgb(im->label, SIZE, im->sha256);
     for (size_t i = 0; i < (size_t)SIZE * SIZE; i++) { /* RGB -> BGR in place */
         uint8_t t = rgb[i * 3];
         rgb[i * 3] = rgb[i * 3 + 2];

@@ -14,18 +14,12 @@
 #include <cmocka.h>
 
 #include "models/detector.h"
-#include "pipeline/media_in.h"
 #include "pipeline/redact.h"
 #include "test_support.h"
 
 static AVFrame *noise_frame(int w, int h, unsigned seed)
 {
-    AVFrame *f = av_frame_alloc();
-    assert_non_null(f);
-    f->format = AV_PIX_FMT_BGR24;
-    f->width = w;
-    f->height = h;
-    assert_int_equal(av_frame_get_buffer(f, 0), 0);
+    AVFrame *f = cb_test_new_frame(AV_PIX_FMT_BGR24, w, h);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < 3 * w; x++) {
             seed = seed * 1103515245u + 12345u;
@@ -36,12 +30,7 @@ static AVFrame *noise_frame(int w, int h, unsigned seed)
 
 static AVFrame *copy_frame(const AVFrame *src)
 {
-    AVFrame *f = av_frame_alloc();
-    assert_non_null(f);
-    f->format = src->format;
-    f->width = src->width;
-    f->height = src->height;
-    assert_int_equal(av_frame_get_buffer(f, 0), 0);
+    AVFrame *f = cb_test_new_frame(src->format, src->width, src->height);
     assert_int_equal(av_frame_copy(f, src), 0);
     return f;
 }
@@ -144,17 +133,10 @@ static void test_redacted_faces_are_not_found_again(void **state)
     (void)state;
     const char *photos[] = {"groups/bbt3.jpg", "groups/bbt4.jpg", "probes/obama1.jpg",
                             "groups/kit_with_rose.jpg"};
-    cb_detector_opts opts;
-    cb_detector_opts_default(&opts);
-    cb_detector *det = NULL;
+    cb_detector *det = cb_test_open_detector(NULL);
     cb_error err = {0};
-    if (cb_detector_open(&opts, &det, &err) < 0)
-        fail_msg("%s", err.msg);
     for (size_t p = 0; p < sizeof photos / sizeof photos[0]; p++) {
-        char path[1024];
-        cb_test_data_path(photos[p], path, sizeof path);
-        AVFrame *frame = NULL;
-        assert_int_equal(cb_image_read(path, NULL, &frame, NULL, &err), 0);
+        AVFrame *frame = cb_test_read_data_image(photos[p]);
         cb_face_list before = {0}, after = {0};
         assert_int_equal(cb_detector_detect(det, frame, &before, &err), 0);
         assert_true(before.count >= 1);

@@ -28,7 +28,6 @@
 #include <cmocka.h>
 
 #include "common/cb_error.h"
-#include "common/sha256.h"
 #include "models/cv_bridge.h"
 #include "test_support.h"
 
@@ -69,77 +68,10 @@ typedef struct ctx {
 
 /* ---- the fixture: a fixed JSON layout written by faceapi_reference.mjs ---- */
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    *len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n - 1 == 0) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-/* Position just after `"key":` (and spaces) within [p, end), or NULL. */
-static const char *after_key(const char *p, const char *end, const char *key)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *hit = strstr(p, pat);
-    if (!hit || hit >= end)
-        return NULL;
-    hit += strlen(pat);
-    while (*hit == ' ' || *hit == '\n' || *hit == '\t' || *hit == '\r')
-        hit++;
-    return hit;
-}
-
-static void parse_string(const char *p, const char *end, const char *key, char *out,
-                         size_t size)
-{
-    const char *v = after_key(p, end, key);
-    if (!v || *v != '"')
-        fail_msg("%s: no string \"%s\"", FIXTURE, key);
-    v++;
-    const char *q = strchr(v, '"');
-    if (!q || (size_t)(q - v) >= size)
-        fail_msg("%s: bad string \"%s\"", FIXTURE, key);
-    memcpy(out, v, (size_t)(q - v));
-    out[q - v] = '\0';
-}
-
-static double parse_number(const char *p, const char *end, const char *key)
-{
-    const char *v = after_key(p, end, key);
-    char *stop;
-    double d = v ? strtod(v, &stop) : 0.0;
-    if (!v || stop == v)
-        fail_msg("%s: no number \"%s\"", FIXTURE, key);
-    return d;
-}
-
 /* "top": [[index, score, ymin, xmin, ymax, xmax], ...] */
 static void parse_top(const char *p, const char *end, ref_image *im)
 {
-    const char *v = after_key(p, end, "top");
+    const char *v = cb_test_json_after_key(p, end, "top");
     if (!v || *v != '[')
         fail_msg("%s: no \"top\" array for %s", FIXTURE, im->path);
     v++;
@@ -178,25 +110,22 @@ static void parse_top(const char *p, const char *end, ref_image *im)
 static void load_fixture(ctx *c)
 {
     size_t len = 0;
-    char *text = read_file(FIXTURE, &len);
+    char *text = cb_test_read_text(FIXTURE, &len);
     if (!text)
         fail_msg("cannot read %s (regenerate with models/reference/gen_ssd_reference.sh)",
                  FIXTURE);
     const char *end = text + len;
-    const char *p = text;
+    const char *p = text, *obj_end;
     c->n_images = 0;
-    while ((p = strstr(p, "\"path\":")) != NULL) {
+    for (; (p = cb_test_json_next_record(p, end, &obj_end)) != NULL; p = obj_end) {
         if (c->n_images >= MAX_IMAGES)
             fail_msg("%s: more than %d images", FIXTURE, MAX_IMAGES);
-        const char *next = strstr(p + 1, "\"path\":");
-        const char *obj_end = next ? next : end;
         ref_image *im = &c->images[c->n_images++];
-        parse_string(p, obj_end, "path", im->path, sizeof im->path);
-        parse_string(p, obj_end, "rgb_sha256", im->sha256, sizeof im->sha256);
-        im->n = (int)parse_number(p, obj_end, "n");
-        im->max_score = parse_number(p, obj_end, "max_score");
+        cb_test_json_string(FIXTURE, p, obj_end, "path", im->path, sizeof im->path);
+        cb_test_json_string(FIXTURE, p, obj_end, "rgb_sha256", im->sha256, sizeof im->sha256);
+        im->n = (int)cb_test_json_number(FIXTURE, p, obj_end, "n");
+        im->max_score = cb_test_json_number(FIXTURE, p, obj_end, "max_score");
         parse_top(p, obj_end, im);
-        p = obj_end;
     }
     free(text);
     if (c->n_images < 3)
@@ -224,14 +153,7 @@ static void ensure_loaded(ctx *c)
     c->loaded = 1;
 }
 
-static int group_setup(void **state)
-{
-    ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return -1;
-    *state = c;
-    return 0;
-}
+static int group_setup(void **state) { return cb_test_alloc_state(state, sizeof(ctx)); }
 
 static int group_teardown(void **state)
 {
@@ -240,33 +162,6 @@ static int group_teardown(void **state)
         cb_cv_net_close(c->net);
     free(c);
     return 0;
-}
-
-/* 512x512 RGB bytes of a test photo, made exactly as the reference made them. */
-static uint8_t *ffmpeg_rgb(const char *image_path)
-{
-    if (strchr(image_path, '\''))
-        fail_msg("test data path %s contains a quote", image_path);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "ffmpeg -nostdin -v error -i '%s' -vf scale=%d:%d:flags=bilinear "
-             "-pix_fmt rgb24 -f rawvideo -",
-             image_path, SIZE, SIZE);
-    FILE *pipe = popen(cmd, "r");
-    if (!pipe)
-        fail_msg("cannot run ffmpeg: %s", cmd);
-    size_t want = (size_t)SIZE * SIZE * 3;
-    uint8_t *rgb = malloc(want + 1);
-    assert_non_null(rgb);
-    size_t got = fread(rgb, 1, want + 1, pipe);
-    int status = pclose(pipe);
-    if (status != 0 || got != want) {
-        free(rgb);
-        fail_msg("ffmpeg on %s: exit status %d, %zu bytes (want %zu); is the ffmpeg CLI "
-                 "installed?",
-                 image_path, status, got, want);
-    }
-    return rgb;
 }
 
 static double now_ms(void)
@@ -284,19 +179,8 @@ static void check_image(void **state, int index)
         return; /* the fixture has fewer images than test slots */
     const ref_image *im = &c->images[index];
 
-    char path[1024];
-    cb_test_data_path(im->path, path, sizeof path);
-    uint8_t *rgb = ffmpeg_rgb(path);
-    uint8_t digest[32];
-    char hex[65];
-    cb_sha256(rgb, (size_t)SIZE * SIZE * 3, digest);
-    cb_sha256_hex(digest, hex);
-    if (strcmp(hex, im->sha256) != 0) {
-        free(rgb);
-        fail_msg("%s: ffmpeg gave input with sha256 %s, the reference used %s (different "
-                 "ffmpeg scaler?)",
-                 im->path, hex, im->sha256);
-    }
+    /* 512x512 RGB bytes of the photo, made exactly as the reference made them */
+    uint8_t *rgb = cb_test_reference_rgb(im->path, SIZE, im->sha256);
 
     /* NCHW float, normalised as the ONNX contract says: x * (1/127.5) - 1 */
     float *x = malloc(sizeof(float) * 3 * SIZE * SIZE);

@@ -17,6 +17,10 @@
 
 #include <cmocka.h>
 
+#include "common/cb_error.h"
+#include "common/sha256.h"
+#include "pipeline/media_in.h"
+
 const char *cb_test_data_dir(void)
 {
     const char *dir = getenv("CB_TESTDATA");
@@ -30,9 +34,11 @@ const char *cb_test_data_dir(void)
 
 void cb_test_data_path(const char *rel, char *out, size_t size)
 {
-    snprintf(out, size, "%s/%s", cb_test_data_dir(), rel);
-    struct stat st;
-    if (stat(out, &st) != 0)
+    const char *dir = cb_test_data_dir();
+    int n = snprintf(out, size, "%s/%s", dir, rel);
+    if (n < 0 || (size_t)n >= size)
+        fail_msg("test file path %s/%s is too long", dir, rel);
+    if (access(out, R_OK) != 0)
         fail_msg("test file %s is missing", out);
 }
 
@@ -48,6 +54,15 @@ void cb_test_remove_tree(const char *path)
 {
     char *const argv[] = {"rm", "-rf", (char *)path, NULL};
     cb_test_run(argv, NULL, 0, NULL, 0);
+}
+
+int cb_test_alloc_state(void **state, size_t size)
+{
+    void *p = calloc(1, size);
+    if (!p)
+        return -1;
+    *state = p;
+    return 0;
 }
 
 const char *cb_test_cli_path(void)
@@ -124,4 +139,187 @@ int cb_test_run(char *const argv[], char *out_buf, size_t out_size, char *err_bu
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int cb_test_run_cli(const char *registry, char *out_buf, size_t out_size, char *err_buf,
+                    size_t err_size, const char *first, ...)
+{
+    char *argv[64];
+    int n = 0;
+    argv[n++] = (char *)cb_test_cli_path();
+    if (registry) {
+        argv[n++] = "--registry";
+        argv[n++] = (char *)registry;
+    }
+    if (first) {
+        argv[n++] = (char *)first;
+        va_list ap;
+        va_start(ap, first);
+        for (char *a; (a = va_arg(ap, char *)) != NULL && n < 63;)
+            argv[n++] = a;
+        va_end(ap);
+    }
+    argv[n] = NULL;
+    return cb_test_run(argv, out_buf, out_size, err_buf, err_size);
+}
+
+/* ---- pictures, the detector ------------------------------------------------ */
+
+AVFrame *cb_test_new_frame(int format, int width, int height)
+{
+    AVFrame *f = av_frame_alloc();
+    assert_non_null(f);
+    f->format = format;
+    f->width = width;
+    f->height = height;
+    assert_int_equal(av_frame_get_buffer(f, 0), 0);
+    return f;
+}
+
+AVFrame *cb_test_read_image(const char *path)
+{
+    AVFrame *frame = NULL;
+    cb_error err = {0};
+    if (cb_image_read(path, NULL, &frame, NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+    return frame;
+}
+
+AVFrame *cb_test_read_data_image(const char *rel)
+{
+    char path[1024];
+    cb_test_data_path(rel, path, sizeof path);
+    return cb_test_read_image(path);
+}
+
+cb_detector *cb_test_open_detector(const cb_detector_opts *opts)
+{
+    cb_detector_opts defaults;
+    if (!opts) {
+        cb_detector_opts_default(&defaults);
+        opts = &defaults;
+    }
+    cb_detector *det = NULL;
+    cb_error err = {0};
+    if (cb_detector_open(opts, &det, &err) < 0)
+        fail_msg("cb_detector_open: %s", err.msg);
+    return det;
+}
+
+/* ---- the reference fixtures ------------------------------------------------- */
+
+char *cb_test_read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (buf = malloc((size_t)n + 1)) != NULL) {
+        if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf[n] = '\0';
+            if (len)
+                *len = (size_t)n;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+const char *cb_test_json_after_key(const char *p, const char *end, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *hit = strstr(p, pat);
+    if (!hit || hit >= end)
+        return NULL;
+    hit += strlen(pat);
+    while (*hit == ' ' || *hit == '\n' || *hit == '\t' || *hit == '\r')
+        hit++;
+    return hit;
+}
+
+const char *cb_test_json_next_record(const char *p, const char *end, const char **rec_end)
+{
+    static const char key[] = "\"path\":";
+    p = strstr(p, key);
+    if (!p || p >= end)
+        return NULL;
+    const char *next = strstr(p + 1, key);
+    *rec_end = next && next < end ? next : end;
+    return p;
+}
+
+void cb_test_json_string(const char *fixture, const char *p, const char *end, const char *key,
+                         char *out, size_t size)
+{
+    const char *v = cb_test_json_after_key(p, end, key);
+    if (!v || *v != '"')
+        fail_msg("%s: no string \"%s\"", fixture, key);
+    v++;
+    const char *q = strchr(v, '"');
+    if (!q || (size_t)(q - v) >= size)
+        fail_msg("%s: bad string \"%s\"", fixture, key);
+    memcpy(out, v, (size_t)(q - v));
+    out[q - v] = '\0';
+}
+
+double cb_test_json_number(const char *fixture, const char *p, const char *end,
+                           const char *key)
+{
+    const char *v = cb_test_json_after_key(p, end, key);
+    char *stop;
+    double d = v ? strtod(v, &stop) : 0.0;
+    if (!v || stop == v)
+        fail_msg("%s: no number \"%s\"", fixture, key);
+    return d;
+}
+
+uint8_t *cb_test_reference_rgb(const char *label, int size, const char *sha256)
+{
+    char rel[512], filter[256] = "";
+    snprintf(rel, sizeof rel, "%s", label);
+    char *hash = strchr(rel, '#');
+    if (hash) {
+        *hash = '\0';
+        snprintf(filter, sizeof filter, "%s,", hash + 1);
+    }
+    char path[1024];
+    cb_test_data_path(rel, path, sizeof path);
+    if (strchr(path, '\'') || strchr(filter, '\''))
+        fail_msg("test data path %s contains a quote", label);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "ffmpeg -nostdin -v error -i '%s' -vf '%sscale=%d:%d:flags=bilinear' "
+             "-pix_fmt rgb24 -f rawvideo -",
+             path, filter, size, size);
+    FILE *pipe = popen(cmd, "r");
+    if (!pipe)
+        fail_msg("cannot run ffmpeg: %s", cmd);
+    size_t want = (size_t)size * size * 3;
+    uint8_t *rgb = malloc(want + 1);
+    assert_non_null(rgb);
+    size_t got = fread(rgb, 1, want + 1, pipe);
+    int status = pclose(pipe);
+    if (status != 0 || got != want) {
+        free(rgb);
+        fail_msg("ffmpeg on %s: exit status %d, %zu bytes (want %zu); is the ffmpeg CLI "
+                 "installed?",
+                 label, status, got, want);
+    }
+    uint8_t digest[32];
+    char hex[65];
+    cb_sha256(rgb, want, digest);
+    cb_sha256_hex(digest, hex);
+    if (strcmp(hex, sha256) != 0) {
+        free(rgb);
+        fail_msg("%s: ffmpeg gave input with sha256 %s, the reference used %s (different "
+                 "ffmpeg scaler?)",
+                 label, hex, sha256);
+    }
+    return rgb;
 }

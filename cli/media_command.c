@@ -1,12 +1,14 @@
 /*
- * photo_command.c - `redact`, `process` and `check` on photos: options, the
- * loop over the input files, the JSON report; see photo_command.h.
+ * media_command.c - `redact`, `process` and `check` on photos and videos:
+ * options, the loop over the input files, the JSON report; see
+ * media_command.h.
  */
 #include <getopt.h>
 #include <math.h>
 #include <libavcodec/avcodec.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "../common/cb_date.h"
@@ -14,41 +16,54 @@
 #include "../pipeline/media_out.h"
 #include "../consent/registry.h"
 #include "../pipeline/photo.h"
-#include "photo_command.h"
+#include "../pipeline/video.h"
+#include "media_command.h"
 
-void cb_photo_command_options(cb_photo_mode mode, FILE *f)
+/* Videos: the smallest face looked for unless --min-face says otherwise
+ * (the tiled search costs time in every frame; see the README's speed table). */
+#define CB_VIDEO_MIN_FACE 40
+
+void cb_media_command_options(cb_media_mode mode, FILE *f)
 {
     fputs("options:\n", f);
     if (mode != CB_MODE_CHECK)
         fputs("  -o, --out DIR          output folder (created if missing)\n", f);
     if (mode != CB_MODE_REDACT)
-        fputs("  --purpose P            the channel: social, website, newsletter, print,\n"
-              "                         internal or one added with `purpose add` (required)\n"
-              "  --date YYYY-MM-DD      judge consent as on this date (default: today)\n"
-              "  --registry FILE        consent registry (default: see `consentblur --help`)\n"
-              "  --threshold D          recognition distance threshold (default %.2f)\n"
-              "  --margin D             required gap to the next person (default %.2f)\n",
-              f);
+        fprintf(f,
+                "  --purpose P            the channel: social, website, newsletter, print,\n"
+                "                         internal or one added with `purpose add` (required)\n"
+                "  --date YYYY-MM-DD      judge consent as on this date (default: today)\n"
+                "  --registry FILE        consent registry (default: see `consentblur --help`)\n"
+                "  --threshold D          recognition distance threshold (default %.2f)\n"
+                "  --margin D             required gap to the next person (default %.2f)\n",
+                CB_EMBEDDER_MATCH_THRESHOLD, CB_EMBEDDER_MATCH_MARGIN);
     if (mode != CB_MODE_CHECK)
         fputs("  --style STYLE          default (pixelate+blur+noise), blur, pixelate, fill\n"
               "  --format FMT           same (default), jpg, png or webp\n"
               "  --quality N            JPEG/WebP quality 1-100 (default 92)\n"
-              "  --force                replace existing output files\n",
+              "  --force                replace existing output files\n"
+              "  --crf N                video: x264 quality, 0-51, lower is better (default 20)\n"
+              "  --preset NAME          video: x264 speed preset (default veryfast)\n",
               f);
     fputs("  --json                 print a JSON report on stdout\n"
-          "  --min-face PX          smallest face height to look for (default 20)\n"
+          "  --min-face PX          smallest face height to look for (default 20 in photos,\n"
+          "                         40 in videos)\n"
+          "  --detect-every N       video: look for faces in every N-th frame, tracking\n"
+          "                         them in between (default 1)\n"
           "  --detectors LIST       comma list of blazeface, ssd, haar (default blazeface)\n"
           "  --no-tiling            whole-picture detection only (faster, misses small faces)\n",
           f);
 }
 
 typedef struct photo_args {
-    cb_photo_mode mode;
+    cb_media_mode mode;
     const char *name; /* the command, for messages */
     const char *out_dir;
     const char *registry;
     cb_photo_opts photo;
+    cb_video_opts video;
     cb_detector_opts det;
+    int min_face_given;  /* --min-face: used for videos too */
     cb_judge_opts judge;
     int json;
 } photo_args;
@@ -94,6 +109,16 @@ static int parse_float(const char *s, float lo, float hi, float *out)
     return 0;
 }
 
+static int preset_valid(const char *name)
+{
+    static const char *const presets[] = {"ultrafast", "superfast", "veryfast", "faster",
+                                           "fast", "medium", "slow", "slower", "veryslow"};
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        if (!strcmp(name, presets[i]))
+            return 1;
+    return 0;
+}
+
 /* Print "consentblur CMD: message" and return CB_EXIT_USAGE. */
 static int usage_error(const photo_args *a, const char *fmt, const char *arg)
 {
@@ -108,7 +133,7 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
 {
     enum { OPT_STYLE = 256, OPT_FORMAT, OPT_QUALITY, OPT_FORCE, OPT_JSON, OPT_MIN_FACE,
            OPT_DETECTORS, OPT_NO_TILING, OPT_PURPOSE, OPT_DATE, OPT_REGISTRY, OPT_THRESHOLD,
-           OPT_MARGIN };
+           OPT_MARGIN, OPT_CRF, OPT_PRESET, OPT_DETECT_EVERY };
     static const struct option options[] = {
         {"out", required_argument, NULL, 'o'},
         {"style", required_argument, NULL, OPT_STYLE},
@@ -124,6 +149,9 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
         {"registry", required_argument, NULL, OPT_REGISTRY},
         {"threshold", required_argument, NULL, OPT_THRESHOLD},
         {"margin", required_argument, NULL, OPT_MARGIN},
+        {"crf", required_argument, NULL, OPT_CRF},
+        {"preset", required_argument, NULL, OPT_PRESET},
+        {"detect-every", required_argument, NULL, OPT_DETECT_EVERY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const int writes = a->mode != CB_MODE_CHECK, judges = a->mode != CB_MODE_REDACT;
@@ -132,7 +160,7 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
     while ((c = getopt_long(argc, argv, writes ? "o:h" : "h", options, NULL)) != -1) {
         /* Options that do not apply to this command are usage errors. */
         if (((c == 'o' || c == OPT_STYLE || c == OPT_FORMAT || c == OPT_QUALITY ||
-              c == OPT_FORCE) && !writes) ||
+              c == OPT_FORCE || c == OPT_CRF || c == OPT_PRESET) && !writes) ||
             ((c == OPT_PURPOSE || c == OPT_DATE || c == OPT_REGISTRY || c == OPT_THRESHOLD ||
               c == OPT_MARGIN) && !judges))
             return usage_error(a, "option %s does not apply here", argv[optind - 1]);
@@ -141,6 +169,7 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
         case OPT_STYLE:
             if (cb_redact_style_parse(optarg, &a->photo.style) < 0)
                 return usage_error(a, "unknown style '%s'", optarg);
+            a->video.style = a->photo.style;
             break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "same")) {
@@ -157,11 +186,28 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
             if (parse_int(optarg, 1, 100, &a->photo.quality) < 0)
                 return usage_error(a, "--quality takes 1 to 100, not '%s'", optarg);
             break;
-        case OPT_FORCE: a->photo.overwrite = 1; break;
+        case OPT_FORCE:
+            a->photo.overwrite = 1;
+            a->video.out.overwrite = 1;
+            break;
         case OPT_JSON: a->json = 1; break;
         case OPT_MIN_FACE:
             if (parse_int(optarg, 8, 10000, &a->det.min_face) < 0)
                 return usage_error(a, "--min-face takes 8 to 10000, not '%s'", optarg);
+            a->min_face_given = 1;
+            break;
+        case OPT_CRF:
+            if (parse_int(optarg, 0, 51, &a->video.out.crf) < 0)
+                return usage_error(a, "--crf takes 0 to 51, not '%s'", optarg);
+            break;
+        case OPT_PRESET:
+            if (!preset_valid(optarg))
+                return usage_error(a, "unknown --preset '%s' (ultrafast ... veryslow)", optarg);
+            a->video.out.preset = optarg;
+            break;
+        case OPT_DETECT_EVERY:
+            if (parse_int(optarg, 1, 30, &a->video.detect_every) < 0)
+                return usage_error(a, "--detect-every takes 1 to 30, not '%s'", optarg);
             break;
         case OPT_DETECTORS:
             if (parse_detectors(optarg, &a->det.models) < 0)
@@ -201,21 +247,28 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
     return 0;
 }
 
-/* OUTDIR/name-of-input, with the extension changed when --format asks. */
-static int output_path(const photo_args *a, const char *in, char *out, size_t size, cb_error *err)
+/* OUTDIR/name-of-input, with the extension changed when --format asks, and
+ * to .mp4 for a video (the output is always H.264 MP4). */
+static int output_path(const photo_args *a, const char *in, int video, char *out, size_t size,
+                       cb_error *err)
 {
     char name[1024];
     const char *base = cb_path_basename(in);
     if (strlen(base) == 0 || strlen(base) >= sizeof name - 8)
         return cb_error_set(err, CB_EINVAL, "%s: bad file name", in);
     strcpy(name, base);
-    if (a->photo.out_codec != AV_CODEC_ID_NONE &&
-        cb_image_codec_for_path(name) != a->photo.out_codec) {
-        char *dot = strrchr(name, '.');
+    const char *ext = NULL;
+    if (video)
+        ext = "mp4";
+    else if (a->photo.out_codec != AV_CODEC_ID_NONE &&
+             cb_image_codec_for_path(name) != a->photo.out_codec)
+        ext = cb_image_extension_for_codec(a->photo.out_codec);
+    char *dot = strrchr(name, '.');
+    if (ext && !(video && dot && !strcasecmp(dot + 1, ext))) {
         if (dot && dot != name)
             *dot = '\0';
         strcat(name, ".");
-        strcat(name, cb_image_extension_for_codec(a->photo.out_codec));
+        strcat(name, ext);
     }
     return cb_path_join(out, size, a->out_dir, name, err);
 }
@@ -227,7 +280,7 @@ static int check_paths(const char *in, const char *out, cb_error *err)
     if (stat(in, &si) != 0)
         return 0; /* the reader reports the missing file */
     if (S_ISDIR(si.st_mode))
-        return cb_error_set(err, CB_EINVAL, "%s: is a folder, not a photo", in);
+        return cb_error_set(err, CB_EINVAL, "%s: is a folder, not a photo or video", in);
     if (stat(out, &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
         return cb_error_set(err, CB_EINVAL, "%s: output would replace the input", in);
     return 0;
@@ -248,20 +301,25 @@ static void json_distance(FILE *f, const char *key, float d)
         fprintf(f, ", \"%s\": null", key);
 }
 
+static void json_person(FILE *f, const cb_verdict *v)
+{
+    if (!v->person_id)
+        return;
+    fputs(", \"person\": {\"id\": ", f);
+    cb_json_write_string(f, v->external_id);
+    fputs(", \"name\": ", f);
+    cb_json_write_string(f, v->name);
+    fputs("}", f);
+}
+
 static void json_face(FILE *f, const cb_face *fc, const cb_verdict *v)
 {
     fprintf(f, "{\"box\": [%.1f, %.1f, %.1f, %.1f], \"score\": %.3f, \"detectors\": \"%s\","
                " \"action\": \"%s\", \"reason\": \"%s\", \"detail\": ",
             fc->x, fc->y, fc->w, fc->h, fc->score, detector_names(fc->detectors),
             v->keep ? "kept" : "redacted", cb_reason_name(v->reason));
-    cb_json_string(f, v->detail);
-    if (v->person_id) {
-        fputs(", \"person\": {\"id\": ", f);
-        cb_json_string(f, v->external_id);
-        fputs(", \"name\": ", f);
-        cb_json_string(f, v->name);
-        fputs("}", f);
-    }
+    cb_json_write_string(f, v->detail);
+    json_person(f, v);
     if (v->reason != CB_REASON_REDACT_ALL && v->reason != CB_REASON_NOT_RECOGNISABLE) {
         json_distance(f, "distance", v->distance);
         json_distance(f, "next_distance", v->runner_up_distance);
@@ -273,16 +331,16 @@ static void json_file(FILE *f, int first, const photo_args *a, const char *in, c
                       int rc, const cb_error *err, const cb_photo_result *r)
 {
     fprintf(f, "%s\n    {\"input\": ", first ? "" : ",");
-    cb_json_string(f, in);
+    cb_json_write_string(f, in);
     if (rc < 0) {
         fputs(", \"status\": \"error\", \"error\": ", f);
-        cb_json_string(f, err->msg);
+        cb_json_write_string(f, err->msg);
         fputs(", \"output\": null}", f);
         return;
     }
     fputs(", \"status\": \"ok\", \"output\": ", f);
     if (out)
-        cb_json_string(f, out);
+        cb_json_write_string(f, out);
     else
         fputs("null", f);
     fprintf(f, ", \"width\": %d, \"height\": %d, \"orientation\": %d, \"style\": \"%s\","
@@ -298,6 +356,34 @@ static void json_file(FILE *f, int first, const photo_args *a, const char *in, c
     fprintf(f, "%s]}", r->faces.count ? "\n    " : "");
 }
 
+static void json_video(FILE *f, const photo_args *a, const char *out, const cb_video_result *r)
+{
+    fputs(", \"status\": \"ok\", \"kind\": \"video\", \"output\": ", f);
+    if (out)
+        cb_json_write_string(f, out);
+    else
+        fputs("null", f);
+    fprintf(f, ", \"width\": %d, \"height\": %d, \"rotation\": %d, \"frames\": %lld,"
+               " \"frames_analysed\": %lld, \"style\": \"%s\", \"faces_kept\": %d,"
+               " \"faces_redacted\": %d, \"seconds\": %.3f, \"tracks\": [",
+            r->info.width, r->info.height, r->info.rotation, (long long)r->frames,
+            (long long)r->frames_analysed, cb_redact_style_name(a->video.style), r->kept,
+            r->redacted, r->seconds_analyse + r->seconds_render);
+    for (int i = 0; i < r->n_tracks; i++) {
+        const cb_video_track *t = &r->tracks[i];
+        fprintf(f, "%s{\"track\": %d, \"first_frame\": %lld, \"last_frame\": %lld,"
+                   " \"detections\": %d, \"samples\": %d, \"box\": [%.1f, %.1f, %.1f, %.1f],"
+                   " \"action\": \"%s\", \"reason\": \"%s\", \"detail\": ",
+                i ? ",\n      " : "\n      ", t->id, (long long)t->first, (long long)t->last,
+                t->detections, t->samples, t->box[0], t->box[1], t->box[2], t->box[3],
+                t->verdict.keep ? "kept" : "redacted", cb_reason_name(t->verdict.reason));
+        cb_json_write_string(f, t->verdict.detail);
+        json_person(f, &t->verdict);
+        fputs("}", f);
+    }
+    fprintf(f, "%s]}", r->n_tracks ? "\n    " : "");
+}
+
 /* `check` without --json: one line per face that may not be shown. */
 static void print_check_problems(const char *in, const cb_photo_result *r)
 {
@@ -307,6 +393,17 @@ static void print_check_problems(const char *in, const cb_photo_result *r)
         if (!v->keep)
             printf("%s: face at %.0f,%.0f (%.0fx%.0f): %s: %s\n", in, fc->x, fc->y, fc->w, fc->h,
                    cb_reason_name(v->reason), v->detail);
+    }
+}
+
+static void print_video_check_problems(const char *in, const cb_video_result *r)
+{
+    for (int i = 0; i < r->n_tracks; i++) {
+        const cb_video_track *t = &r->tracks[i];
+        if (!t->verdict.keep)
+            printf("%s: face in frames %lld-%lld (near %.0f,%.0f): %s: %s\n", in,
+                   (long long)t->first, (long long)t->last, t->box[0], t->box[1],
+                   cb_reason_name(t->verdict.reason), t->verdict.detail);
     }
 }
 
@@ -328,13 +425,14 @@ static int open_judge(photo_args *a, const cb_cli_common *common, cb_judge **out
     return cb_judge_open(&a->judge, out, err);
 }
 
-int cb_photo_command(cb_photo_mode mode, int argc, char **argv, const cb_cli_common *common)
+int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_common *common)
 {
     static const char *const names[] = {"redact", "process", "check"};
     static void (*const usages[])(FILE *) = {cb_cmd_redact_usage, cb_cmd_process_usage,
                                               cb_cmd_check_usage};
     photo_args a = {.mode = mode, .name = names[mode]};
     cb_photo_opts_default(&a.photo);
+    cb_video_opts_default(&a.video);
     cb_detector_opts_default(&a.det);
     cb_judge_opts_default(&a.judge);
     int rc = parse_args(argc, argv, &a, usages[mode]);
@@ -358,6 +456,8 @@ int cb_photo_command(cb_photo_mode mode, int argc, char **argv, const cb_cli_com
         cb_detector_close(det);
         return CB_EXIT_FAILED;
     }
+    a.video.log = &common->log;
+    cb_detector *video_det = NULL; /* opened at the first video */
     int failed = 0, done = 0, kept = 0, redacted = 0, not_clear = 0;
     if (a.json) {
         fprintf(stdout, "{\"command\": \"%s\"", a.name);
@@ -372,31 +472,53 @@ int cb_photo_command(cb_photo_mode mode, int argc, char **argv, const cb_cli_com
         char out[4096];
         const char *out_path = NULL;
         cb_photo_result result = {0};
+        cb_video_result vresult = {0};
         memset(&err, 0, sizeof err);
+        int video = cb_video_probe(in, NULL) == 1;
         rc = 0;
         if (a.out_dir) {
-            rc = output_path(&a, in, out, sizeof out, &err);
+            rc = output_path(&a, in, video, out, sizeof out, &err);
             if (rc == 0)
                 rc = check_paths(in, out, &err);
             out_path = out;
         }
-        if (rc == 0)
+        if (rc == 0 && judge)
+            rc = cb_judge_refresh(judge, &err); /* consent may change between files */
+        if (rc == 0 && video && !video_det) {
+            cb_detector_opts vopts = a.det;
+            if (!a.min_face_given)
+                vopts.min_face = CB_VIDEO_MIN_FACE;
+            rc = cb_detector_open(&vopts, &video_det, &err);
+        }
+        if (rc == 0 && video)
+            rc = cb_video_process(video_det, judge, in, out_path, &a.video, &vresult, &err);
+        else if (rc == 0)
             rc = cb_photo_process(det, judge, in, out_path, &a.photo, &result, &err);
+        int file_kept = video ? vresult.kept : result.kept;
+        int file_redacted = video ? vresult.redacted : result.redacted;
         if (rc < 0) {
             failed++;
             fprintf(stderr, "consentblur: %s\n", err.msg);
         } else {
             done++;
-            kept += result.kept;
-            redacted += result.redacted;
-            if (result.redacted > 0)
+            kept += file_kept;
+            redacted += file_redacted;
+            if (file_redacted > 0)
                 not_clear++;
-            if (mode == CB_MODE_CHECK && !a.json)
+            if (mode == CB_MODE_CHECK && !a.json && video)
+                print_video_check_problems(in, &vresult);
+            else if (mode == CB_MODE_CHECK && !a.json)
                 print_check_problems(in, &result);
         }
-        if (a.json)
+        if (a.json && video && rc == 0) {
+            fprintf(stdout, "%s\n    {\"input\": ", i == optind ? "" : ",");
+            cb_json_write_string(stdout, in);
+            json_video(stdout, &a, out_path, &vresult);
+        } else if (a.json) {
             json_file(stdout, i == optind, &a, in, out_path, rc, &err, &result);
+        }
         cb_photo_result_free(&result);
+        cb_video_result_free(&vresult);
     }
     if (a.json)
         printf("\n  ],\n  \"summary\": {\"files\": %d, \"failed\": %d, \"faces_kept\": %d,"
@@ -407,6 +529,7 @@ int cb_photo_command(cb_photo_mode mode, int argc, char **argv, const cb_cli_com
     cb_log(&common->log, CB_LOG_INFO, "%d file(s) done, %d failed, %d face(s) kept, %d redacted",
            done, failed, kept, redacted);
     cb_judge_close(judge);
+    cb_detector_close(video_det);
     cb_detector_close(det);
     if (mode == CB_MODE_CHECK && not_clear)
         return CB_EXIT_FAILED;

@@ -1,8 +1,9 @@
-/* cli_util.c - helpers shared by the commands; see cli.h. */
-#include "cli.h"
+/* json.c - see json.h. */
+#include "json.h"
 
-void cb_json_string(FILE *f, const char *s)
+void cb_json_write_string(FILE *f, const char *s)
 {
+    static const char hex[] = "0123456789abcdef";
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
@@ -12,8 +13,8 @@ void cb_json_string(FILE *f, const char *s)
         case '\r': fputs("\\r", f); break;
         case '\t': fputs("\\t", f); break;
         default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(f, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
             else
                 fputc(*p, f);
         }

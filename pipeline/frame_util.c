@@ -1,0 +1,138 @@
+/* frame_util.c - orientation and colour-conversion helpers; see frame_util.h. */
+#include "frame_util.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <libavutil/display.h>
+#include <libavutil/error.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+int cb_orientation_from_display_matrix(const int32_t matrix[9], int *rotation_cw)
+{
+    int32_t m[9];
+    if (rotation_cw)
+        *rotation_cw = 0;
+    memcpy(m, matrix, sizeof m);
+    /* A negative determinant means a mirror; undo a horizontal one and read
+     * the rotation of what is left. */
+    int flip = (double)m[0] * m[4] - (double)m[1] * m[3] < 0;
+    if (flip)
+        av_display_matrix_flip(m, 1, 0);
+    double angle = av_display_rotation_get(m); /* counterclockwise, degrees */
+    if (isnan(angle))
+        return 1;
+    double cw = fmod(-angle + 720.0, 360.0); /* clockwise to apply, [0, 360) */
+    int q = (int)lround(cw / 90.0);
+    if (fabs(cw - 90.0 * q) > 1.0)
+        return 1; /* not a right angle: used as stored */
+    q %= 4;
+    if (rotation_cw)
+        *rotation_cw = 90 * q;
+    static const int plain[4] = { 1, 6, 3, 8 };
+    /* FFmpeg's mjpeg decoder encodes EXIF 5 as a mirror with -90 and 7 as a
+     * mirror with +90 (checked against its "Orientation" tag); FFmpeg 6's
+     * autorotation (transpose cclock_flip / clock_flip) agrees. */
+    static const int mirrored[4] = { 2, 5, 4, 7 };
+    return flip ? mirrored[q] : plain[q];
+}
+
+int cb_bgr24_orient(const AVFrame *src, int o, AVFrame **out)
+{
+    if (!src || !out || src->format != AV_PIX_FMT_BGR24 || o < 1 || o > 8 || src->width <= 0 ||
+        src->height <= 0)
+        return AVERROR(EINVAL);
+    const int w = src->width, h = src->height;
+    /* Source pixel for display pixel (x, y): sx = a0 + ax*x + ay*y,
+     * sy = b0 + bx*x + by*y. */
+    static const struct { int a0w, ax, ay, b0h, bx, by; } map[9] = {
+        { 0, 1, 0, 0, 0, 1 },   /* (unused) */
+        { 0, 1, 0, 0, 0, 1 },   /* 1: as stored */
+        { 1, -1, 0, 0, 0, 1 },  /* 2: sx = w-1-x, sy = y */
+        { 1, -1, 0, 1, 0, -1 }, /* 3: sx = w-1-x, sy = h-1-y */
+        { 0, 1, 0, 1, 0, -1 },  /* 4: sx = x, sy = h-1-y */
+        { 0, 0, 1, 0, 1, 0 },   /* 5: sx = y, sy = x */
+        { 0, 0, 1, 1, -1, 0 },  /* 6: sx = y, sy = h-1-x */
+        { 1, 0, -1, 1, -1, 0 }, /* 7: sx = w-1-y, sy = h-1-x */
+        { 1, 0, -1, 0, 1, 0 },  /* 8: sx = w-1-y, sy = x */
+    };
+    const ptrdiff_t ls = src->linesize[0];
+    const ptrdiff_t origin = (ptrdiff_t)(map[o].b0h ? h - 1 : 0) * ls +
+                             3 * (ptrdiff_t)(map[o].a0w ? w - 1 : 0);
+    const ptrdiff_t step_x = map[o].bx * ls + 3 * map[o].ax;
+    const ptrdiff_t step_y = map[o].by * ls + 3 * map[o].ay;
+
+    AVFrame *dst = av_frame_alloc();
+    if (!dst)
+        return AVERROR(ENOMEM);
+    dst->format = AV_PIX_FMT_BGR24;
+    dst->width = o >= 5 ? h : w;
+    dst->height = o >= 5 ? w : h;
+    int ret = av_frame_get_buffer(dst, 0);
+    if (ret < 0) {
+        av_frame_free(&dst);
+        return ret;
+    }
+    for (int y = 0; y < dst->height; y++) {
+        uint8_t *d = dst->data[0] + (ptrdiff_t)y * dst->linesize[0];
+        const uint8_t *s = src->data[0] + origin + (ptrdiff_t)y * step_y;
+        if (step_x == 3) {
+            memcpy(d, s, 3 * (size_t)dst->width);
+            continue;
+        }
+        for (int x = 0; x < dst->width; x++, s += step_x) {
+            d[3 * x] = s[0];
+            d[3 * x + 1] = s[1];
+            d[3 * x + 2] = s[2];
+        }
+    }
+    *out = dst;
+    return 0;
+}
+
+struct SwsContext *cb_sws_to_rgb(const AVFrame *in, int dst_w, int dst_h, enum AVPixelFormat dst,
+                                 int default_colorspace)
+{
+    enum AVPixelFormat src = in->format;
+    int full = in->color_range == AVCOL_RANGE_JPEG;
+    switch (src) {
+    case AV_PIX_FMT_YUVJ420P: src = AV_PIX_FMT_YUV420P; full = 1; break;
+    case AV_PIX_FMT_YUVJ422P: src = AV_PIX_FMT_YUV422P; full = 1; break;
+    case AV_PIX_FMT_YUVJ444P: src = AV_PIX_FMT_YUV444P; full = 1; break;
+    case AV_PIX_FMT_YUVJ440P: src = AV_PIX_FMT_YUV440P; full = 1; break;
+    case AV_PIX_FMT_YUVJ411P: src = AV_PIX_FMT_YUV411P; full = 1; break;
+    default: break;
+    }
+    struct SwsContext *sws =
+        sws_getContext(in->width, in->height, src, dst_w, dst_h, dst,
+                       SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(src);
+    if (sws && desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3) {
+        int cs = in->colorspace;
+        if (cs == AVCOL_SPC_BT470BG || cs == AVCOL_SPC_SMPTE170M)
+            cs = SWS_CS_ITU601;
+        else if (cs != AVCOL_SPC_BT709 && cs != AVCOL_SPC_FCC && cs != AVCOL_SPC_SMPTE240M &&
+                 cs != AVCOL_SPC_BT2020_NCL && cs != AVCOL_SPC_BT2020_CL)
+            cs = default_colorspace; /* unspecified, RGB-tagged YUV, ... */
+        const int *coefs = sws_getCoefficients(cs);
+        sws_setColorspaceDetails(sws, coefs, full, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
+                                 1 << 16, 1 << 16);
+    }
+    return sws;
+}
+
+int cb_is_image_demuxer(const char *name)
+{
+    static const char *const extra[] = { "image2", "gif", "apng", "mjpeg", NULL };
+    if (!name)
+        return 0;
+    size_t n = strlen(name);
+    if (n > 5 && strcmp(name + n - 5, "_pipe") == 0)
+        return 1;
+    for (int i = 0; extra[i]; i++)
+        if (strcmp(name, extra[i]) == 0)
+            return 1;
+    return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * frame_util.h - small picture helpers shared by the still-image reader
+ * (media_in.c) and the video reader (video_in.c): turning a display matrix
+ * into an orientation, turning a BGR24 frame upright, and setting up the
+ * YUV -> RGB conversion with the right matrix and range.
+ *
+ * Orientations are numbered as in EXIF: 1 none, 2 mirror (left-right),
+ * 3 rotate 180, 4 flip (top-bottom), 5 transpose, 6 rotate 90 clockwise,
+ * 7 transverse, 8 rotate 90 counterclockwise - the transform that makes the
+ * stored picture look the way a viewer shows it.
+ */
+#ifndef CB_FRAME_UTIL_H
+#define CB_FRAME_UTIL_H
+
+#include <stdint.h>
+
+#include <libavutil/frame.h>
+#include <libavutil/pixfmt.h>
+
+struct SwsContext;
+
+/*
+ * The orientation (1..8) that a display matrix (AV_PKT_DATA_DISPLAYMATRIX /
+ * AV_FRAME_DATA_DISPLAYMATRIX, nine int32) asks for, read the way FFmpeg's
+ * own autorotation reads it (a negative determinant is a mirror). Rotations
+ * that are not within a degree of a multiple of 90 (and degenerate matrices)
+ * give 1: the picture is used as stored. *rotation_cw (may be NULL) gets the
+ * clockwise rotation part in degrees, 0/90/180/270 (after the mirror, for 2,
+ * 4, 5, 7).
+ */
+int cb_orientation_from_display_matrix(const int32_t matrix[9], int *rotation_cw);
+
+/*
+ * A new AV_PIX_FMT_BGR24 frame (owned by the caller) holding `src` (BGR24,
+ * not modified) turned by orientation o (1..8; 5-8 swap width and height).
+ * Only the pixels are copied: no timestamps or side data. Returns 0 or
+ * AVERROR(ENOMEM) / AVERROR(EINVAL).
+ */
+int cb_bgr24_orient(const AVFrame *src, int o, AVFrame **out);
+
+/*
+ * A swscale context converting frames like `in` (its format, size, colour
+ * matrix and range) to dst_w x dst_h in `dst` (an RGB format), bicubic,
+ * accurate rounding, full chroma interpolation. The deprecated yuvj formats
+ * are taken as yuv + full range. A YUV source with an unspecified or unknown
+ * matrix uses `default_colorspace` (SWS_CS_ITU601 or SWS_CS_ITU709). Returns
+ * NULL when swscale cannot do it. Free with sws_freeContext.
+ */
+struct SwsContext *cb_sws_to_rgb(const AVFrame *in, int dst_w, int dst_h, enum AVPixelFormat dst,
+                                 int default_colorspace);
+
+/* Is this libavformat demuxer name one that reads still images (the
+ * *_pipe image demuxers, image2, gif, apng, mjpeg)? */
+int cb_is_image_demuxer(const char *name);
+
+#endif

@@ -1,0 +1,424 @@
+/* video_in.c - decode a video into upright BGR24 frames; see video_in.h. */
+#include "video_in.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+#include "av_input.h"
+#include "frame_util.h"
+
+#define CB_VIDEO_DEFAULT_MAX_PIXELS 36000000LL
+
+struct cb_video_in {
+    char *path;
+    cb_av_input in;
+    AVCodecContext *dec;
+    AVPacket *pkt;
+    AVFrame *decoded;
+    struct SwsContext *sws;
+    int sws_w, sws_h, sws_fmt, sws_cs, sws_range; /* what sws was made for */
+    int si;                  /* the video stream */
+    int width, height;       /* stored size (before orientation) of every frame */
+    int orientation;
+    int default_cs;          /* SWS_CS_ITU601 or SWS_CS_ITU709 for unspecified YUV */
+    long long max_pixels;
+    AVRational tb;
+    AVRational sar;          /* of the returned frames */
+    int64_t default_duration; /* one frame in tb, at least 1 */
+    int64_t last_pts;        /* AV_NOPTS_VALUE before the first frame */
+    int64_t frames_out;
+    int draining, eof;
+    int failed;              /* sticky error code */
+};
+
+/* Index of the first video stream that is not cover art, or -1. */
+static int first_video_stream(const AVFormatContext *fmt)
+{
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        const AVStream *st = fmt->streams[i];
+        if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+            !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            return (int)i;
+    }
+    return -1;
+}
+
+/* 1 when some index entry (MP4/MOV samples, AVI index) lies past the end of
+ * the file: the file was cut short. */
+static int index_past_end(AVFormatContext *fmt, int64_t file_size)
+{
+    if (file_size <= 0)
+        return 0;
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        AVStream *st = fmt->streams[i];
+        int n = avformat_index_get_entries_count(st);
+        for (int k = 0; k < n; k++) {
+            const AVIndexEntry *e = avformat_index_get_entry(st, k);
+            if (e && e->size > 0 && e->pos >= 0 && e->pos + e->size > file_size)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+int cb_video_probe(const char *path, cb_error *err)
+{
+    cb_av_input in;
+    if (!path)
+        return cb_error_set(err, CB_EINVAL, "cb_video_probe: path is NULL");
+    int ret = cb_av_input_open(&in, path, err);
+    if (ret == CB_EDECODE) {
+        if (err)
+            *err = (cb_error){ 0 };
+        return 0;
+    }
+    if (ret < 0)
+        return ret;
+    ret = 0;
+    if (!cb_is_image_demuxer(in.fmt->iformat->name) &&
+        avformat_find_stream_info(in.fmt, NULL) >= 0 && first_video_stream(in.fmt) >= 0)
+        ret = 1;
+    cb_av_input_close(&in);
+    return ret;
+}
+
+void cb_video_in_close(cb_video_in *v)
+{
+    if (!v)
+        return;
+    sws_freeContext(v->sws);
+    av_frame_free(&v->decoded);
+    av_packet_free(&v->pkt);
+    avcodec_free_context(&v->dec);
+    cb_av_input_close(&v->in);
+    free(v->path);
+    free(v);
+}
+
+int cb_video_in_open(const char *path, long long max_pixels, cb_video_in **out,
+                     cb_video_info *info, cb_error *err)
+{
+    cb_video_in *v = NULL;
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    int ret;
+
+    if (out)
+        *out = NULL;
+    if (!path || !out) {
+        ret = cb_error_set(err, CB_EINVAL, "cb_video_in_open: %s is NULL", path ? "out" : "path");
+        goto fail;
+    }
+    if (max_pixels < 0) {
+        ret = cb_error_set(err, CB_EINVAL, "%s: negative pixel limit", path);
+        goto fail;
+    }
+    v = calloc(1, sizeof *v);
+    if (!v)
+        goto nomem;
+    v->in.src.fd = -1;
+    v->path = strdup(path);
+    if (!v->path)
+        goto nomem;
+    v->max_pixels = max_pixels ? max_pixels : CB_VIDEO_DEFAULT_MAX_PIXELS;
+    v->last_pts = AV_NOPTS_VALUE;
+
+    if ((ret = cb_av_input_open(&v->in, path, err)) < 0)
+        goto fail;
+    AVFormatContext *fmt = v->in.fmt;
+    if (cb_is_image_demuxer(fmt->iformat->name)) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: a still image (%s), not a video", path,
+                           fmt->iformat->name);
+        goto fail;
+    }
+    if ((ret = avformat_find_stream_info(fmt, NULL)) < 0) {
+        if (ret == AVERROR(ENOMEM))
+            goto nomem;
+        ret = cb_error_set(err, CB_EDECODE, "%s: cannot read stream information: %s", path,
+                           cb_av_strerror(ret, msg, sizeof msg));
+        goto fail;
+    }
+    v->si = first_video_stream(fmt);
+    if (v->si < 0) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: no video stream (format %s)", path,
+                           fmt->iformat->name);
+        goto fail;
+    }
+    if (index_past_end(fmt, v->in.file_size)) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: truncated file (its index points past the end)",
+                           path);
+        goto fail;
+    }
+    AVStream *st = fmt->streams[v->si];
+    AVCodecParameters *par = st->codecpar;
+    if (par->width <= 0 || par->height <= 0) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: video frame size unknown", path);
+        goto fail;
+    }
+    if ((long long)par->width * par->height > v->max_pixels) {
+        ret = cb_error_set(err, CB_ETOOBIG, "%s: video too large (%dx%d, limit %lld pixels)", path,
+                           par->width, par->height, v->max_pixels);
+        goto fail;
+    }
+    const AVCodec *codec = avcodec_find_decoder(par->codec_id);
+    if (!codec) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: no decoder for %s", path,
+                           avcodec_get_name(par->codec_id));
+        goto fail;
+    }
+    v->dec = avcodec_alloc_context3(codec);
+    if (!v->dec)
+        goto nomem;
+    if ((ret = avcodec_parameters_to_context(v->dec, par)) < 0) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: decoder setup: %s", path,
+                           cb_av_strerror(ret, msg, sizeof msg));
+        goto fail;
+    }
+    v->dec->pkt_timebase = st->time_base;
+    v->dec->thread_count = 0; /* automatic */
+    v->dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    v->dec->max_pixels = v->max_pixels;
+    if ((ret = avcodec_open2(v->dec, codec, NULL)) < 0) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: cannot open %s decoder: %s", path, codec->name,
+                           cb_av_strerror(ret, msg, sizeof msg));
+        goto fail;
+    }
+    v->pkt = av_packet_alloc();
+    v->decoded = av_frame_alloc();
+    if (!v->pkt || !v->decoded)
+        goto nomem;
+
+    v->width = par->width;
+    v->height = par->height;
+    v->tb = st->time_base;
+    v->default_cs = (v->width >= 1280 || v->height > 576) ? SWS_CS_ITU709 : SWS_CS_ITU601;
+    int rotation = 0;
+    v->orientation = 1;
+    size_t sd_size = 0;
+    const uint8_t *sd = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &sd_size);
+    if (sd && sd_size >= 9 * sizeof(int32_t)) {
+        int32_t m[9];
+        memcpy(m, sd, sizeof m);
+        v->orientation = cb_orientation_from_display_matrix(m, &rotation);
+    }
+    int swap = v->orientation >= 5;
+    AVRational sar = st->sample_aspect_ratio.num > 0 ? st->sample_aspect_ratio
+                                                     : par->sample_aspect_ratio;
+    if (sar.num <= 0 || sar.den <= 0)
+        sar = (AVRational){ 0, 1 };
+    else if (swap)
+        sar = (AVRational){ sar.den, sar.num };
+    v->sar = sar;
+    AVRational rate = st->avg_frame_rate;
+    if (rate.num <= 0 || rate.den <= 0)
+        rate = st->r_frame_rate;
+    if (rate.num <= 0 || rate.den <= 0)
+        rate = (AVRational){ 0, 1 };
+    v->default_duration = 1;
+    if (rate.num > 0) {
+        int64_t d = av_rescale_q(1, av_inv_q(rate), v->tb);
+        if (d > 1)
+            v->default_duration = d;
+    }
+
+    if (info) {
+        memset(info, 0, sizeof *info);
+        info->width = swap ? v->height : v->width;
+        info->height = swap ? v->width : v->height;
+        info->coded_width = v->width;
+        info->coded_height = v->height;
+        info->rotation = rotation;
+        info->orientation = v->orientation;
+        info->time_base = v->tb;
+        info->frame_rate = rate;
+        info->frames = st->nb_frames > 0 ? st->nb_frames : 0;
+        if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+            info->duration = (double)st->duration * av_q2d(st->time_base);
+        else if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
+            info->duration = (double)fmt->duration / AV_TIME_BASE;
+        info->codec_id = par->codec_id;
+        info->sample_aspect_ratio = sar;
+        for (unsigned i = 0; i < fmt->nb_streams; i++) {
+            enum AVMediaType t = fmt->streams[i]->codecpar->codec_type;
+            if (t == AVMEDIA_TYPE_AUDIO)
+                info->audio_streams++;
+            else if ((int)i != v->si)
+                info->other_streams++;
+        }
+    }
+    /* Only the chosen stream's packets reach us from the demuxer. */
+    for (unsigned i = 0; i < fmt->nb_streams; i++)
+        if ((int)i != v->si)
+            fmt->streams[i]->discard = AVDISCARD_ALL;
+    *out = v;
+    return 0;
+
+nomem:
+    ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
+fail:
+    cb_video_in_close(v);
+    return ret;
+}
+
+/* Convert v->decoded to a new upright BGR24 frame with its timestamp. */
+static int deliver(cb_video_in *v, AVFrame **out, cb_error *err)
+{
+    AVFrame *src = v->decoded;
+    AVFrame *bgr = NULL, *up = NULL;
+    int ret;
+
+    if (src->width <= 0 || src->height <= 0) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: decoder returned an empty frame", v->path);
+        goto fail;
+    }
+    if ((long long)src->width * src->height > v->max_pixels) {
+        ret = cb_error_set(err, CB_ETOOBIG, "%s: video frame too large (%dx%d, limit %lld pixels)",
+                           v->path, src->width, src->height, v->max_pixels);
+        goto fail;
+    }
+
+    int64_t pts = src->best_effort_timestamp;
+    int64_t dur = src->pkt_duration > 0 ? src->pkt_duration : v->default_duration;
+    if (pts == AV_NOPTS_VALUE)
+        pts = v->last_pts == AV_NOPTS_VALUE ? 0 : v->last_pts + dur;
+    else if (v->last_pts != AV_NOPTS_VALUE && pts <= v->last_pts)
+        pts = v->last_pts + 1;
+
+    if (!v->sws || v->sws_w != src->width || v->sws_h != src->height ||
+        v->sws_fmt != src->format || v->sws_cs != (int)src->colorspace ||
+        v->sws_range != (int)src->color_range) {
+        sws_freeContext(v->sws);
+        v->sws = cb_sws_to_rgb(src, v->width, v->height, AV_PIX_FMT_BGR24, v->default_cs);
+        if (!v->sws) {
+            const char *name = av_get_pix_fmt_name(src->format);
+            ret = cb_error_set(err, CB_EDECODE, "%s: cannot convert %s frames to BGR", v->path,
+                               name ? name : "unknown");
+            goto fail;
+        }
+        v->sws_w = src->width;
+        v->sws_h = src->height;
+        v->sws_fmt = src->format;
+        v->sws_cs = src->colorspace;
+        v->sws_range = src->color_range;
+    }
+    bgr = av_frame_alloc();
+    if (!bgr)
+        goto nomem;
+    bgr->format = AV_PIX_FMT_BGR24;
+    bgr->width = v->width;
+    bgr->height = v->height;
+    if (av_frame_get_buffer(bgr, 0) < 0)
+        goto nomem;
+    ret = sws_scale(v->sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height,
+                    bgr->data, bgr->linesize);
+    if (ret <= 0) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: pixel conversion failed", v->path);
+        goto fail;
+    }
+    if (v->orientation != 1) {
+        if ((ret = cb_bgr24_orient(bgr, v->orientation, &up)) < 0)
+            goto nomem;
+        av_frame_free(&bgr);
+        bgr = up;
+        up = NULL;
+    }
+    bgr->pts = pts;
+    bgr->best_effort_timestamp = pts;
+    bgr->pkt_dts = AV_NOPTS_VALUE;
+    bgr->pkt_duration = src->pkt_duration;
+    bgr->time_base = v->tb;
+    bgr->sample_aspect_ratio = v->sar;
+    bgr->key_frame = src->key_frame;
+    bgr->pict_type = src->pict_type;
+    v->last_pts = pts;
+    v->frames_out++;
+    *out = bgr;
+    return 0;
+
+nomem:
+    ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+fail:
+    av_frame_free(&up);
+    av_frame_free(&bgr);
+    return ret;
+}
+
+/* Our code for an FFmpeg error from the demuxer or decoder. */
+static int decode_error(cb_video_in *v, int averr, const char *what, cb_error *err)
+{
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    if (averr == AVERROR(ENOMEM))
+        return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+    double at = v->last_pts == AV_NOPTS_VALUE ? 0.0 : (double)v->last_pts * av_q2d(v->tb);
+    return cb_error_set(err, CB_EDECODE, "%s: %s after frame %lld (%.3f s): %s", v->path, what,
+                        (long long)v->frames_out, at, cb_av_strerror(averr, msg, sizeof msg));
+}
+
+int cb_video_in_read(cb_video_in *v, AVFrame **frame, cb_error *err)
+{
+    int ret;
+    if (frame)
+        *frame = NULL;
+    if (!v || !frame)
+        return cb_error_set(err, CB_EINVAL, "cb_video_in_read: %s is NULL", v ? "frame" : "reader");
+    if (v->failed)
+        return cb_error_set(err, v->failed, "%s: reading stopped after an earlier error",
+                            v->path);
+    if (v->eof)
+        return 1;
+    for (;;) {
+        ret = avcodec_receive_frame(v->dec, v->decoded);
+        if (ret == 0) {
+            ret = deliver(v, frame, err);
+            av_frame_unref(v->decoded);
+            if (ret < 0)
+                v->failed = ret;
+            return ret;
+        }
+        if (ret == AVERROR_EOF) {
+            if (v->frames_out == 0) {
+                ret = cb_error_set(err, CB_EDECODE, "%s: no video frame could be decoded",
+                                   v->path);
+                v->failed = ret;
+                return ret;
+            }
+            v->eof = 1;
+            return 1;
+        }
+        if (ret != AVERROR(EAGAIN) || v->draining) {
+            ret = decode_error(v, ret, "cannot decode video", err);
+            v->failed = ret;
+            return ret;
+        }
+        ret = av_read_frame(v->in.fmt, v->pkt);
+        if (ret == AVERROR_EOF) {
+            v->draining = 1;
+            ret = avcodec_send_packet(v->dec, NULL);
+        } else if (ret < 0) {
+            ret = decode_error(v, ret, "cannot read", err);
+            v->failed = ret;
+            return ret;
+        } else if (v->pkt->stream_index != v->si) {
+            av_packet_unref(v->pkt);
+            continue;
+        } else {
+            ret = avcodec_send_packet(v->dec, v->pkt);
+            av_packet_unref(v->pkt);
+        }
+        if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) {
+            ret = decode_error(v, ret, "corrupt video data", err);
+            v->failed = ret;
+            return ret;
+        }
+    }
+}

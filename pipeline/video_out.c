@@ -1,0 +1,482 @@
+/* video_out.c - encode BGR frames to H.264 in MP4/MOV, copy audio, write
+ * atomically; see video_out.h. */
+#include "video_out.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+#include "atomic_file.h"
+#include "av_input.h"
+
+struct cb_video_out {
+    char *path;
+    int overwrite;
+    cb_atomic_file file;
+    AVFormatContext *ofmt;
+    AVCodecContext *enc;
+    AVStream *vst;
+    struct SwsContext *sws;
+    AVFrame *yuv;
+    AVPacket *pkt;
+    int in_width, in_height;  /* frames we accept */
+    int width, height;        /* what we encode (even) */
+    int64_t last_pts;         /* AV_NOPTS_VALUE before the first frame */
+    int64_t frames;
+
+    /* audio copied from audio_source */
+    int has_audio_source;
+    cb_av_input audio;
+    int *audio_map;           /* input stream index -> output stream index, or -1 */
+    AVPacket *apkt;
+    int apkt_pending;         /* apkt holds a packet not yet written */
+    int audio_eof;
+
+    int failed;               /* sticky error code */
+    int finished;
+};
+
+void cb_video_out_opts_default(cb_video_out_opts *opts)
+{
+    if (!opts)
+        return;
+    opts->crf = 20;
+    opts->preset = "veryfast";
+    opts->threads = 0;
+    opts->overwrite = 0;
+    opts->audio_source = NULL;
+}
+
+/* Our code for an FFmpeg error: ENOMEM -> CB_ENOMEM, other system errors
+ * (EINVAL aside, which FFmpeg uses for bad data) stay -errno, the rest is
+ * `fallback`. Fills err with "PATH: what: reason". */
+static int av_fail(const char *path, int averr, int fallback, const char *what, cb_error *err)
+{
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    int code = fallback;
+    if (averr == AVERROR(ENOMEM))
+        code = CB_ENOMEM;
+    else if (averr < 0 && averr > -1000 && averr != AVERROR(EINVAL))
+        code = averr; /* AVERROR(e) is -e */
+    return cb_error_set(err, code, "%s: %s: %s", path, what, cb_av_strerror(averr, msg, sizeof msg));
+}
+
+/* The muxer for path's extension, or NULL. */
+static const char *muxer_for_path(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    if (!dot || dot == base)
+        return NULL;
+    if (strcasecmp(dot + 1, "mov") == 0)
+        return "mov";
+    if (strcasecmp(dot + 1, "mp4") == 0 || strcasecmp(dot + 1, "m4v") == 0)
+        return "mp4";
+    return NULL;
+}
+
+void cb_video_out_close(cb_video_out *v)
+{
+    if (!v)
+        return;
+    if (v->ofmt && v->ofmt->pb)
+        avio_closep(&v->ofmt->pb);
+    cb_atomic_abort(&v->file); /* removes the temporary file unless finished */
+    avformat_free_context(v->ofmt);
+    avcodec_free_context(&v->enc);
+    sws_freeContext(v->sws);
+    av_frame_free(&v->yuv);
+    av_packet_free(&v->pkt);
+    av_packet_free(&v->apkt);
+    if (v->has_audio_source)
+        cb_av_input_close(&v->audio);
+    free(v->audio_map);
+    free(v->path);
+    free(v);
+}
+
+/* Open audio_source and add an output stream for each of its audio streams. */
+static int add_audio_streams(cb_video_out *v, const char *source, cb_error *err)
+{
+    int ret;
+    if ((ret = cb_av_input_open(&v->audio, source, err)) < 0) {
+        cb_error_prefix(err, "%s: audio source", v->path);
+        return ret;
+    }
+    v->has_audio_source = 1;
+    AVFormatContext *in = v->audio.fmt;
+    if ((ret = avformat_find_stream_info(in, NULL)) < 0)
+        return av_fail(source, ret, CB_EDECODE, "audio source: cannot read stream information",
+                       err);
+    v->audio_map = malloc(sizeof *v->audio_map * (in->nb_streams ? in->nb_streams : 1));
+    v->apkt = av_packet_alloc();
+    if (!v->audio_map || !v->apkt)
+        return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+    int n_audio = 0;
+    for (unsigned i = 0; i < in->nb_streams; i++) {
+        AVStream *ist = in->streams[i];
+        v->audio_map[i] = -1;
+        if (ist->codecpar->codec_type != AVMEDIA_TYPE_AUDIO) {
+            ist->discard = AVDISCARD_ALL;
+            continue;
+        }
+        enum AVCodecID id = ist->codecpar->codec_id;
+        if (id == AV_CODEC_ID_NONE ||
+            avformat_query_codec(v->ofmt->oformat, id, FF_COMPLIANCE_NORMAL) != 1)
+            return cb_error_set(err, CB_EFORMAT,
+                                "%s: the audio codec %s (stream %u of %s) cannot be stored in %s; "
+                                "not writing a copy without it",
+                                v->path, avcodec_get_name(id), i, source,
+                                v->ofmt->oformat->name);
+        AVStream *ost = avformat_new_stream(v->ofmt, NULL);
+        if (!ost)
+            return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+        if ((ret = avcodec_parameters_copy(ost->codecpar, ist->codecpar)) < 0)
+            return av_fail(v->path, ret, CB_EFORMAT, "copying audio parameters", err);
+        ost->codecpar->codec_tag = 0;
+        ost->time_base = ist->time_base;
+        ost->disposition = n_audio == 0 ? AV_DISPOSITION_DEFAULT : 0;
+        v->audio_map[i] = ost->index;
+        n_audio++;
+    }
+    v->audio_eof = n_audio == 0;
+    return 0;
+}
+
+/* Write one encoded video packet (v->pkt, in the encoder's time base). */
+static int write_video_packet(cb_video_out *v, cb_error *err)
+{
+    v->pkt->stream_index = v->vst->index;
+    av_packet_rescale_ts(v->pkt, v->enc->time_base, v->vst->time_base);
+    int ret = av_interleaved_write_frame(v->ofmt, v->pkt); /* takes the packet's reference */
+    if (ret < 0)
+        return av_fail(v->path, ret, CB_EENCODE, "writing video", err);
+    return 0;
+}
+
+/* Receive and write every packet the encoder has ready. */
+static int drain_encoder(cb_video_out *v, cb_error *err)
+{
+    for (;;) {
+        int ret = avcodec_receive_packet(v->enc, v->pkt);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0)
+            return av_fail(v->path, ret, CB_EENCODE, "H.264 encoder failed", err);
+        if ((ret = write_video_packet(v, err)) < 0)
+            return ret;
+    }
+}
+
+/*
+ * Copy audio packets whose time is at or before `until` (in tb); all that
+ * remain when flush.
+ */
+static int copy_audio(cb_video_out *v, int64_t until, AVRational tb, int flush, cb_error *err)
+{
+    int ret;
+    while (!v->audio_eof) {
+        if (!v->apkt_pending) {
+            ret = av_read_frame(v->audio.fmt, v->apkt);
+            if (ret == AVERROR_EOF) {
+                v->audio_eof = 1;
+                break;
+            }
+            if (ret < 0)
+                return av_fail(v->path, ret, CB_EDECODE, "reading the audio to copy", err);
+            if (v->apkt->stream_index < 0 ||
+                (unsigned)v->apkt->stream_index >= v->audio.fmt->nb_streams ||
+                v->audio_map[v->apkt->stream_index] < 0) {
+                av_packet_unref(v->apkt);
+                continue;
+            }
+            v->apkt_pending = 1;
+        }
+        AVStream *ist = v->audio.fmt->streams[v->apkt->stream_index];
+        int64_t ts = v->apkt->dts != AV_NOPTS_VALUE ? v->apkt->dts : v->apkt->pts;
+        if (!flush && ts != AV_NOPTS_VALUE && av_compare_ts(ts, ist->time_base, until, tb) > 0)
+            break;
+        AVStream *ost = v->ofmt->streams[v->audio_map[v->apkt->stream_index]];
+        v->apkt->stream_index = ost->index;
+        v->apkt->pos = -1;
+        av_packet_rescale_ts(v->apkt, ist->time_base, ost->time_base);
+        v->apkt_pending = 0;
+        ret = av_interleaved_write_frame(v->ofmt, v->apkt); /* takes the reference */
+        if (ret < 0)
+            return av_fail(v->path, ret, CB_EENCODE, "writing audio", err);
+    }
+    return 0;
+}
+
+int cb_video_out_open(const char *path, const cb_video_info *info, const cb_video_out_opts *opts,
+                      cb_video_out **out, cb_error *err)
+{
+    cb_video_out *v = NULL;
+    AVDictionary *mux_opts = NULL;
+    cb_video_out_opts defaults;
+    int ret;
+
+    if (out)
+        *out = NULL;
+    if (!path || !*path || !info || !out) {
+        ret = cb_error_set(err, CB_EINVAL, "cb_video_out_open: %s is NULL or empty",
+                           !path || !*path ? "path" : !info ? "info" : "out");
+        goto fail;
+    }
+    if (!opts) {
+        cb_video_out_opts_default(&defaults);
+        opts = &defaults;
+    }
+    int crf = opts->crf < 0 ? 20 : opts->crf;
+    const char *preset = opts->preset ? opts->preset : "veryfast";
+    if (crf > 51) {
+        ret = cb_error_set(err, CB_EINVAL, "%s: CRF %d outside 0..51", path, opts->crf);
+        goto fail;
+    }
+    if (opts->threads < 0) {
+        ret = cb_error_set(err, CB_EINVAL, "%s: negative thread count", path);
+        goto fail;
+    }
+    if (info->width < 2 || info->height < 2 || info->time_base.num <= 0 ||
+        info->time_base.den <= 0) {
+        ret = cb_error_set(err, CB_EINVAL, "%s: invalid video size %dx%d or time base %d/%d", path,
+                           info->width, info->height, info->time_base.num, info->time_base.den);
+        goto fail;
+    }
+    const char *muxer = muxer_for_path(path);
+    if (!muxer) {
+        ret = cb_error_set(err, CB_EFORMAT, "%s: output must be .mp4 or .mov", path);
+        goto fail;
+    }
+    if (path[strlen(path) - 1] == '/') {
+        ret = cb_error_set(err, CB_EINVAL, "%s: output path names a folder", path);
+        goto fail;
+    }
+    /* early, cheap; the real check is in cb_atomic_commit */
+    if ((ret = cb_atomic_check_exists(path, opts->overwrite, err)) < 0)
+        goto fail;
+
+    v = calloc(1, sizeof *v);
+    if (!v)
+        goto nomem;
+    v->file = (cb_atomic_file)CB_ATOMIC_FILE_INIT;
+    v->audio.src.fd = -1;
+    v->path = strdup(path);
+    if (!v->path)
+        goto nomem;
+    v->overwrite = opts->overwrite;
+    v->in_width = info->width;
+    v->in_height = info->height;
+    v->width = info->width & ~1;
+    v->height = info->height & ~1;
+    v->last_pts = AV_NOPTS_VALUE;
+    v->audio_eof = 1;
+
+    ret = avformat_alloc_output_context2(&v->ofmt, NULL, muxer, NULL);
+    if (ret < 0 || !v->ofmt) {
+        ret = av_fail(path, ret < 0 ? ret : AVERROR(ENOMEM), CB_EFORMAT, "no muxer", err);
+        goto fail;
+    }
+    v->ofmt->flags |= AVFMT_FLAG_BITEXACT;
+
+    /* Video encoder. */
+    const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
+    if (!codec) {
+        ret = cb_error_set(err, CB_EENCODE, "%s: no libx264 encoder in this FFmpeg build", path);
+        goto fail;
+    }
+    v->enc = avcodec_alloc_context3(codec);
+    if (!v->enc)
+        goto nomem;
+    AVCodecContext *enc = v->enc;
+    enc->width = v->width;
+    enc->height = v->height;
+    enc->pix_fmt = AV_PIX_FMT_YUV420P;
+    enc->time_base = info->time_base;
+    if (info->frame_rate.num > 0 && info->frame_rate.den > 0)
+        enc->framerate = info->frame_rate;
+    if (info->sample_aspect_ratio.num > 0 && info->sample_aspect_ratio.den > 0)
+        enc->sample_aspect_ratio = info->sample_aspect_ratio;
+    enc->color_range = AVCOL_RANGE_MPEG;
+    enc->colorspace = AVCOL_SPC_BT709;
+    enc->color_primaries = AVCOL_PRI_BT709;
+    enc->color_trc = AVCOL_TRC_BT709;
+    enc->thread_count = opts->threads;
+    enc->flags |= AV_CODEC_FLAG_BITEXACT;
+    if (v->ofmt->oformat->flags & AVFMT_GLOBALHEADER)
+        enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (av_opt_set(enc->priv_data, "preset", preset, 0) < 0 ||
+        av_opt_set_double(enc->priv_data, "crf", crf, 0) < 0) {
+        ret = cb_error_set(err, CB_EENCODE, "%s: cannot set libx264 options", path);
+        goto fail;
+    }
+    if ((ret = avcodec_open2(enc, codec, NULL)) < 0) {
+        char what[160];
+        snprintf(what, sizeof what, "cannot open libx264 (preset '%.40s', crf %d)", preset, crf);
+        ret = av_fail(path, ret, CB_EENCODE, what, err);
+        goto fail;
+    }
+    v->vst = avformat_new_stream(v->ofmt, NULL);
+    if (!v->vst)
+        goto nomem;
+    if ((ret = avcodec_parameters_from_context(v->vst->codecpar, enc)) < 0) {
+        ret = av_fail(path, ret, CB_EENCODE, "encoder parameters", err);
+        goto fail;
+    }
+    v->vst->time_base = enc->time_base;
+    v->vst->sample_aspect_ratio = enc->sample_aspect_ratio;
+    if (enc->framerate.num > 0)
+        v->vst->avg_frame_rate = enc->framerate;
+    v->vst->disposition = AV_DISPOSITION_DEFAULT;
+
+    v->yuv = av_frame_alloc();
+    v->pkt = av_packet_alloc();
+    if (!v->yuv || !v->pkt)
+        goto nomem;
+    v->yuv->format = AV_PIX_FMT_YUV420P;
+    v->yuv->width = v->width;
+    v->yuv->height = v->height;
+    v->yuv->color_range = AVCOL_RANGE_MPEG;
+    v->yuv->colorspace = AVCOL_SPC_BT709;
+    v->yuv->color_primaries = AVCOL_PRI_BT709;
+    v->yuv->color_trc = AVCOL_TRC_BT709;
+    if (av_frame_get_buffer(v->yuv, 0) < 0)
+        goto nomem;
+    v->sws = sws_getContext(v->width, v->height, AV_PIX_FMT_BGR24, v->width, v->height,
+                            AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND, NULL, NULL, NULL);
+    if (!v->sws) {
+        ret = cb_error_set(err, CB_EENCODE, "%s: cannot convert BGR24 to yuv420p", path);
+        goto fail;
+    }
+    /* RGB (full range) -> BT.709 limited range. */
+    const int *bt709 = sws_getCoefficients(SWS_CS_ITU709);
+    sws_setColorspaceDetails(v->sws, bt709, 1, bt709, 0, 0, 1 << 16, 1 << 16);
+
+    if (opts->audio_source && (ret = add_audio_streams(v, opts->audio_source, err)) < 0)
+        goto fail;
+
+    /* The temporary file, written by FFmpeg's file protocol (the faststart
+     * pass reopens it by name). */
+    if ((ret = cb_atomic_open(&v->file, path, err)) < 0)
+        goto fail;
+    av_freep(&v->ofmt->url);
+    v->ofmt->url = av_asprintf("file:%s", v->file.tmp);
+    if (!v->ofmt->url)
+        goto nomem;
+    if ((ret = avio_open2(&v->ofmt->pb, v->ofmt->url, AVIO_FLAG_WRITE, NULL, NULL)) < 0) {
+        ret = av_fail(path, ret, CB_EIO, "cannot open the temporary file", err);
+        goto fail;
+    }
+    if (av_dict_set(&mux_opts, "movflags", "+faststart", 0) < 0)
+        goto nomem;
+    ret = avformat_write_header(v->ofmt, &mux_opts);
+    av_dict_free(&mux_opts);
+    if (ret < 0) {
+        ret = av_fail(path, ret, CB_EFORMAT, "cannot start the output", err);
+        goto fail;
+    }
+    *out = v;
+    return 0;
+
+nomem:
+    ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
+fail:
+    av_dict_free(&mux_opts);
+    cb_video_out_close(v);
+    return ret;
+}
+
+int cb_video_out_write(cb_video_out *v, const AVFrame *frame, cb_error *err)
+{
+    int ret;
+    if (!v || !frame)
+        return cb_error_set(err, CB_EINVAL, "cb_video_out_write: %s is NULL",
+                            v ? "frame" : "writer");
+    if (v->failed)
+        return cb_error_set(err, v->failed, "%s: writing stopped after an earlier error", v->path);
+    if (v->finished)
+        return cb_error_set(err, CB_EINVAL, "%s: write after finish", v->path);
+    if (frame->format != AV_PIX_FMT_BGR24 || frame->width != v->in_width ||
+        frame->height != v->in_height || !frame->data[0])
+        return cb_error_set(err, CB_EINVAL, "%s: frame is not a %dx%d BGR24 picture", v->path,
+                            v->in_width, v->in_height);
+    if (frame->pts == AV_NOPTS_VALUE ||
+        (v->last_pts != AV_NOPTS_VALUE && frame->pts <= v->last_pts))
+        return cb_error_set(err, CB_EINVAL, "%s: frame timestamps must increase (%lld after %lld)",
+                            v->path, (long long)frame->pts, (long long)v->last_pts);
+
+    if ((ret = av_frame_make_writable(v->yuv)) < 0) {
+        ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+        goto fail;
+    }
+    if (sws_scale(v->sws, (const uint8_t *const *)frame->data, frame->linesize, 0, v->height,
+                  v->yuv->data, v->yuv->linesize) <= 0) {
+        ret = cb_error_set(err, CB_EENCODE, "%s: pixel conversion failed", v->path);
+        goto fail;
+    }
+    v->yuv->pts = frame->pts;
+    v->yuv->pict_type = AV_PICTURE_TYPE_NONE;
+    if ((ret = avcodec_send_frame(v->enc, v->yuv)) < 0) {
+        ret = av_fail(v->path, ret, CB_EENCODE, "H.264 encoder refused a frame", err);
+        goto fail;
+    }
+    v->last_pts = frame->pts;
+    v->frames++;
+    if ((ret = drain_encoder(v, err)) < 0)
+        goto fail;
+    if ((ret = copy_audio(v, frame->pts, v->enc->time_base, 0, err)) < 0)
+        goto fail;
+    return 0;
+
+fail:
+    v->failed = ret;
+    return ret;
+}
+
+int cb_video_out_finish(cb_video_out *v, cb_error *err)
+{
+    int ret;
+    if (!v)
+        return cb_error_set(err, CB_EINVAL, "cb_video_out_finish: writer is NULL");
+    if (v->failed)
+        return cb_error_set(err, v->failed, "%s: not finished after an earlier error", v->path);
+    if (v->finished)
+        return 0;
+    if (v->frames == 0) {
+        ret = cb_error_set(err, CB_EENCODE, "%s: no video frames were written", v->path);
+        goto fail;
+    }
+    if ((ret = avcodec_send_frame(v->enc, NULL)) < 0) {
+        ret = av_fail(v->path, ret, CB_EENCODE, "flushing the H.264 encoder", err);
+        goto fail;
+    }
+    if ((ret = drain_encoder(v, err)) < 0)
+        goto fail;
+    if ((ret = copy_audio(v, 0, (AVRational){ 1, 1 }, 1, err)) < 0)
+        goto fail;
+    if ((ret = av_write_trailer(v->ofmt)) < 0) {
+        ret = av_fail(v->path, ret, CB_EENCODE, "cannot finish the file", err);
+        goto fail;
+    }
+    if ((ret = avio_closep(&v->ofmt->pb)) < 0) {
+        ret = av_fail(v->path, ret, CB_EIO, "cannot write the file", err);
+        goto fail;
+    }
+    if ((ret = cb_atomic_commit(&v->file, v->overwrite, err)) < 0)
+        goto fail;
+    v->finished = 1;
+    return 0;
+
+fail:
+    v->failed = ret;
+    return ret;
+}
