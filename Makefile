@@ -16,7 +16,7 @@ export CONSENTBLUR_MODELS ?= $(abspath $(MODELS))
 
 DEB_PACKAGES := build-essential cmake pkg-config libopencv-dev libavformat-dev libavcodec-dev \
 	libavutil-dev libswscale-dev libsqlite3-dev libcmocka-dev ffmpeg nodejs npm \
-	python3-onnx python3-numpy opencv-data
+	python3-onnx python3-numpy opencv-data chromium
 
 .PHONY: demo test deps models build samples check asan bench clean
 

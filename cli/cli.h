@@ -59,5 +59,8 @@ int cb_cmd_purpose(int argc, char **argv, const cb_cli_common *common);
 void cb_cmd_purpose_usage(FILE *f);
 int cb_cmd_setting(int argc, char **argv, const cb_cli_common *common);
 void cb_cmd_setting_usage(FILE *f);
+/* `consentblur runs list`: the processing records (cli/cmd_runs.c). */
+int cb_cmd_runs(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_runs_usage(FILE *f);
 
 #endif

@@ -44,6 +44,8 @@ static const command commands[] = {
      cb_cmd_purpose_usage},
     {"setting", "list|set   policy settings (consent ages)", cb_cmd_setting,
      cb_cmd_setting_usage},
+    {"runs", "list   processing records: what was published under which consent",
+     cb_cmd_runs, cb_cmd_runs_usage},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

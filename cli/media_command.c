@@ -15,13 +15,9 @@
 #include "../common/fsutil.h"
 #include "../pipeline/media_out.h"
 #include "../consent/registry.h"
-#include "../pipeline/photo.h"
-#include "../pipeline/video.h"
+#include "../pipeline/job.h"
+#include "cli_job.h"
 #include "media_command.h"
-
-/* Videos: the smallest face looked for unless --min-face says otherwise
- * (the tiled search costs time in every frame; see the README's speed table). */
-#define CB_VIDEO_MIN_FACE 40
 
 void cb_media_command_options(cb_media_mode mode, FILE *f)
 {
@@ -60,11 +56,7 @@ typedef struct photo_args {
     const char *name; /* the command, for messages */
     const char *out_dir;
     const char *registry;
-    cb_photo_opts photo;
-    cb_video_opts video;
-    cb_detector_opts det;
-    int min_face_given;  /* --min-face: used for videos too */
-    cb_judge_opts judge;
+    cb_job_opts job;
     int json;
 } photo_args;
 
@@ -167,71 +159,71 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
         switch (c) {
         case 'o': a->out_dir = optarg; break;
         case OPT_STYLE:
-            if (cb_redact_style_parse(optarg, &a->photo.style) < 0)
+            if (cb_redact_style_parse(optarg, &a->job.photo.style) < 0)
                 return usage_error(a, "unknown style '%s'", optarg);
-            a->video.style = a->photo.style;
+            a->job.video.style = a->job.photo.style;
             break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "same")) {
-                a->photo.out_codec = AV_CODEC_ID_NONE;
+                a->job.photo.out_codec = AV_CODEC_ID_NONE;
             } else {
                 char name[32];
                 snprintf(name, sizeof name, "x.%s", optarg);
-                a->photo.out_codec = cb_image_codec_for_path(name);
-                if (a->photo.out_codec == AV_CODEC_ID_NONE)
+                a->job.photo.out_codec = cb_image_codec_for_path(name);
+                if (a->job.photo.out_codec == AV_CODEC_ID_NONE)
                     return usage_error(a, "unknown format '%s'", optarg);
             }
             break;
         case OPT_QUALITY:
-            if (parse_int(optarg, 1, 100, &a->photo.quality) < 0)
+            if (parse_int(optarg, 1, 100, &a->job.photo.quality) < 0)
                 return usage_error(a, "--quality takes 1 to 100, not '%s'", optarg);
             break;
         case OPT_FORCE:
-            a->photo.overwrite = 1;
-            a->video.out.overwrite = 1;
+            a->job.photo.overwrite = 1;
+            a->job.video.out.overwrite = 1;
             break;
         case OPT_JSON: a->json = 1; break;
         case OPT_MIN_FACE:
-            if (parse_int(optarg, 8, 10000, &a->det.min_face) < 0)
+            if (parse_int(optarg, 8, 10000, &a->job.det.min_face) < 0)
                 return usage_error(a, "--min-face takes 8 to 10000, not '%s'", optarg);
-            a->min_face_given = 1;
+            a->job.video_min_face = a->job.det.min_face;
             break;
         case OPT_CRF:
-            if (parse_int(optarg, 0, 51, &a->video.out.crf) < 0)
+            if (parse_int(optarg, 0, 51, &a->job.video.out.crf) < 0)
                 return usage_error(a, "--crf takes 0 to 51, not '%s'", optarg);
             break;
         case OPT_PRESET:
             if (!preset_valid(optarg))
                 return usage_error(a, "unknown --preset '%s' (ultrafast ... veryslow)", optarg);
-            a->video.out.preset = optarg;
+            a->job.video.out.preset = optarg;
             break;
         case OPT_DETECT_EVERY:
-            if (parse_int(optarg, 1, 30, &a->video.detect_every) < 0)
+            if (parse_int(optarg, 1, 30, &a->job.video.detect_every) < 0)
                 return usage_error(a, "--detect-every takes 1 to 30, not '%s'", optarg);
             break;
         case OPT_DETECTORS:
-            if (parse_detectors(optarg, &a->det.models) < 0)
+            if (parse_detectors(optarg, &a->job.det.models) < 0)
                 return usage_error(a, "--detectors takes a comma list of blazeface, ssd, haar, "
                                       "not '%s'", optarg);
             break;
-        case OPT_NO_TILING: a->det.tiling = 0; break;
+        case OPT_NO_TILING: a->job.det.tiling = 0; break;
         case OPT_PURPOSE:
-            if (strlen(optarg) >= sizeof a->judge.purpose || !optarg[0])
+            if (strlen(optarg) >= sizeof a->job.judge.purpose || !optarg[0])
                 return usage_error(a, "bad purpose '%s'", optarg);
-            snprintf(a->judge.purpose, sizeof a->judge.purpose, "%s", optarg);
+            snprintf(a->job.judge.purpose, sizeof a->job.judge.purpose, "%s", optarg);
             break;
         case OPT_DATE:
             if (!cb_date_valid(optarg))
                 return usage_error(a, "--date takes YYYY-MM-DD, not '%s'", optarg);
-            snprintf(a->judge.date, sizeof a->judge.date, "%s", optarg);
+            snprintf(a->job.judge.date, sizeof a->job.judge.date, "%s", optarg);
             break;
         case OPT_REGISTRY: a->registry = optarg; break;
         case OPT_THRESHOLD:
-            if (parse_float(optarg, 0.01f, 10.0f, &a->judge.match.threshold) < 0)
+            if (parse_float(optarg, 0.01f, 10.0f, &a->job.judge.match.threshold) < 0)
                 return usage_error(a, "--threshold takes a distance, not '%s'", optarg);
             break;
         case OPT_MARGIN:
-            if (parse_float(optarg, 0.0f, 10.0f, &a->judge.match.margin) < 0)
+            if (parse_float(optarg, 0.0f, 10.0f, &a->job.judge.match.margin) < 0)
                 return usage_error(a, "--margin takes a distance, not '%s'", optarg);
             break;
         case 'h': usage(stdout); exit(CB_EXIT_OK);
@@ -240,49 +232,10 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
     }
     if (writes && !a->out_dir)
         return usage_error(a, "missing -o OUTDIR%s", "");
-    if (judges && !a->judge.purpose[0])
+    if (judges && !a->job.judge.purpose[0])
         return usage_error(a, "missing --purpose P%s", "");
     if (optind >= argc)
         return usage_error(a, "no input files%s", "");
-    return 0;
-}
-
-/* OUTDIR/name-of-input, with the extension changed when --format asks, and
- * to .mp4 for a video (the output is always H.264 MP4). */
-static int output_path(const photo_args *a, const char *in, int video, char *out, size_t size,
-                       cb_error *err)
-{
-    char name[1024];
-    const char *base = cb_path_basename(in);
-    if (strlen(base) == 0 || strlen(base) >= sizeof name - 8)
-        return cb_error_set(err, CB_EINVAL, "%s: bad file name", in);
-    strcpy(name, base);
-    const char *ext = NULL;
-    if (video)
-        ext = "mp4";
-    else if (a->photo.out_codec != AV_CODEC_ID_NONE &&
-             cb_image_codec_for_path(name) != a->photo.out_codec)
-        ext = cb_image_extension_for_codec(a->photo.out_codec);
-    char *dot = strrchr(name, '.');
-    if (ext && !(video && dot && !strcasecmp(dot + 1, ext))) {
-        if (dot && dot != name)
-            *dot = '\0';
-        strcat(name, ".");
-        strcat(name, ext);
-    }
-    return cb_path_join(out, size, a->out_dir, name, err);
-}
-
-/* Refuse inputs that are folders, and outputs that are the input itself. */
-static int check_paths(const char *in, const char *out, cb_error *err)
-{
-    struct stat si, so;
-    if (stat(in, &si) != 0)
-        return 0; /* the reader reports the missing file */
-    if (S_ISDIR(si.st_mode))
-        return cb_error_set(err, CB_EINVAL, "%s: is a folder, not a photo or video", in);
-    if (stat(out, &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
-        return cb_error_set(err, CB_EINVAL, "%s: output would replace the input", in);
     return 0;
 }
 
@@ -327,25 +280,16 @@ static void json_face(FILE *f, const cb_face *fc, const cb_verdict *v)
     fputs("}", f);
 }
 
-static void json_file(FILE *f, int first, const photo_args *a, const char *in, const char *out,
-                      int rc, const cb_error *err, const cb_photo_result *r)
+static void json_photo(FILE *f, const photo_args *a, const char *out, const cb_photo_result *r)
 {
-    fprintf(f, "%s\n    {\"input\": ", first ? "" : ",");
-    cb_json_write_string(f, in);
-    if (rc < 0) {
-        fputs(", \"status\": \"error\", \"error\": ", f);
-        cb_json_write_string(f, err->msg);
-        fputs(", \"output\": null}", f);
-        return;
-    }
-    fputs(", \"status\": \"ok\", \"output\": ", f);
+    fputs(", \"status\": \"ok\", \"kind\": \"photo\", \"output\": ", f);
     if (out)
         cb_json_write_string(f, out);
     else
         fputs("null", f);
     fprintf(f, ", \"width\": %d, \"height\": %d, \"orientation\": %d, \"style\": \"%s\","
                " \"faces_kept\": %d, \"faces_redacted\": %d, \"seconds\": %.3f, \"faces\": [",
-            r->width, r->height, r->orientation, cb_redact_style_name(a->photo.style), r->kept,
+            r->width, r->height, r->orientation, cb_redact_style_name(a->job.photo.style), r->kept,
             r->redacted,
             r->seconds_read + r->seconds_detect + r->seconds_judge + r->seconds_redact +
                 r->seconds_write);
@@ -367,7 +311,7 @@ static void json_video(FILE *f, const photo_args *a, const char *out, const cb_v
                " \"frames_analysed\": %lld, \"style\": \"%s\", \"faces_kept\": %d,"
                " \"faces_redacted\": %d, \"seconds\": %.3f, \"tracks\": [",
             r->info.width, r->info.height, r->info.rotation, (long long)r->frames,
-            (long long)r->frames_analysed, cb_redact_style_name(a->video.style), r->kept,
+            (long long)r->frames_analysed, cb_redact_style_name(a->job.video.style), r->kept,
             r->redacted, r->seconds_analyse + r->seconds_render);
     for (int i = 0; i < r->n_tracks; i++) {
         const cb_video_track *t = &r->tracks[i];
@@ -407,22 +351,21 @@ static void print_video_check_problems(const char *in, const cb_video_result *r)
     }
 }
 
-/* Open the judge for process/check: registry path from the command, the
- * global option or the default. */
-static int open_judge(photo_args *a, const cb_cli_common *common, cb_judge **out, cb_error *err)
+/* One file's entry in the JSON report. */
+static void json_file(FILE *f, int first, const photo_args *a, const char *in, const char *out,
+                      int rc, const cb_error *err, const cb_job_result *r)
 {
-    char path[4096];
-    const char *reg = a->registry ? a->registry : common->registry;
-    if (!reg) {
-        int rc = cb_registry_default_path(path, sizeof path, err);
-        if (rc < 0)
-            return rc;
-        reg = path;
+    fprintf(f, "%s\n    {\"input\": ", first ? "" : ",");
+    cb_json_write_string(f, in);
+    if (rc < 0) {
+        fputs(", \"status\": \"error\", \"error\": ", f);
+        cb_json_write_string(f, err->msg);
+        fputs(", \"output\": null}", f);
+    } else if (r->video) {
+        json_video(f, a, out, &r->vid);
+    } else {
+        json_photo(f, a, out, &r->photo);
     }
-    a->judge.registry_path = reg;
-    a->judge.model_dir = common->model_dir;
-    a->judge.log = &common->log;
-    return cb_judge_open(&a->judge, out, err);
 }
 
 int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_common *common)
@@ -431,33 +374,25 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
     static void (*const usages[])(FILE *) = {cb_cmd_redact_usage, cb_cmd_process_usage,
                                               cb_cmd_check_usage};
     photo_args a = {.mode = mode, .name = names[mode]};
-    cb_photo_opts_default(&a.photo);
-    cb_video_opts_default(&a.video);
-    cb_detector_opts_default(&a.det);
-    cb_judge_opts_default(&a.judge);
+    cb_job_opts_default(&a.job);
     int rc = parse_args(argc, argv, &a, usages[mode]);
     if (rc)
         return rc;
-    a.photo.log = &common->log;
-    a.det.log = &common->log;
-    a.det.model_dir = common->model_dir;
-
     cb_error err = {0};
-    cb_detector *det = NULL;
-    cb_judge *judge = NULL;
-    rc = cb_detector_open(&a.det, &det, &err);
-    if (rc == 0 && mode != CB_MODE_REDACT)
-        rc = open_judge(&a, common, &judge, &err);
+    char registry[4096];
+    rc = cb_cli_job_setup(&a.job, common, a.registry, mode != CB_MODE_REDACT, registry,
+                          sizeof registry, &err);
+    cb_worker *worker = NULL;
+    if (rc == 0)
+        rc = cb_worker_open(&a.job, &worker, &err);
     if (rc == 0 && a.out_dir)
         rc = cb_mkdir_p(a.out_dir, &err);
     if (rc < 0) {
         fprintf(stderr, "consentblur: %s\n", err.msg);
-        cb_judge_close(judge);
-        cb_detector_close(det);
+        cb_worker_close(worker);
         return CB_EXIT_FAILED;
     }
-    a.video.log = &common->log;
-    cb_detector *video_det = NULL; /* opened at the first video */
+    cb_judge *judge = cb_worker_judge(worker);
     int failed = 0, done = 0, kept = 0, redacted = 0, not_clear = 0;
     if (a.json) {
         fprintf(stdout, "{\"command\": \"%s\"", a.name);
@@ -471,54 +406,33 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
         const char *in = argv[i];
         char out[4096];
         const char *out_path = NULL;
-        cb_photo_result result = {0};
-        cb_video_result vresult = {0};
+        cb_job_result result = {0};
         memset(&err, 0, sizeof err);
-        int video = cb_video_probe(in, NULL) == 1;
         rc = 0;
         if (a.out_dir) {
-            rc = output_path(&a, in, video, out, sizeof out, &err);
-            if (rc == 0)
-                rc = check_paths(in, out, &err);
+            rc = cb_job_output_path(&a.job, in, cb_job_is_video(in), a.out_dir, out, sizeof out,
+                                    &err);
             out_path = out;
         }
-        if (rc == 0 && judge)
-            rc = cb_judge_refresh(judge, &err); /* consent may change between files */
-        if (rc == 0 && video && !video_det) {
-            cb_detector_opts vopts = a.det;
-            if (!a.min_face_given)
-                vopts.min_face = CB_VIDEO_MIN_FACE;
-            rc = cb_detector_open(&vopts, &video_det, &err);
-        }
-        if (rc == 0 && video)
-            rc = cb_video_process(video_det, judge, in, out_path, &a.video, &vresult, &err);
-        else if (rc == 0)
-            rc = cb_photo_process(det, judge, in, out_path, &a.photo, &result, &err);
-        int file_kept = video ? vresult.kept : result.kept;
-        int file_redacted = video ? vresult.redacted : result.redacted;
+        if (rc == 0)
+            rc = cb_worker_run(worker, in, out_path, &result, &err);
         if (rc < 0) {
             failed++;
             fprintf(stderr, "consentblur: %s\n", err.msg);
         } else {
             done++;
-            kept += file_kept;
-            redacted += file_redacted;
-            if (file_redacted > 0)
+            kept += result.kept;
+            redacted += result.redacted;
+            if (result.redacted > 0)
                 not_clear++;
-            if (mode == CB_MODE_CHECK && !a.json && video)
-                print_video_check_problems(in, &vresult);
+            if (mode == CB_MODE_CHECK && !a.json && result.video)
+                print_video_check_problems(in, &result.vid);
             else if (mode == CB_MODE_CHECK && !a.json)
-                print_check_problems(in, &result);
+                print_check_problems(in, &result.photo);
         }
-        if (a.json && video && rc == 0) {
-            fprintf(stdout, "%s\n    {\"input\": ", i == optind ? "" : ",");
-            cb_json_write_string(stdout, in);
-            json_video(stdout, &a, out_path, &vresult);
-        } else if (a.json) {
+        if (a.json)
             json_file(stdout, i == optind, &a, in, out_path, rc, &err, &result);
-        }
-        cb_photo_result_free(&result);
-        cb_video_result_free(&vresult);
+        cb_job_result_free(&result);
     }
     if (a.json)
         printf("\n  ],\n  \"summary\": {\"files\": %d, \"failed\": %d, \"faces_kept\": %d,"
@@ -528,9 +442,7 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
                                                                 : ", \"may_publish\": true");
     cb_log(&common->log, CB_LOG_INFO, "%d file(s) done, %d failed, %d face(s) kept, %d redacted",
            done, failed, kept, redacted);
-    cb_judge_close(judge);
-    cb_detector_close(video_det);
-    cb_detector_close(det);
+    cb_worker_close(worker);
     if (mode == CB_MODE_CHECK && not_clear)
         return CB_EXIT_FAILED;
     return failed ? CB_EXIT_FAILED : CB_EXIT_OK;

@@ -1,7 +1,8 @@
 /*
  * registry.h - the consent registry: one sqlite3 file holding the people
  * the school knows, their consent records per purpose, their face templates
- * and a hash-chained, append-only audit log of every change.
+ * and a hash-chained, append-only audit log of every change; and, through
+ * consent/runs.h, an append-only record of every processing run.
  *
  * The file is created with mode 0600, runs in WAL mode with a busy timeout
  * (several processes may use it at once: a watcher reading while staff edit),
@@ -50,7 +51,7 @@
 typedef struct cb_registry cb_registry;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CB_REGISTRY_SCHEMA_VERSION 1
+#define CB_REGISTRY_SCHEMA_VERSION 2
 
 /* The default registry path when --registry is not given:
  * $CONSENTBLUR_REGISTRY, else $XDG_DATA_HOME/consentblur/registry.db, else

@@ -86,4 +86,9 @@ int cb_reg_templates_erase_tx(cb_registry *r, const cb_person *p, const char *re
 int cb_reg_schema_identify(cb_registry *r, int *version, cb_error *err);
 int cb_reg_schema_migrate(cb_registry *r, cb_error *err);
 
+/* The SQL of migration `version` (1..CB_REGISTRY_SCHEMA_VERSION), NULL for
+ * another number. Its last statement may use ?1 = the current timestamp.
+ * For tests that build a file of an older version. */
+const char *cb_reg_schema_sql(int version);
+
 #endif

@@ -80,6 +80,42 @@ static const char schema_v1[] =
     "INSERT INTO purposes(name, created_at) VALUES"
     "  ('social', ?1), ('website', ?1), ('newsletter', ?1), ('print', ?1), ('internal', ?1);";
 
+/*
+ * 2: processing records. One row per file per run (process, batch, watch,
+ * check): what went in (path, SHA-256), what came out (NULL for check and
+ * for failures: fail closed), for which purpose and date, how many faces
+ * were kept and redacted, whom the kept ones show (external ids), which
+ * models judged it. Not part of the hash-chained audit log (there are many
+ * of them), but append-only all the same. They hold external ids, never
+ * biometric data, so `person remove` leaves them as they are.
+ */
+static const char schema_v2[] =
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  started_at TEXT NOT NULL,"
+    "  finished_at TEXT NOT NULL,"
+    "  command TEXT NOT NULL CHECK (command IN ('process', 'batch', 'watch', 'check')),"
+    "  input_path TEXT NOT NULL,"
+    "  input_sha256 TEXT NOT NULL,"
+    "  output_path TEXT," /* NULL: nothing written (check, or a failure) */
+    "  output_sha256 TEXT,"
+    "  purpose TEXT NOT NULL,"
+    "  run_date TEXT NOT NULL,"
+    "  faces_total INTEGER NOT NULL CHECK (faces_total >= 0),"
+    "  faces_kept INTEGER NOT NULL CHECK (faces_kept >= 0),"
+    "  faces_redacted INTEGER NOT NULL CHECK (faces_redacted >= 0),"
+    "  kept_people TEXT NOT NULL DEFAULT '[]'," /* JSON array of external ids */
+    "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),"
+    "  error TEXT NOT NULL DEFAULT '',"
+    "  models TEXT NOT NULL DEFAULT '{}'," /* JSON object: model ids and file hashes */
+    "  host TEXT NOT NULL DEFAULT ''," /* machine name */
+    "  actor TEXT NOT NULL DEFAULT '');" /* who ran it */
+    "CREATE INDEX runs_input ON runs(input_sha256, purpose, status);"
+    "CREATE TRIGGER runs_no_update BEFORE UPDATE ON runs"
+    "  BEGIN SELECT RAISE(ABORT, 'run records cannot be changed'); END;"
+    "CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs"
+    "  BEGIN SELECT RAISE(ABORT, 'run records cannot be deleted'); END;";
+
 typedef struct migration {
     int version;
     const char *description;
@@ -88,11 +124,20 @@ typedef struct migration {
 
 static const migration migrations[] = {
     {1, "initial schema: people, purposes, settings, consents, templates, audit", schema_v1},
+    {2, "processing records (runs)", schema_v2},
 };
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == CB_REGISTRY_SCHEMA_VERSION,
                "one migration per schema version");
+
+const char *cb_reg_schema_sql(int version)
+{
+    for (int i = 0; i < N_MIGRATIONS; i++)
+        if (migrations[i].version == version)
+            return migrations[i].sql;
+    return NULL;
+}
 
 static int pragma_int(cb_registry *r, const char *sql, int *out, cb_error *err)
 {

@@ -2,6 +2,7 @@
  * see media_out.h. */
 #include "media_out.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -166,33 +167,39 @@ fail:
     return ret;
 }
 
+/* The checks cb_image_write and cb_image_encode share; `label` names the
+ * output in messages. *quality = the quality to use. */
+static int check_args(const char *label, const AVFrame *frame, const cb_image_write_opts *opts,
+                      int *quality, cb_error *err)
+{
+    if (!frame || !opts)
+        return cb_error_set(err, CB_EINVAL, "%s: %s is NULL", label, !frame ? "frame" : "opts");
+    if (frame->format != AV_PIX_FMT_BGR24 || frame->width <= 0 || frame->height <= 0 ||
+        !frame->data[0])
+        return cb_error_set(err, CB_EINVAL, "%s: frame is not a BGR24 picture", label);
+    *quality = opts->quality == 0 ? 92 : opts->quality;
+    if (*quality < 1 || *quality > 100)
+        return cb_error_set(err, CB_EINVAL, "%s: quality %d outside 1..100", label,
+                            opts->quality);
+    if (!cb_image_extension_for_codec(opts->codec_id))
+        return cb_error_set(err, CB_EFORMAT, "%s: unsupported output codec %s", label,
+                            avcodec_get_name(opts->codec_id));
+    return 0;
+}
+
 int cb_image_write(const char *path, const AVFrame *frame, const cb_image_write_opts *opts,
                    cb_error *err)
 {
     AVPacket *pkt = NULL;
     cb_atomic_file file = CB_ATOMIC_FILE_INIT;
-    int ret;
+    int ret, quality = 0;
 
-    if (!path || !*path || !frame || !opts) {
-        ret = cb_error_set(err, CB_EINVAL, "cb_image_write: %s is NULL or empty",
-                           !path || !*path ? "path" : !frame ? "frame" : "opts");
+    if (!path || !*path) {
+        ret = cb_error_set(err, CB_EINVAL, "cb_image_write: path is NULL or empty");
         goto fail;
     }
-    if (frame->format != AV_PIX_FMT_BGR24 || frame->width <= 0 || frame->height <= 0 ||
-        !frame->data[0]) {
-        ret = cb_error_set(err, CB_EINVAL, "%s: frame is not a BGR24 picture", path);
+    if ((ret = check_args(path, frame, opts, &quality, err)) < 0)
         goto fail;
-    }
-    int quality = opts->quality == 0 ? 92 : opts->quality;
-    if (quality < 1 || quality > 100) {
-        ret = cb_error_set(err, CB_EINVAL, "%s: quality %d outside 1..100", path, opts->quality);
-        goto fail;
-    }
-    if (!cb_image_extension_for_codec(opts->codec_id)) {
-        ret = cb_error_set(err, CB_EFORMAT, "%s: unsupported output codec %s", path,
-                           avcodec_get_name(opts->codec_id));
-        goto fail;
-    }
     if (path[strlen(path) - 1] == '/') {
         ret = cb_error_set(err, CB_EINVAL, "%s: output path names a folder", path);
         goto fail;
@@ -217,4 +224,29 @@ fail:
     cb_atomic_abort(&file);
     av_packet_free(&pkt);
     return ret;
+}
+
+int cb_image_encode(const AVFrame *frame, const cb_image_write_opts *opts, uint8_t **data,
+                    size_t *size, cb_error *err)
+{
+    AVPacket *pkt = NULL;
+    int ret, quality = 0;
+    if (!data || !size)
+        return cb_error_set(err, CB_EINVAL, "cb_image_encode: no output pointers");
+    *data = NULL;
+    *size = 0;
+    if ((ret = check_args("image", frame, opts, &quality, err)) < 0)
+        return ret;
+    if ((ret = encode_image("image", frame, opts->codec_id, quality, &pkt, err)) < 0)
+        return ret;
+    uint8_t *buf = malloc((size_t)pkt->size);
+    if (!buf) {
+        av_packet_free(&pkt);
+        return cb_error_set(err, CB_ENOMEM, "image: out of memory");
+    }
+    memcpy(buf, pkt->data, (size_t)pkt->size);
+    *data = buf;
+    *size = (size_t)pkt->size;
+    av_packet_free(&pkt);
+    return 0;
 }

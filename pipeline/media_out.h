@@ -1,5 +1,6 @@
 /*
- * media_out.h - encode a BGR frame as a still image and write it atomically.
+ * media_out.h - encode a BGR frame as a still image and write it atomically
+ * (or, cb_image_encode, into memory).
  *
  * The output is written to a temporary file in the destination folder,
  * flushed (fsync), then renamed into place (and the folder fsynced). No
@@ -21,6 +22,9 @@
 #ifndef CB_MEDIA_OUT_H
 #define CB_MEDIA_OUT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <libavcodec/avcodec.h>
 #include <libavutil/frame.h>
 
@@ -41,6 +45,17 @@ typedef struct cb_image_write_opts {
  */
 int cb_image_write(const char *path, const AVFrame *frame, const cb_image_write_opts *opts,
                    cb_error *err);
+
+/*
+ * Encode `frame` exactly as cb_image_write would (same encoder set-up;
+ * opts->overwrite is ignored) into memory instead of a file: *data is a new
+ * malloc'd buffer of *size bytes holding the whole file (free() it). For
+ * thumbnails inlined in a report. Returns 0, or CB_EINVAL, CB_EFORMAT,
+ * CB_EENCODE, CB_ENOMEM with err set ("image: ..."); then *data is NULL and
+ * *size 0.
+ */
+int cb_image_encode(const AVFrame *frame, const cb_image_write_opts *opts, uint8_t **data,
+                    size_t *size, cb_error *err);
 
 /*
  * The codec to use for an output named like `path` (by extension: .jpg/.jpeg,

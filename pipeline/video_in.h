@@ -28,8 +28,9 @@
  *   first size, so every frame has info's size.
  * - Timestamps: frame->pts is the decoder's best-effort timestamp. Where it
  *   is missing it is the previous one plus the frame's duration (or one
- *   frame at info.frame_rate, or one tick); where it does not increase it is
- *   made the previous one plus one tick. So pts are strictly increasing.
+ *   frame at info.frame_rate, or one tick), 0 for the first frame; where it
+ *   does not increase it is made the previous one plus one tick. So pts are
+ *   strictly increasing.
  * - Errors are fail-closed: a demuxer or decoder error on the video stream
  *   ends the file with CB_EDECODE (FFmpeg conceals what it can and reports
  *   only what it cannot). A file whose index points past its end (an MP4/MOV

@@ -66,7 +66,8 @@ static int av_fail(const char *path, int averr, int fallback, const char *what, 
         code = CB_ENOMEM;
     else if (averr < 0 && averr > -1000 && averr != AVERROR(EINVAL))
         code = averr; /* AVERROR(e) is -e */
-    return cb_error_set(err, code, "%s: %s: %s", path, what, cb_av_strerror(averr, msg, sizeof msg));
+    return cb_error_set(err, code, "%s: %s: %s", path, what,
+                        cb_av_strerror(averr, msg, sizeof msg));
 }
 
 /* The muxer for path's extension, or NULL. */

@@ -73,7 +73,7 @@ static void write_text(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
-/* Copy the first `bytes` bytes of src to dst. */
+/* Copy the first `fraction` (0..1) of src to dst. */
 static void copy_prefix(const char *src, const char *dst, double fraction)
 {
     FILE *in = fopen(src, "rb");
@@ -145,8 +145,8 @@ static void clip_free(clip *c)
  * cb_video_out with `opts` (audio from the input unless opts says otherwise)
  * and finish. keep_middle: the index of a frame to keep besides the first.
  */
-static void read_all(const char *in, const char *out, const cb_video_out_opts *opts, int keep_middle,
-                     clip *c, double *seconds)
+static void read_all(const char *in, const char *out, const cb_video_out_opts *opts,
+                     int keep_middle, clip *c, double *seconds)
 {
     cb_error err = { 0 };
     cb_video_in *r = NULL;
@@ -262,7 +262,14 @@ typedef struct probe_result {
     enum AVColorPrimaries primaries;
     enum AVColorTransferCharacteristic trc;
     char bad_tag[128];           /* first tag that should not be there */
+    int location, creation_time; /* such tags anywhere (format or streams) */
 } probe_result;
+
+static void note_tag(probe_result *p, const char *key)
+{
+    p->location |= strncmp(key, "location", 8) == 0;
+    p->creation_time |= strcmp(key, "creation_time") == 0;
+}
 
 static int allowed_tag(const char *key, int format_level)
 {
@@ -284,17 +291,21 @@ static void probe_file(const char *path, probe_result *p)
         fail_msg("cannot open %s", path);
     assert_true(avformat_find_stream_info(fmt, NULL) >= 0);
     const AVDictionaryEntry *e = NULL;
-    while ((e = av_dict_get(fmt->metadata, "", e, AV_DICT_IGNORE_SUFFIX)))
+    while ((e = av_dict_get(fmt->metadata, "", e, AV_DICT_IGNORE_SUFFIX))) {
+        note_tag(p, e->key);
         if (!allowed_tag(e->key, 1) && !p->bad_tag[0])
             snprintf(p->bad_tag, sizeof p->bad_tag, "format: %s=%s", e->key, e->value);
+    }
     if (fmt->nb_chapters)
         snprintf(p->bad_tag, sizeof p->bad_tag, "%u chapters", fmt->nb_chapters);
     for (unsigned i = 0; i < fmt->nb_streams; i++) {
         AVStream *st = fmt->streams[i];
         e = NULL;
-        while ((e = av_dict_get(st->metadata, "", e, AV_DICT_IGNORE_SUFFIX)))
+        while ((e = av_dict_get(st->metadata, "", e, AV_DICT_IGNORE_SUFFIX))) {
+            note_tag(p, e->key);
             if (!allowed_tag(e->key, 0) && !p->bad_tag[0])
                 snprintf(p->bad_tag, sizeof p->bad_tag, "stream %u: %s=%s", i, e->key, e->value);
+        }
         switch (st->codecpar->codec_type) {
         case AVMEDIA_TYPE_VIDEO:
             p->video++;
@@ -395,7 +406,8 @@ static int make_clips(void **state)
                  "-c:v libx264 -preset ultrafast -c:a aac -metadata location=+52.37+004.89/ "
                  "-metadata creation_time=2024-05-01T10:00:00Z -metadata title=Trip "
                  "-metadata:s:a language=nld gps.mov");
-    rc |= ffmpeg("-i gps.mov -c copy -metadata location=+52.37+004.89/ gps.mp4");
+    rc |= ffmpeg("-i gps.mov -c copy -metadata location=+52.37+004.89/ "
+                 "-metadata creation_time=2024-05-01T10:00:00Z gps.mp4");
     rc |= ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=25 -f lavfi -i sine=duration=1 -t 1 "
                  "-c:v libx264 -preset ultrafast -c:a pcm_s16le pcm.mov");
     rc |= ffmpeg("-f lavfi -i sine=duration=1 -c:a aac audio.m4a");
@@ -627,7 +639,9 @@ static void test_variable_frame_rate(void **state)
     char in[512], out[512];
     scratch(in, sizeof in, "vfr.mp4");
     scratch(out, sizeof out, "out-vfr.mp4");
-    cb_video_out_opts o = fast_opts(in);
+    cb_video_out_opts o; /* the default preset: B-frames, so pts and dts differ */
+    cb_video_out_opts_default(&o);
+    o.audio_source = in;
     clip a, b;
     read_all(in, out, &o, 1, &a, NULL);
     assert_int_equal(a.n, 40); /* 60 frames, every third dropped */
@@ -707,6 +721,8 @@ static void test_streams_and_metadata(void **state)
         probe_result in_p, p;
         probe_file(in, &in_p);
         assert_true(in_p.bad_tag[0]); /* the input does carry something */
+        if (k > 0) /* the GPS files really have a location and a creation time */
+            assert_true(in_p.location && in_p.creation_time);
         cb_video_out_opts o = fast_opts(in);
         clip a, b;
         read_all(in, out, &o, 1, &a, NULL);
@@ -718,6 +734,7 @@ static void test_streams_and_metadata(void **state)
         if (p.bad_tag[0])
             fail_msg("%s: metadata in the output: %s (input had %s)", out, p.bad_tag,
                      in_p.bad_tag);
+        assert_false(p.location || p.creation_time);
         assert_int_equal(p.video, 1);
         assert_int_equal(p.audio, 1);
         assert_int_equal(p.other, 0);
@@ -763,7 +780,8 @@ static void test_bad_inputs(void **state)
         assert_int_equal(cb_video_probe(in, &perr), strcmp(bad[k], "truncated-faststart.mp4") == 0);
     }
     /* probe: videos yes, missing file an error */
-    static const char *const good[] = { "plain.mp4", "rot90.mp4", "subs.mkv", "gps.mov", "vfr.mp4" };
+    static const char *const good[] = { "plain.mp4", "rot90.mp4", "subs.mkv", "gps.mov",
+                                        "vfr.mp4",   "sizes.mkv" };
     for (size_t k = 0; k < sizeof good / sizeof good[0]; k++) {
         char in[512];
         scratch(in, sizeof in, good[k]);

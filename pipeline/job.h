@@ -1,0 +1,75 @@
+/*
+ * job.h - process one input file, photo or video, the way every command does
+ * it (`redact`, `process`, `check`, `batch`, `watch`): probe what it is,
+ * choose the output name, run the photo or video pipeline with the worker's
+ * models and judge.
+ *
+ * A cb_worker holds what one thread needs: a detector for photos, one for
+ * videos (opened at the first video: videos look for larger faces by
+ * default, see video_min_face) and, for process/check, a judge. Workers are
+ * not thread-safe; open one per thread.
+ */
+#ifndef CB_JOB_H
+#define CB_JOB_H
+
+#include "../consent/judge.h"
+#include "../models/detector.h"
+#include "photo.h"
+#include "video.h"
+
+typedef struct cb_job_opts {
+    cb_detector_opts det;   /* photos */
+    int video_min_face;     /* videos: det.min_face unless this is > 0 */
+    cb_photo_opts photo;
+    cb_video_opts video;
+    int use_judge;          /* 0: every face redacted (`redact`) */
+    cb_judge_opts judge;    /* registry, purpose, date, thresholds */
+} cb_job_opts;
+
+/* Defaults of every part; no judge; videos look for faces from 40 px. */
+void cb_job_opts_default(cb_job_opts *opts);
+
+typedef struct cb_worker cb_worker;
+
+/* Open the detector (and the judge when use_judge). Returns 0 or the first
+ * error (model files, registry, purpose). */
+int cb_worker_open(const cb_job_opts *opts, cb_worker **out, cb_error *err);
+
+/* The worker's judge (NULL without one), e.g. for its policy. */
+cb_judge *cb_worker_judge(cb_worker *w);
+
+/* Close. Accepts NULL. */
+void cb_worker_close(cb_worker *w);
+
+typedef struct cb_job_result {
+    int video;               /* which of the two results below is filled */
+    cb_photo_result photo;
+    cb_video_result vid;
+    int kept, redacted;      /* faces (photo) or face tracks (video) */
+} cb_job_result;
+
+/* Free what a result owns and zero it. Accepts NULL. */
+void cb_job_result_free(cb_job_result *r);
+
+/* Is in_path a video (cb_video_probe)? 1 or 0 (also when unreadable: the
+ * photo reader then says why). */
+int cb_job_is_video(const char *in_path);
+
+/*
+ * The output path for in_path in out_dir: the same name; for a video the
+ * extension becomes .mp4, for a photo the one of opts->photo.out_codec when
+ * set. Returns 0 or CB_EINVAL (name too long, no name).
+ */
+int cb_job_output_path(const cb_job_opts *opts, const char *in_path, int video,
+                       const char *out_dir, char *out, size_t size, cb_error *err);
+
+/*
+ * Process in_path into out_path (NULL: decide only). Refuses a folder and an
+ * output that is the input itself; refreshes the judge first (consent may
+ * have changed since the last file). res is filled as far as the run got.
+ * Returns 0 or a negative code, err naming the file.
+ */
+int cb_worker_run(cb_worker *w, const char *in_path, const char *out_path, cb_job_result *res,
+                  cb_error *err);
+
+#endif
