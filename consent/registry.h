@@ -145,7 +145,8 @@ int cb_registry_person_list(cb_registry *r, cb_person **out, int *count, cb_erro
 
 /* Remove a person with their consent records and templates (templates
  * overwritten on disk, WAL checkpointed). The audit log keeps a row saying
- * who removed whom (external id), nothing biometric. */
+ * who removed whom (external id), nothing biometric; processing records
+ * (runs.h) that name them by external id are left as they are. */
 int cb_registry_person_remove(cb_registry *r, int64_t id, const char *actor, cb_error *err);
 
 /* ---- purposes (configurable channels) ------------------------------------ */
