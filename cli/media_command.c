@@ -16,6 +16,7 @@
 #include "../pipeline/media_out.h"
 #include "../consent/registry.h"
 #include "../pipeline/job.h"
+#include "../pipeline/report.h"
 #include "cli_job.h"
 #include "media_command.h"
 
@@ -42,10 +43,14 @@ void cb_media_command_options(cb_media_mode mode, FILE *f)
               "  --preset NAME          video: x264 speed preset (default veryfast)\n",
               f);
     fputs("  --json                 print a JSON report on stdout\n"
-          "  --min-face PX          smallest face height to look for (default 20 in photos,\n"
-          "                         40 in videos)\n"
+          "  --report FILE.html     write an HTML contact sheet of the results (thumbnails\n"
+          "                         of the redacted outputs only)\n"
+          "  --min-face PX          smallest face height to look for (default 20)\n"
           "  --detect-every N       video: look for faces in every N-th frame, tracking\n"
           "                         them in between (default 1)\n"
+          "  --scan-rounds N        video: search for the smallest faces over N frames,\n"
+          "                         tracked faces in every frame (default 6; 1 = every\n"
+          "                         tile of every frame, slowest)\n"
           "  --detectors LIST       comma list of blazeface, ssd, haar (default blazeface)\n"
           "  --no-tiling            whole-picture detection only (faster, misses small faces)\n",
           f);
@@ -56,6 +61,7 @@ typedef struct photo_args {
     const char *name; /* the command, for messages */
     const char *out_dir;
     const char *registry;
+    const char *report;  /* --report FILE */
     cb_job_opts job;
     int json;
 } photo_args;
@@ -125,7 +131,7 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
 {
     enum { OPT_STYLE = 256, OPT_FORMAT, OPT_QUALITY, OPT_FORCE, OPT_JSON, OPT_MIN_FACE,
            OPT_DETECTORS, OPT_NO_TILING, OPT_PURPOSE, OPT_DATE, OPT_REGISTRY, OPT_THRESHOLD,
-           OPT_MARGIN, OPT_CRF, OPT_PRESET, OPT_DETECT_EVERY };
+           OPT_MARGIN, OPT_CRF, OPT_PRESET, OPT_DETECT_EVERY, OPT_SCAN_ROUNDS, OPT_REPORT };
     static const struct option options[] = {
         {"out", required_argument, NULL, 'o'},
         {"style", required_argument, NULL, OPT_STYLE},
@@ -144,6 +150,8 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
         {"crf", required_argument, NULL, OPT_CRF},
         {"preset", required_argument, NULL, OPT_PRESET},
         {"detect-every", required_argument, NULL, OPT_DETECT_EVERY},
+        {"scan-rounds", required_argument, NULL, OPT_SCAN_ROUNDS},
+        {"report", required_argument, NULL, OPT_REPORT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const int writes = a->mode != CB_MODE_CHECK, judges = a->mode != CB_MODE_REDACT;
@@ -186,7 +194,6 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
         case OPT_MIN_FACE:
             if (parse_int(optarg, 8, 10000, &a->job.det.min_face) < 0)
                 return usage_error(a, "--min-face takes 8 to 10000, not '%s'", optarg);
-            a->job.video_min_face = a->job.det.min_face;
             break;
         case OPT_CRF:
             if (parse_int(optarg, 0, 51, &a->job.video.out.crf) < 0)
@@ -196,6 +203,10 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
             if (!preset_valid(optarg))
                 return usage_error(a, "unknown --preset '%s' (ultrafast ... veryslow)", optarg);
             a->job.video.out.preset = optarg;
+            break;
+        case OPT_SCAN_ROUNDS:
+            if (parse_int(optarg, 1, 30, &a->job.video.scan_rounds) < 0)
+                return usage_error(a, "--scan-rounds takes 1 to 30, not '%s'", optarg);
             break;
         case OPT_DETECT_EVERY:
             if (parse_int(optarg, 1, 30, &a->job.video.detect_every) < 0)
@@ -218,6 +229,7 @@ static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *
             snprintf(a->job.judge.date, sizeof a->job.judge.date, "%s", optarg);
             break;
         case OPT_REGISTRY: a->registry = optarg; break;
+        case OPT_REPORT: a->report = optarg; break;
         case OPT_THRESHOLD:
             if (parse_float(optarg, 0.01f, 10.0f, &a->job.judge.match.threshold) < 0)
                 return usage_error(a, "--threshold takes a distance, not '%s'", optarg);
@@ -368,6 +380,23 @@ static void json_file(FILE *f, int first, const photo_args *a, const char *in, c
     }
 }
 
+/* Add one file to the HTML report; a thumbnail that cannot be made is only
+ * a warning (the card says so), anything else fails the report. */
+static void report_file(cb_report *report, const char *in, const char *out, int rc,
+                        const cb_error *why, const cb_job_result *r)
+{
+    cb_error err = {0};
+    int added;
+    if (rc < 0)
+        added = cb_report_add_failure(report, in, why->msg, &err);
+    else if (r->video)
+        added = cb_report_add_video(report, in, out, &r->vid, &err);
+    else
+        added = cb_report_add_photo(report, in, out, &r->photo, &err);
+    if (added != 0)
+        fprintf(stderr, "consentblur: report: %s\n", err.msg);
+}
+
 int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_common *common)
 {
     static const char *const names[] = {"redact", "process", "check"};
@@ -382,17 +411,26 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
     char registry[4096];
     rc = cb_cli_job_setup(&a.job, common, a.registry, mode != CB_MODE_REDACT, registry,
                           sizeof registry, &err);
+    a.job.record = mode != CB_MODE_REDACT;
+    a.job.run_command = mode == CB_MODE_CHECK ? CB_RUN_CHECK : CB_RUN_PROCESS;
     cb_worker *worker = NULL;
+    cb_report *report = NULL;
     if (rc == 0)
         rc = cb_worker_open(&a.job, &worker, &err);
     if (rc == 0 && a.out_dir)
         rc = cb_mkdir_p(a.out_dir, &err);
+    cb_judge *judge = worker ? cb_worker_judge(worker) : NULL;
+    if (rc == 0 && a.report) {
+        const cb_policy *p = judge ? cb_judge_policy(judge) : NULL;
+        cb_report_info info = {.command = a.name, .purpose = p ? p->purpose : NULL,
+                               .date = p ? p->date : NULL};
+        rc = cb_report_open(a.report, &info, &report, &err);
+    }
     if (rc < 0) {
         fprintf(stderr, "consentblur: %s\n", err.msg);
         cb_worker_close(worker);
         return CB_EXIT_FAILED;
     }
-    cb_judge *judge = cb_worker_judge(worker);
     int failed = 0, done = 0, kept = 0, redacted = 0, not_clear = 0;
     if (a.json) {
         fprintf(stdout, "{\"command\": \"%s\"", a.name);
@@ -432,8 +470,15 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
         }
         if (a.json)
             json_file(stdout, i == optind, &a, in, out_path, rc, &err, &result);
+        if (report)
+            report_file(report, in, out_path, rc, &err, &result);
         cb_job_result_free(&result);
     }
+    if (report && cb_report_finish(report, &err) < 0) {
+        fprintf(stderr, "consentblur: %s\n", err.msg);
+        failed++;
+    }
+    cb_report_close(report);
     if (a.json)
         printf("\n  ],\n  \"summary\": {\"files\": %d, \"failed\": %d, \"faces_kept\": %d,"
                " \"faces_redacted\": %d%s}}\n",

@@ -46,6 +46,15 @@ void cb_date_today(char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+void cb_date_timestamp_now(char out[21])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    if (strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 21, "1970-01-01T00:00:00Z");
+}
+
 int cb_date_add_years(const char *date, int years, char out[11])
 {
     int y, m, d;

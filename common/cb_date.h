@@ -11,6 +11,9 @@ int cb_date_valid(const char *s);
 /* Today's date in local time, "YYYY-MM-DD", into out (11 bytes). */
 void cb_date_today(char out[11]);
 
+/* The current time in UTC, "YYYY-MM-DDTHH:MM:SSZ", into out (21 bytes). */
+void cb_date_timestamp_now(char out[21]);
+
 /*
  * The date `years` years after `date` (the anniversary), into out (11 bytes).
  * 29 February becomes 1 March in a year without it. Returns 0, or -1 when

@@ -79,7 +79,7 @@ int cb_reg_audit_append(cb_registry *r, const char *actor, const char *action,
     st = NULL;
     if (rc < 0)
         return rc;
-    cb_text_timestamp_now(row.at);
+    cb_date_timestamp_now(row.at);
     strcpy(row.actor, actor);
     strcpy(row.action, action);
     strcpy(row.subject, subject ? subject : "");

@@ -151,7 +151,7 @@ int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor,
     if ((rc = cb_registry_person_get(r, c->person_id, &p, err)) < 0 ||
         (rc = check_consent(r, c, err)) < 0)
         goto fail;
-    cb_text_timestamp_now(now);
+    cb_date_timestamp_now(now);
     rc = cb_reg_prepare(r, "INSERT INTO consents(person_id, purpose, status, given_by, "
                            "given_by_name, evidence_ref, evidence_sha256, valid_from, "
                            "valid_until, recorded_by, recorded_at) "
@@ -268,7 +268,7 @@ int cb_registry_consent_withdraw(cb_registry *r, int64_t person_id, const char *
         cb_reg_bind_text(sel, 2, purpose);
     else
         sqlite3_bind_null(sel, 2);
-    cb_text_timestamp_now(now);
+    cb_date_timestamp_now(now);
     /* Collect first, then update: no writes to the table being stepped over. */
     while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
         if (count == cap) {

@@ -122,7 +122,7 @@ int cb_registry_export_person(cb_registry *r, int64_t person_id, int flags, FILE
         (rc = cb_registry_template_list(r, person_id, flags & CB_EXPORT_EMBEDDINGS, &templates,
                                         &n_templates, err)) < 0)
         goto done;
-    cb_text_timestamp_now(now);
+    cb_date_timestamp_now(now);
     fputs("{\n", out);
     kv(out, "  ", "format", "consentblur-person-export/1", 1);
     kv(out, "  ", "exported_at", now, 1);

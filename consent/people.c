@@ -192,7 +192,7 @@ int cb_registry_person_add(cb_registry *r, cb_person *p, const char *actor, cb_e
                           p->external_id);
         goto fail;
     }
-    cb_text_timestamp_now(now);
+    cb_date_timestamp_now(now);
     rc = cb_reg_prepare(r, "INSERT INTO people(external_id, name, role, birth_date, group_name, "
                            "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
                         &st, err);
@@ -267,7 +267,7 @@ int cb_registry_person_update(cb_registry *r, const cb_person *p, const char *ac
         return 0;
     }
     strcat(changed, "]");
-    cb_text_timestamp_now(now);
+    cb_date_timestamp_now(now);
     rc = cb_reg_prepare(r, "UPDATE people SET name = ?2, role = ?3, birth_date = ?4, "
                            "group_name = ?5, updated_at = ?6 WHERE id = ?1",
                         &st, err);

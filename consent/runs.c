@@ -258,7 +258,7 @@ static int check_run(cb_registry *r, const cb_run *run, stored_run *o, cb_error 
         return cb_error_set(err, CB_EINVAL, "run: unknown command %d", (int)run->command);
     if (!cb_run_status_name(run->status))
         return cb_error_set(err, CB_EINVAL, "run: unknown status %d", (int)run->status);
-    cb_text_timestamp_now(now);
+    cb_date_timestamp_now(now);
     const char *const times[2] = {run->started_at, run->finished_at};
     char *const stored_times[2] = {o->started_at, o->finished_at};
     for (int i = 0; i < 2; i++) {

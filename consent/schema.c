@@ -228,7 +228,7 @@ int cb_reg_schema_migrate(cb_registry *r, cb_error *err)
     rc = cb_reg_schema_identify(r, &version, err);
     if (rc < 0 || version == CB_REGISTRY_SCHEMA_VERSION)
         goto done;
-    cb_text_timestamp_now(now);
+    cb_date_timestamp_now(now);
     for (int i = 0; i < N_MIGRATIONS; i++) {
         if (migrations[i].version <= version)
             continue;

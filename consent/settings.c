@@ -89,7 +89,7 @@ int cb_registry_setting_set_int(cb_registry *r, const char *key, int value, cons
         return rc;
     if ((rc = read_setting(r, d, &old, &was_set, err)) < 0)
         goto fail;
-    cb_text_timestamp_now(now);
+    cb_date_timestamp_now(now);
     snprintf(text, sizeof text, "%d", value);
     rc = cb_reg_prepare(r, "INSERT INTO settings(key, value, updated_at, updated_by) "
                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET "
@@ -197,7 +197,7 @@ int cb_registry_purpose_add(cb_registry *r, const char *name, const char *actor,
         rc = cb_error_set(err, CB_EEXIST, "purpose '%s' exists already", name);
         goto fail;
     }
-    cb_text_timestamp_now(now);
+    cb_date_timestamp_now(now);
     if ((rc = cb_reg_prepare(r, "INSERT INTO purposes(name, created_at) VALUES (?1, ?2)", &st,
                              err)) < 0)
         goto fail;

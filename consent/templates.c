@@ -97,7 +97,7 @@ int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *mode
                           p.external_id);
         goto fail;
     }
-    cb_text_timestamp_now(now);
+    cb_date_timestamp_now(now);
     rc = cb_reg_prepare(r, "INSERT INTO templates(person_id, model_id, dim, embedding, quality, "
                            "source_sha256, created_at, created_by) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -14,14 +14,6 @@ int cb_text_check_date(const char *s, const char *what, cb_error *err)
                         s ? s : "");
 }
 
-void cb_text_timestamp_now(char out[21])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    if (strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        strcpy(out, "1970-01-01T00:00:00Z");
-}
 
 int cb_text_utf8_valid(const char *str, size_t len)
 {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../common/cb_date.h"
 #include "../common/cb_error.h"
 
 /* 1 when the len bytes at s are well-formed UTF-8 (no overlongs, no
@@ -24,8 +25,6 @@ int cb_text_field_ok(const char *s, size_t size);
  * CB_EINVAL with "WHAT: 'S' is not a real date (YYYY-MM-DD)". */
 int cb_text_check_date(const char *s, const char *what, cb_error *err);
 
-/* The current time, UTC, "YYYY-MM-DDTHH:MM:SSZ". */
-void cb_text_timestamp_now(char out[21]);
 
 /* Copy src into dst (size bytes), cut at a UTF-8 character boundary. */
 void cb_text_copy(char *dst, size_t size, const char *src);

@@ -205,9 +205,13 @@ static int tile_starts(int length, int side, int overlap, int *starts, int max)
     return n;
 }
 
-/* Run one network over the whole pyramid for this picture. */
-static int detect_with(cb_detector *d, unsigned which, const AVFrame *frame, cb_face_list *out,
-                       cb_error *err)
+/*
+ * Run one network over the pyramid for this picture: every level, except
+ * that of the finest level only the tiles whose index modulo `rounds` is
+ * `round`.
+ */
+static int detect_with(cb_detector *d, unsigned which, const AVFrame *frame, int round,
+                       int rounds, cb_face_list *out, cb_error *err)
 {
     const int input = which == CB_DET_BLAZEFACE ? CB_BLAZEFACE_INPUT : CB_SSD_INPUT;
     const float min_px = which == CB_DET_BLAZEFACE ? d->opts.blazeface_min_px : d->opts.ssd_min_px;
@@ -228,8 +232,11 @@ static int detect_with(cb_detector *d, unsigned which, const AVFrame *frame, cb_
         int xs[256], ys[256];
         int nx = tile_starts(w, side, overlap, xs, 256);
         int ny = tile_starts(h, side, overlap, ys, 256);
+        const int rolled = last && side < longest;
         for (int iy = 0; iy < ny; iy++) {
             for (int ix = 0; ix < nx; ix++) {
+                if (rolled && (iy * nx + ix) % rounds != round)
+                    continue;
                 tile t = {xs[ix], ys[iy], side < w ? side : w, side < h ? side : h, side};
                 cands.count = 0;
                 rc = load_tile(d, frame, &t, input, err);
@@ -274,15 +281,14 @@ static int detect_haar(cb_detector *d, const AVFrame *frame, cb_face_list *out, 
 }
 
 /*
- * Run the verifying networks on the square around f (see detector.h);
- * *confirmed = 1 when one of them finds a face overlapping f.
+ * Run one network on the square around f, context face sizes wide, keeping
+ * candidates scoring at least min_score, mapped to picture pixels into out.
  */
-static int second_look(cb_detector *d, const AVFrame *frame, const cb_face *f, int *confirmed,
-                       cb_error *err)
+static int look_around(cb_detector *d, const AVFrame *frame, const cb_face *f, float context,
+                       unsigned which, float min_score, cb_face_list *out, cb_error *err)
 {
-    *confirmed = 0;
     float size = f->w > f->h ? f->w : f->h;
-    int side = (int)ceilf(size * d->opts.verify_context);
+    int side = (int)ceilf(size * context);
     int x0 = (int)floorf(f->x + f->w / 2 - (float)side / 2);
     int y0 = (int)floorf(f->y + f->h / 2 - (float)side / 2);
     int x1 = x0 + side, y1 = y0 + side;
@@ -290,32 +296,71 @@ static int second_look(cb_detector *d, const AVFrame *frame, const cb_face *f, i
     y0 = y0 < 0 ? 0 : y0;
     x1 = x1 > frame->width ? frame->width : x1;
     y1 = y1 > frame->height ? frame->height : y1;
-    if (x1 - x0 < 1 || y1 - y0 < 1)
+    if (x1 - x0 < 1 || y1 - y0 < 1 || side < 1)
         return 0;
     tile t = {x0, y0, x1 - x0, y1 - y0, side};
+    const int input = which == CB_DET_BLAZEFACE ? CB_BLAZEFACE_INPUT : CB_SSD_INPUT;
+    const int first = out->count;
+    int rc = load_tile(d, frame, &t, input, err);
+    if (rc == 0)
+        rc = run_network(d, which, min_score, out, err);
+    const float k = (float)side / (float)input;
+    for (int i = first; rc == 0 && i < out->count; i++) {
+        cb_face *c = &out->faces[i];
+        c->x = (float)x0 + c->x * k;
+        c->y = (float)y0 + c->y * k;
+        c->w *= k;
+        c->h *= k;
+        for (int j = 0; j < CB_LM_COUNT; j++) {
+            c->landmarks[j][0] = (float)x0 + c->landmarks[j][0] * k;
+            c->landmarks[j][1] = (float)y0 + c->landmarks[j][1] * k;
+        }
+    }
+    return rc;
+}
+
+/*
+ * Run the verifying networks on the square around f (see detector.h);
+ * *confirmed = 1 when one of them finds a face overlapping f.
+ */
+static int second_look(cb_detector *d, const AVFrame *frame, const cb_face *f, int *confirmed,
+                       cb_error *err)
+{
     static const unsigned order[] = {CB_DET_BLAZEFACE, CB_DET_SSD};
+    *confirmed = 0;
     cb_face_list cands = {0};
     int rc = 0;
     for (size_t n = 0; rc == 0 && !*confirmed && n < sizeof order / sizeof order[0]; n++) {
         if (!(d->opts.verify & order[n]))
             continue;
-        const int input = order[n] == CB_DET_BLAZEFACE ? CB_BLAZEFACE_INPUT : CB_SSD_INPUT;
         cands.count = 0;
-        rc = load_tile(d, frame, &t, input, err);
-        if (rc == 0)
-            rc = run_network(d, order[n], d->opts.verify_score, &cands, err);
-        const float k = (float)side / (float)input;
-        for (int i = 0; rc == 0 && i < cands.count; i++) {
-            cb_face c = cands.faces[i];
-            c.x = (float)x0 + c.x * k;
-            c.y = (float)y0 + c.y * k;
-            c.w *= k;
-            c.h *= k;
-            if (cb_face_iou(&c, f) >= CB_VERIFY_IOU)
+        rc = look_around(d, frame, f, d->opts.verify_context, order[n], d->opts.verify_score,
+                         &cands, err);
+        for (int i = 0; rc == 0 && i < cands.count; i++)
+            if (cb_face_iou(&cands.faces[i], f) >= CB_VERIFY_IOU)
                 *confirmed = 1;
-        }
     }
     cb_face_list_free(&cands);
+    return rc;
+}
+
+/*
+ * Look for faces around each hint (where a face was in the last frame).
+ * Detections scoring at least verify_score there are as good as confirmed
+ * by a second look (same context, same threshold) and marked so.
+ */
+static int look_at_hints(cb_detector *d, const AVFrame *frame, const cb_face *hints, int n_hints,
+                         cb_face_list *found, cb_error *err)
+{
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n_hints; i++) {
+        const int first = found->count;
+        rc = look_around(d, frame, &hints[i], d->opts.verify_context, CB_DET_BLAZEFACE,
+                         d->opts.blazeface_score, found, err);
+        for (int k = first; rc == 0 && k < found->count; k++)
+            if (found->faces[k].score >= d->opts.verify_score)
+                found->faces[k].detectors |= CB_DET_CONFIRMED;
+    }
     return rc;
 }
 
@@ -332,24 +377,36 @@ static void clip_to_picture(cb_face *f, int w, int h)
 
 int cb_detector_detect(cb_detector *d, const AVFrame *frame, cb_face_list *out, cb_error *err)
 {
-    if (!d || !frame || frame->format != AV_PIX_FMT_BGR24 || frame->width < 1 || frame->height < 1)
+    return cb_detector_detect_part(d, frame, 0, 1, NULL, 0, out, err);
+}
+
+int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int rounds,
+                            const cb_face *hints, int n_hints, cb_face_list *out, cb_error *err)
+{
+    if (!d || !frame || frame->format != AV_PIX_FMT_BGR24 || frame->width < 1 ||
+        frame->height < 1 || rounds < 1 || n_hints < 0 || (n_hints > 0 && !hints))
         return cb_error_set(err, CB_EINVAL, "detector: expected a BGR24 frame");
+    round = ((round % rounds) + rounds) % rounds;
     d->runs = 0;
     cb_face_list found = {0};
     int rc = 0;
     if (d->opts.models & CB_DET_BLAZEFACE)
-        rc = detect_with(d, CB_DET_BLAZEFACE, frame, &found, err);
+        rc = detect_with(d, CB_DET_BLAZEFACE, frame, round, rounds, &found, err);
     if (rc == 0 && (d->opts.models & CB_DET_SSD))
-        rc = detect_with(d, CB_DET_SSD, frame, &found, err);
+        rc = detect_with(d, CB_DET_SSD, frame, round, rounds, &found, err);
     if (rc == 0 && d->haar)
         rc = detect_haar(d, frame, &found, err);
+    if (rc == 0 && n_hints > 0 && d->blazeface)
+        rc = look_at_hints(d, frame, hints, n_hints, &found, err);
     if (rc == 0) {
         cb_face_list_nms(&found, CB_MERGE_NMS_IOU, CB_MERGE_CONTAIN);
         for (int i = 0; rc == 0 && i < found.count; i++) {
             cb_face *f = &found.faces[i];
             int confirmed = 1;
-            if (d->opts.verify && !(f->detectors & (f->detectors - 1)))
+            const unsigned nets = f->detectors & ~(unsigned)CB_DET_CONFIRMED;
+            if (d->opts.verify && !(f->detectors & CB_DET_CONFIRMED) && !(nets & (nets - 1)))
                 rc = second_look(d, frame, f, &confirmed, err);
+            f->detectors = nets;
             clip_to_picture(f, frame->width, frame->height);
             const float size = f->w > f->h ? f->w : f->h;
             if (rc == 0 && confirmed && f->w >= 1 && f->h >= 1 &&

@@ -68,6 +68,21 @@ int cb_detector_open(const cb_detector_opts *opts, cb_detector **out, cb_error *
  */
 int cb_detector_detect(cb_detector *d, const AVFrame *frame, cb_face_list *out, cb_error *err);
 
+/*
+ * The same for one frame of a video, doing part of the work: every level of
+ * the pyramid is scanned except the finest (the many small tiles that find
+ * the smallest faces), of which only the tiles whose index modulo `rounds`
+ * equals round % rounds are (so `rounds` consecutive calls with round = 0,
+ * 1, 2, ... cover every tile once); and the square around each of the
+ * n_hints boxes (where faces were in the last frame: the tracks) is looked
+ * at every time. A face that appears is found at once when it is twice the
+ * smallest size or more, else within `rounds` frames (the tracker extends
+ * tracks backwards to cover those); a tracked face is looked for in every
+ * frame. rounds = 1 and no hints is exactly cb_detector_detect.
+ */
+int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int rounds,
+                            const cb_face *hints, int n_hints, cb_face_list *out, cb_error *err);
+
 /* Number of network runs made by the last cb_detector_detect call. */
 int cb_detector_last_runs(const cb_detector *d);
 

@@ -22,7 +22,7 @@ const char *cb_model_dir(const char *override)
     return CB_DEFAULT_MODEL_DIR;
 }
 
-static const char *expected_hash(const char *name)
+const char *cb_model_expected_sha256(const char *name)
 {
     for (const struct cb_model_hash *h = cb_model_hashes; h->file; h++)
         if (strcmp(h->file, name) == 0)
@@ -43,7 +43,7 @@ int cb_model_file_check(const char *dir, const char *name, char *path, size_t pa
     if (!S_ISREG(st.st_mode))
         return cb_error_set(err, CB_EMODEL, "model file %s is not a regular file; " CB_REBUILD_HINT,
                             path);
-    const char *want = expected_hash(name);
+    const char *want = cb_model_expected_sha256(name);
     if (!want)
         return 0;
     char got[65];

@@ -25,4 +25,8 @@ const char *cb_model_dir(const char *override);
 int cb_model_file_check(const char *dir, const char *name, char *path, size_t path_size,
                         cb_error *err);
 
+/* The SHA-256 (hex) that models/MANIFEST gives for a model file name, or
+ * NULL when the manifest does not list it. Static storage. */
+const char *cb_model_expected_sha256(const char *name);
+
 #endif

@@ -6,26 +6,31 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <stdio.h>
+#include <unistd.h>
+
+#include "../common/cb_date.h"
 #include "../common/fsutil.h"
+#include "../common/sha256.h"
+#include "../models/embedder.h"
+#include "../models/face_models.h"
+#include "../models/model_files.h"
 #include "media_out.h"
 #include "video_in.h"
 
-/* Videos: the smallest face looked for by default (the tiled search costs
- * time in every frame; see the README's speed table). */
-#define CB_VIDEO_MIN_FACE 40
 
 struct cb_worker {
     cb_job_opts opts;
     cb_detector *photo_det;
     cb_detector *video_det;
     cb_judge *judge;
+    cb_registry *registry; /* writable, for the runs */
 };
 
 void cb_job_opts_default(cb_job_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
     cb_detector_opts_default(&opts->det);
-    opts->video_min_face = CB_VIDEO_MIN_FACE;
     cb_photo_opts_default(&opts->photo);
     cb_video_opts_default(&opts->video);
     cb_judge_opts_default(&opts->judge);
@@ -41,6 +46,8 @@ int cb_worker_open(const cb_job_opts *opts, cb_worker **out, cb_error *err)
     int rc = cb_detector_open(&opts->det, &w->photo_det, err);
     if (rc == 0 && opts->use_judge)
         rc = cb_judge_open(&opts->judge, &w->judge, err);
+    if (rc == 0 && opts->use_judge && opts->record)
+        rc = cb_registry_open(opts->judge.registry_path, 0, &w->registry, err);
     if (rc < 0) {
         cb_worker_close(w);
         return rc;
@@ -54,10 +61,16 @@ cb_judge *cb_worker_judge(cb_worker *w)
     return w->judge;
 }
 
+cb_registry *cb_worker_registry(cb_worker *w)
+{
+    return w->registry;
+}
+
 void cb_worker_close(cb_worker *w)
 {
     if (!w)
         return;
+    cb_registry_close(w->registry);
     cb_judge_close(w->judge);
     cb_detector_close(w->video_det);
     cb_detector_close(w->photo_det);
@@ -115,10 +128,94 @@ static int check_paths(const char *in, const char *out, cb_error *err)
     return 0;
 }
 
+static int process(cb_worker *w, const char *in_path, const char *out_path, cb_job_result *res,
+                   cb_error *err);
+
+/* The people left visible, for the run record. */
+static int add_kept_people(cb_run *run, const cb_job_result *res, cb_error *err)
+{
+    int rc = 0;
+    if (res->video) {
+        for (int i = 0; rc == 0 && i < res->vid.n_tracks; i++)
+            if (res->vid.tracks[i].verdict.keep)
+                rc = cb_run_add_kept_person(run, res->vid.tracks[i].verdict.external_id, err);
+    } else {
+        for (int i = 0; rc == 0 && i < res->photo.faces.count; i++)
+            if (res->photo.verdicts[i].keep)
+                rc = cb_run_add_kept_person(run, res->photo.verdicts[i].external_id, err);
+    }
+    return rc;
+}
+
+/* Record the run of in_path (outcome rc, error why). */
+static int record_run(cb_worker *w, const char *in_path, const char *out_path, int rc,
+                      const cb_error *why, const char *started, cb_job_result *res, cb_error *err)
+{
+    cb_run *run = calloc(1, sizeof *run);
+    if (!run)
+        return cb_error_set(err, CB_ENOMEM, "out of memory");
+    cb_run_init(run);
+    run->command = w->opts.run_command;
+    snprintf(run->started_at, sizeof run->started_at, "%s", started);
+    snprintf(run->input_path, sizeof run->input_path, "%s", in_path);
+    snprintf(run->input_sha256, sizeof run->input_sha256, "%s", res->input_sha256);
+    const cb_policy *policy = cb_judge_policy(w->judge);
+    snprintf(run->purpose, sizeof run->purpose, "%s", policy->purpose);
+    snprintf(run->run_date, sizeof run->run_date, "%s", policy->date);
+    int r = 0;
+    if (rc == 0) {
+        run->status = CB_RUN_OK;
+        run->faces_kept = res->kept;
+        run->faces_redacted = res->redacted;
+        run->faces_total = res->kept + res->redacted;
+        r = add_kept_people(run, res, err);
+        if (r == 0 && out_path) {
+            snprintf(run->output_path, sizeof run->output_path, "%s", out_path);
+            r = cb_sha256_file_hex(out_path, run->output_sha256, err);
+        }
+    } else {
+        run->status = CB_RUN_FAILED;
+        snprintf(run->error, sizeof run->error, "%s", why->msg[0] ? why->msg : "failed");
+    }
+    if (r == 0)
+        r = cb_run_add_model(run, "detector", CB_BLAZEFACE_FILE,
+                             cb_model_expected_sha256(CB_BLAZEFACE_FILE), err);
+    if (r == 0)
+        r = cb_run_add_model(run, "embedder", CB_EMBEDDER_MODEL_ID,
+                             cb_model_expected_sha256(CB_EMBEDDER_FILE), err);
+    if (r == 0)
+        r = cb_registry_run_record(w->registry, run, &res->run_id, err);
+    free(run);
+    return r;
+}
+
 int cb_worker_run(cb_worker *w, const char *in_path, const char *out_path, cb_job_result *res,
                   cb_error *err)
 {
     memset(res, 0, sizeof *res);
+    char started[21];
+    cb_date_timestamp_now(started);
+    if (w->registry && cb_sha256_file_hex(in_path, res->input_sha256, NULL) < 0)
+        res->input_sha256[0] = '\0'; /* the reader says why */
+    int rc = process(w, in_path, out_path, res, err);
+    if (!w->registry)
+        return rc;
+    cb_error rec = {0};
+    int r = record_run(w, in_path, out_path, rc, err, started, res, &rec);
+    if (r < 0 && rc == 0) {
+        /* Unrecorded output must not stay: remove it, fail the file. */
+        if (out_path)
+            unlink(out_path);
+        cb_error_set(err, r, "%s: could not record the run, output removed: %s", in_path,
+                     rec.msg);
+        return r;
+    }
+    return rc;
+}
+
+static int process(cb_worker *w, const char *in_path, const char *out_path, cb_job_result *res,
+                   cb_error *err)
+{
     res->video = cb_job_is_video(in_path);
     int rc = check_paths(in_path, out_path, err);
     if (rc == 0 && w->judge)

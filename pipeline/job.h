@@ -5,14 +5,18 @@
  * models and judge.
  *
  * A cb_worker holds what one thread needs: a detector for photos, one for
- * videos (opened at the first video: videos look for larger faces by
- * default, see video_min_face) and, for process/check, a judge. Workers are
+ * videos (opened at the first video; video_min_face may differ) and, for process/check, a judge and a
+ * writable registry handle to record each run (consent/runs.h). Workers are
  * not thread-safe; open one per thread.
+ *
+ * Recording is part of the job: when the run cannot be recorded, its output
+ * is removed and the job fails (what was published must be on record).
  */
 #ifndef CB_JOB_H
 #define CB_JOB_H
 
 #include "../consent/judge.h"
+#include "../consent/runs.h"
 #include "../models/detector.h"
 #include "photo.h"
 #include "video.h"
@@ -24,9 +28,11 @@ typedef struct cb_job_opts {
     cb_video_opts video;
     int use_judge;          /* 0: every face redacted (`redact`) */
     cb_judge_opts judge;    /* registry, purpose, date, thresholds */
+    int record;             /* record every file in the registry's runs (needs use_judge) */
+    cb_run_command run_command; /* ...as this command */
 } cb_job_opts;
 
-/* Defaults of every part; no judge; videos look for faces from 40 px. */
+/* Defaults of every part; no judge. */
 void cb_job_opts_default(cb_job_opts *opts);
 
 typedef struct cb_worker cb_worker;
@@ -38,6 +44,9 @@ int cb_worker_open(const cb_job_opts *opts, cb_worker **out, cb_error *err);
 /* The worker's judge (NULL without one), e.g. for its policy. */
 cb_judge *cb_worker_judge(cb_worker *w);
 
+/* The worker's writable registry handle (NULL unless opts.record). */
+cb_registry *cb_worker_registry(cb_worker *w);
+
 /* Close. Accepts NULL. */
 void cb_worker_close(cb_worker *w);
 
@@ -46,6 +55,8 @@ typedef struct cb_job_result {
     cb_photo_result photo;
     cb_video_result vid;
     int kept, redacted;      /* faces (photo) or face tracks (video) */
+    int64_t run_id;          /* the run recorded (0 when not recording) */
+    char input_sha256[65];   /* of the input ("" when it could not be read) */
 } cb_job_result;
 
 /* Free what a result owns and zero it. Accepts NULL. */

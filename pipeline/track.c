@@ -96,6 +96,19 @@ static det predict(const track_state *s, int64_t frame)
     return p;
 }
 
+int cb_tracker_expected(const cb_tracker *t, int64_t frame, cb_face *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < t->n && n < max; i++) {
+        const track_state *s = &t->tracks[i];
+        if (s->ended || frame - s->dets[s->n - 1].frame > t->opts.max_gap)
+            continue;
+        det p = predict(s, frame);
+        out[n++] = (cb_face){.x = p.x, .y = p.y, .w = p.w, .h = p.h, .score = 1};
+    }
+    return n;
+}
+
 /* How well a face fits a track's prediction: > 0 when it may join. */
 static float affinity(const det *p, const cb_face *f, float min_iou)
 {

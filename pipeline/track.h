@@ -65,6 +65,13 @@ int cb_tracker_add(cb_tracker *t, int64_t frame, const cb_face *faces, int count
                    cb_error *err);
 
 /*
+ * Where the faces of the tracks still active at `frame` should be: each
+ * one's last box moved on by its recent velocity. Writes up to max boxes
+ * into out and returns how many (the detector looks there first).
+ */
+int cb_tracker_expected(const cb_tracker *t, int64_t frame, cb_face *out, int max);
+
+/*
  * Close every track and compute the per-frame boxes. frames = the number of
  * frames in the video (extension stops at 0 and frames - 1). After this, no
  * more cb_tracker_add. Returns 0 or CB_ENOMEM.

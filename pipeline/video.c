@@ -11,12 +11,16 @@
 
 /* Frames decoded ahead of the consumer. */
 #define CB_VIDEO_QUEUE_DEPTH 8
+/* Tracked faces looked for first in each frame (more are still found by the
+ * scan, just not every frame). */
+#define CB_VIDEO_MAX_HINTS 64
 
 void cb_video_opts_default(cb_video_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
     opts->style = CB_REDACT_DEFAULT;
     opts->detect_every = 1;
+    opts->scan_rounds = 6;
     opts->embed_every = 8;
     opts->max_embeddings = 8;
     cb_tracker_opts_default(&opts->track);
@@ -91,13 +95,17 @@ static int add_sample(track_notes *t, const cb_verdict *v, cb_error *err)
     return 0;
 }
 
-/* Detect in one frame, feed the tracker, and embed the faces due for it. */
+/* Detect in one frame (the round-th of the analysed ones), feed the
+ * tracker, and embed the faces due for it. */
 static int analyse_frame(analysis *a, cb_detector *det, cb_judge *judge, const AVFrame *frame,
-                         int64_t index, const cb_video_opts *o, cb_error *err)
+                         int64_t index, int64_t round, const cb_video_opts *o, cb_error *err)
 {
     cb_face_list faces = {0};
     int *ids = NULL;
-    int rc = cb_detector_detect(det, frame, &faces, err);
+    cb_face hints[CB_VIDEO_MAX_HINTS];
+    int n_hints = cb_tracker_expected(a->tracker, index, hints, CB_VIDEO_MAX_HINTS);
+    int rc = cb_detector_detect_part(det, frame, (int)(round % o->scan_rounds), o->scan_rounds,
+                                     hints, n_hints, &faces, err);
     if (rc == 0 && faces.count > 0) {
         ids = calloc((size_t)faces.count, sizeof *ids);
         if (!ids)
@@ -139,7 +147,15 @@ static int analyse(cb_detector *det, cb_judge *judge, const char *path, const cb
                    analysis *a, cb_video_result *res, cb_error *err)
 {
     cb_frame_reader *reader = NULL;
-    int rc = cb_tracker_open(&o->track, &a->tracker, err);
+    /* A face may be found up to scan_rounds analysed frames after it came:
+     * the tracks reach back at least that far. */
+    cb_tracker_opts topts = o->track;
+    const int reach = o->scan_rounds * o->detect_every + 2;
+    if (topts.extend < reach)
+        topts.extend = reach;
+    if (topts.max_gap < reach)
+        topts.max_gap = reach;
+    int rc = cb_tracker_open(&topts, &a->tracker, err);
     if (rc == 0 && judge) {
         a->embedding = malloc(sizeof(float) * (size_t)cb_judge_embedding_dim(judge));
         if (!a->embedding)
@@ -159,7 +175,7 @@ static int analyse(cb_detector *det, cb_judge *judge, const char *path, const cb
             break;
         }
         if (index % o->detect_every == 0) {
-            rc = analyse_frame(a, det, judge, frame, index, o, err);
+            rc = analyse_frame(a, det, judge, frame, index, res->frames_analysed, o, err);
             res->frames_analysed++;
         }
         av_frame_free(&frame);
@@ -329,7 +345,8 @@ int cb_video_process(cb_detector *det, cb_judge *judge, const char *in_path,
     cb_video_result local;
     cb_video_result *res = result ? result : &local;
     memset(res, 0, sizeof *res);
-    if (opts->detect_every < 1 || opts->embed_every < 1 || opts->max_embeddings < 1)
+    if (opts->detect_every < 1 || opts->scan_rounds < 1 || opts->embed_every < 1 ||
+        opts->max_embeddings < 1)
         return cb_error_set(err, CB_EINVAL, "video: bad options");
     analysis a = {0};
     double t0 = now_seconds();

@@ -3,7 +3,13 @@
  *
  *  1. Analyse: decode every frame (on a thread of its own), detect faces in
  *     every `detect_every`-th frame, link them into tracks (track.h), and
- *     embed a few faces of each track, spread over its life. No pixels are
+ *     embed a few faces of each track, spread over its life. The detector
+ *     looks around every tracked face in each analysed frame, and spreads
+ *     the search for the smallest faces (the finest tiles) over
+ *     `scan_rounds` frames: a new small face is found within scan_rounds x
+ *     detect_every frames, and its track is extended backwards over at least
+ *     that many (so the frames before it was found are redacted too). A
+ *     small face seen for fewer frames than that may be missed. No pixels are
  *     kept: memory does not grow with the length of the video beyond the
  *     tracks' boxes (track.h: 20 bytes per face per frame).
  *  2. Decide per track: a track stays visible only when every embedding
@@ -35,6 +41,9 @@
 typedef struct cb_video_opts {
     cb_redact_style style;
     int detect_every;        /* analyse every n-th frame (1 = all; default 1) */
+    int scan_rounds;         /* spread the finest level of the tiled search over this
+                                many analysed frames (cb_detector_detect_part; default
+                                6); tracked faces are looked for in every one */
     int embed_every;         /* embed a track's face every n-th detection (default 8) */
     int max_embeddings;      /* at most this many per track (default 8) */
     long long max_pixels;    /* frame size limit (0: video_in's default) */

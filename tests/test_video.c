@@ -8,8 +8,8 @@
  *   B  lin-manuel-miranda (enrolled nowhere): right to left - must be
  *      redacted in every frame it is in;
  *   C  raj (identities/raj/raj1.png, enrolled nowhere): in the picture from
- *      about 1 s to 2.3 s (the frames where his square is not background are
- *      found from the input's pixels) - redacted in every one of them.
+ *      about 0.5 s to 1.5 s (the frames where his square is not background
+ *      are found from the input's pixels) - redacted in every one of them.
  * "Visible" / "redacted" is measured on the output pixels: the mean change
  * inside the central part of the face against the input frame.
  * Also: frame count and timestamps equal to the input, audio kept, and the
@@ -34,13 +34,13 @@
 static char out_buf[BUF], err_buf[BUF];
 static char dir[256], reg[512], clip[512];
 
-enum { W = 960, H = 540, FRAMES = 90, SIDE_A = 150, SIDE_B = 130, SIDE_C = 110 };
+enum { W = 640, H = 360, FRAMES = 60, SIDE_A = 110, SIDE_B = 100, SIDE_C = 90 };
 
 /* Top-left corners of the pasted face photos in frame n (as the ffmpeg
  * overlay expressions below place them). */
-static void pos_a(int n, int *x, int *y) { *x = 40 + 5 * n; *y = 60; }
-static void pos_b(int n, int *x, int *y) { *x = 780 - 5 * n; *y = 330; }
-static void pos_c(int n, int *x, int *y) { (void)n; *x = 420; *y = 200; }
+static void pos_a(int n, int *x, int *y) { *x = 20 + 5 * n; *y = 20; }
+static void pos_b(int n, int *x, int *y) { *x = 520 - 5 * n; *y = 240; }
+static void pos_c(int n, int *x, int *y) { (void)n; *x = 270; *y = 135; }
 
 #define run_cli(...) cb_test_run_cli(reg, out_buf, BUF, err_buf, BUF, __VA_ARGS__)
 
@@ -60,17 +60,17 @@ static void make_clip(void)
     snprintf(clip, sizeof clip, "%s/clip.mp4", dir);
     snprintf(cmd, sizeof cmd,
              "ffmpeg -nostdin -v error -y "
-             "-f lavfi -i color=c=0x5f7f6f:s=%dx%d:r=30:d=3 "
+             "-f lavfi -i color=c=0x5f7f6f:s=%dx%d:r=30:d=2 "
              "-loop 1 -i '%s' -loop 1 -i '%s' -loop 1 -i '%s' "
-             "-f lavfi -i sine=frequency=440:duration=3 "
+             "-f lavfi -i sine=frequency=440:duration=2 "
              "-filter_complex \""
              "[0]noise=alls=10:allf=u[bg];"
              "[1]crop=480:520:470:150,scale=%d:%d[a];"
              "[2]crop=380:420:200:130,scale=%d:%d,format=yuv420p[b];"
              "[3]scale=%d:%d,format=yuv420p[c];"
-             "[bg][a]overlay=x='40+5*n':y=60:shortest=1[t1];"
-             "[t1][b]overlay=x='780-5*n':y=330:shortest=1[t2];"
-             "[t2][c]overlay=x=420:y=200:enable='between(t,0.99,2.35)':shortest=1,format=yuv420p[v]\" "
+             "[bg][a]overlay=x='20+5*n':y=20:shortest=1[t1];"
+             "[t1][b]overlay=x='520-5*n':y=240:shortest=1[t2];"
+             "[t2][c]overlay=x=270:y=135:enable='between(t,0.5,1.5)':shortest=1,format=yuv420p[v]\" "
              "-map '[v]' -map 4:a -frames:v %d -c:v libx264 -preset veryfast -crf 12 "
              "-c:a aac -shortest '%s'",
              W, H, a, b, c, SIDE_A, SIDE_A, SIDE_B, SIDE_B, SIDE_C, SIDE_C, FRAMES, clip);
@@ -229,7 +229,7 @@ static void test_synthetic_clip(void **state)
            "%.1f (frame %d), %.1f (frame %d of the %d with raj)\n",
            n, worst_a, worst_a_frame, worst_b, worst_b_frame, worst_c, worst_c_frame, c_frames);
     assert_int_equal(n, FRAMES);
-    assert_true(c_frames >= 35 && c_frames <= 45);
+    assert_true(c_frames >= 25 && c_frames <= 35);
     assert_true(worst_a < 6.0);  /* obama visible in every frame (re-encoding only) */
     assert_true(worst_b > 12.0); /* lin-manuel-miranda gone in every frame */
     assert_true(worst_c > 12.0); /* raj gone in every frame he is in */
@@ -289,7 +289,10 @@ static void test_real_clips(void **state)
         char in[1024], out_dir[512], out[1024];
         cb_test_data_path(clips[i], in, sizeof in);
         snprintf(out_dir, sizeof out_dir, "%s/real", dir);
-        int rc = run_cli("process", in, "-o", out_dir, "--purpose", "social", "--json", NULL);
+        /* Larger faces only, every other frame: this checks the plumbing
+         * (frames, timestamps, audio), not the detector, and stays quick. */
+        int rc = run_cli("process", in, "-o", out_dir, "--purpose", "social", "--json",
+                         "--min-face", "40", "--detect-every", "2", NULL);
         if (rc != 0)
             fail_msg("%s: exit %d: %s", clips[i], rc, err_buf);
         snprintf(out, sizeof out, "%s/%s", out_dir, strrchr(clips[i], '/') + 1);
@@ -305,12 +308,19 @@ static void test_real_clips(void **state)
                ia.audio_streams, ib.audio_streams);
         assert_int_equal(na, nb);
         assert_int_equal(ia.audio_streams, ib.audio_streams);
-        assert_non_null(strstr(out_buf, "\"faces_redacted\": "));
+        /* Nobody in these clips is enrolled: nothing kept; Hamilton has
+         * several people in view, so some face tracks were redacted. */
+        assert_null(strstr(out_buf, "\"action\": \"kept\""));
+        const char *summary = strstr(out_buf, "\"summary\"");
+        assert_non_null(summary);
+        int redacted = -1;
+        assert_non_null(strstr(summary, "\"faces_redacted\": "));
+        sscanf(strstr(summary, "\"faces_redacted\": "), "\"faces_redacted\": %d", &redacted);
+        if (i == 0)
+            assert_true(redacted > 0);
         cb_video_in_close(va);
         cb_video_in_close(vb);
     }
-    /* Hamilton has several people, none enrolled: some face was redacted. */
-    assert_null(strstr(out_buf, "\"action\": \"kept\""));
 }
 
 int main(void)
