@@ -34,6 +34,14 @@ void cb_cmd_redact_usage(FILE *f);
 int cb_cmd_process(int argc, char **argv, const cb_cli_common *common);
 void cb_cmd_process_usage(FILE *f);
 
+/* `consentblur batch DIR -o OUTDIR --purpose P`: a folder tree, resumable, in parallel. */
+int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_batch_usage(FILE *f);
+
+/* `consentblur watch INBOX --out OUTBOX --purpose P`: a watch folder. */
+int cb_cmd_watch(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_watch_usage(FILE *f);
+
 /* `consentblur enroll PERSON PHOTO...`: store face templates of a consenting person. */
 int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common);
 void cb_cmd_enroll_usage(FILE *f);

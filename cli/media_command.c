@@ -20,237 +20,6 @@
 #include "cli_job.h"
 #include "media_command.h"
 
-void cb_media_command_options(cb_media_mode mode, FILE *f)
-{
-    fputs("options:\n", f);
-    if (mode != CB_MODE_CHECK)
-        fputs("  -o, --out DIR          output folder (created if missing)\n", f);
-    if (mode != CB_MODE_REDACT)
-        fprintf(f,
-                "  --purpose P            the channel: social, website, newsletter, print,\n"
-                "                         internal or one added with `purpose add` (required)\n"
-                "  --date YYYY-MM-DD      judge consent as on this date (default: today)\n"
-                "  --registry FILE        consent registry (default: see `consentblur --help`)\n"
-                "  --threshold D          recognition distance threshold (default %.2f)\n"
-                "  --margin D             required gap to the next person (default %.2f)\n",
-                CB_EMBEDDER_MATCH_THRESHOLD, CB_EMBEDDER_MATCH_MARGIN);
-    if (mode != CB_MODE_CHECK)
-        fputs("  --style STYLE          default (pixelate+blur+noise), blur, pixelate, fill\n"
-              "  --format FMT           same (default), jpg, png or webp\n"
-              "  --quality N            JPEG/WebP quality 1-100 (default 92)\n"
-              "  --force                replace existing output files\n"
-              "  --crf N                video: x264 quality, 0-51, lower is better (default 20)\n"
-              "  --preset NAME          video: x264 speed preset (default veryfast)\n",
-              f);
-    fputs("  --json                 print a JSON report on stdout\n"
-          "  --report FILE.html     write an HTML contact sheet of the results (thumbnails\n"
-          "                         of the redacted outputs only)\n"
-          "  --min-face PX          smallest face height to look for (default 20)\n"
-          "  --detect-every N       video: look for faces in every N-th frame, tracking\n"
-          "                         them in between (default 1)\n"
-          "  --scan-rounds N        video: search for the smallest faces over N frames,\n"
-          "                         tracked faces in every frame (default 6; 1 = every\n"
-          "                         tile of every frame, slowest)\n"
-          "  --detectors LIST       comma list of blazeface, ssd, haar (default blazeface)\n"
-          "  --no-tiling            whole-picture detection only (faster, misses small faces)\n",
-          f);
-}
-
-typedef struct photo_args {
-    cb_media_mode mode;
-    const char *name; /* the command, for messages */
-    const char *out_dir;
-    const char *registry;
-    const char *report;  /* --report FILE */
-    cb_job_opts job;
-    int json;
-} photo_args;
-
-static int parse_detectors(const char *list, unsigned *out)
-{
-    unsigned flags = 0;
-    char buf[128];
-    if (strlen(list) >= sizeof buf)
-        return -1;
-    strcpy(buf, list);
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(tok, "blazeface"))
-            flags |= CB_DET_BLAZEFACE;
-        else if (!strcmp(tok, "ssd"))
-            flags |= CB_DET_SSD;
-        else if (!strcmp(tok, "haar"))
-            flags |= CB_DET_HAAR;
-        else
-            return -1;
-    }
-    *out = flags;
-    return flags ? 0 : -1;
-}
-
-static int parse_int(const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
-static int parse_float(const char *s, float lo, float hi, float *out)
-{
-    char *end;
-    float v = strtof(s, &end);
-    if (*s == '\0' || *end != '\0' || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int preset_valid(const char *name)
-{
-    static const char *const presets[] = {"ultrafast", "superfast", "veryfast", "faster",
-                                           "fast", "medium", "slow", "slower", "veryslow"};
-    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
-        if (!strcmp(name, presets[i]))
-            return 1;
-    return 0;
-}
-
-/* Print "consentblur CMD: message" and return CB_EXIT_USAGE. */
-static int usage_error(const photo_args *a, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "consentblur %s: ", a->name);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see `consentblur help %s`)\n", a->name);
-    return CB_EXIT_USAGE;
-}
-
-/* Returns 0, or CB_EXIT_USAGE after printing why. */
-static int parse_args(int argc, char **argv, photo_args *a, void (*usage)(FILE *))
-{
-    enum { OPT_STYLE = 256, OPT_FORMAT, OPT_QUALITY, OPT_FORCE, OPT_JSON, OPT_MIN_FACE,
-           OPT_DETECTORS, OPT_NO_TILING, OPT_PURPOSE, OPT_DATE, OPT_REGISTRY, OPT_THRESHOLD,
-           OPT_MARGIN, OPT_CRF, OPT_PRESET, OPT_DETECT_EVERY, OPT_SCAN_ROUNDS, OPT_REPORT };
-    static const struct option options[] = {
-        {"out", required_argument, NULL, 'o'},
-        {"style", required_argument, NULL, OPT_STYLE},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"quality", required_argument, NULL, OPT_QUALITY},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"min-face", required_argument, NULL, OPT_MIN_FACE},
-        {"detectors", required_argument, NULL, OPT_DETECTORS},
-        {"no-tiling", no_argument, NULL, OPT_NO_TILING},
-        {"purpose", required_argument, NULL, OPT_PURPOSE},
-        {"date", required_argument, NULL, OPT_DATE},
-        {"registry", required_argument, NULL, OPT_REGISTRY},
-        {"threshold", required_argument, NULL, OPT_THRESHOLD},
-        {"margin", required_argument, NULL, OPT_MARGIN},
-        {"crf", required_argument, NULL, OPT_CRF},
-        {"preset", required_argument, NULL, OPT_PRESET},
-        {"detect-every", required_argument, NULL, OPT_DETECT_EVERY},
-        {"scan-rounds", required_argument, NULL, OPT_SCAN_ROUNDS},
-        {"report", required_argument, NULL, OPT_REPORT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const int writes = a->mode != CB_MODE_CHECK, judges = a->mode != CB_MODE_REDACT;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, writes ? "o:h" : "h", options, NULL)) != -1) {
-        /* Options that do not apply to this command are usage errors. */
-        if (((c == 'o' || c == OPT_STYLE || c == OPT_FORMAT || c == OPT_QUALITY ||
-              c == OPT_FORCE || c == OPT_CRF || c == OPT_PRESET) && !writes) ||
-            ((c == OPT_PURPOSE || c == OPT_DATE || c == OPT_REGISTRY || c == OPT_THRESHOLD ||
-              c == OPT_MARGIN) && !judges))
-            return usage_error(a, "option %s does not apply here", argv[optind - 1]);
-        switch (c) {
-        case 'o': a->out_dir = optarg; break;
-        case OPT_STYLE:
-            if (cb_redact_style_parse(optarg, &a->job.photo.style) < 0)
-                return usage_error(a, "unknown style '%s'", optarg);
-            a->job.video.style = a->job.photo.style;
-            break;
-        case OPT_FORMAT:
-            if (!strcmp(optarg, "same")) {
-                a->job.photo.out_codec = AV_CODEC_ID_NONE;
-            } else {
-                char name[32];
-                snprintf(name, sizeof name, "x.%s", optarg);
-                a->job.photo.out_codec = cb_image_codec_for_path(name);
-                if (a->job.photo.out_codec == AV_CODEC_ID_NONE)
-                    return usage_error(a, "unknown format '%s'", optarg);
-            }
-            break;
-        case OPT_QUALITY:
-            if (parse_int(optarg, 1, 100, &a->job.photo.quality) < 0)
-                return usage_error(a, "--quality takes 1 to 100, not '%s'", optarg);
-            break;
-        case OPT_FORCE:
-            a->job.photo.overwrite = 1;
-            a->job.video.out.overwrite = 1;
-            break;
-        case OPT_JSON: a->json = 1; break;
-        case OPT_MIN_FACE:
-            if (parse_int(optarg, 8, 10000, &a->job.det.min_face) < 0)
-                return usage_error(a, "--min-face takes 8 to 10000, not '%s'", optarg);
-            break;
-        case OPT_CRF:
-            if (parse_int(optarg, 0, 51, &a->job.video.out.crf) < 0)
-                return usage_error(a, "--crf takes 0 to 51, not '%s'", optarg);
-            break;
-        case OPT_PRESET:
-            if (!preset_valid(optarg))
-                return usage_error(a, "unknown --preset '%s' (ultrafast ... veryslow)", optarg);
-            a->job.video.out.preset = optarg;
-            break;
-        case OPT_SCAN_ROUNDS:
-            if (parse_int(optarg, 1, 30, &a->job.video.scan_rounds) < 0)
-                return usage_error(a, "--scan-rounds takes 1 to 30, not '%s'", optarg);
-            break;
-        case OPT_DETECT_EVERY:
-            if (parse_int(optarg, 1, 30, &a->job.video.detect_every) < 0)
-                return usage_error(a, "--detect-every takes 1 to 30, not '%s'", optarg);
-            break;
-        case OPT_DETECTORS:
-            if (parse_detectors(optarg, &a->job.det.models) < 0)
-                return usage_error(a, "--detectors takes a comma list of blazeface, ssd, haar, "
-                                      "not '%s'", optarg);
-            break;
-        case OPT_NO_TILING: a->job.det.tiling = 0; break;
-        case OPT_PURPOSE:
-            if (strlen(optarg) >= sizeof a->job.judge.purpose || !optarg[0])
-                return usage_error(a, "bad purpose '%s'", optarg);
-            snprintf(a->job.judge.purpose, sizeof a->job.judge.purpose, "%s", optarg);
-            break;
-        case OPT_DATE:
-            if (!cb_date_valid(optarg))
-                return usage_error(a, "--date takes YYYY-MM-DD, not '%s'", optarg);
-            snprintf(a->job.judge.date, sizeof a->job.judge.date, "%s", optarg);
-            break;
-        case OPT_REGISTRY: a->registry = optarg; break;
-        case OPT_REPORT: a->report = optarg; break;
-        case OPT_THRESHOLD:
-            if (parse_float(optarg, 0.01f, 10.0f, &a->job.judge.match.threshold) < 0)
-                return usage_error(a, "--threshold takes a distance, not '%s'", optarg);
-            break;
-        case OPT_MARGIN:
-            if (parse_float(optarg, 0.0f, 10.0f, &a->job.judge.match.margin) < 0)
-                return usage_error(a, "--margin takes a distance, not '%s'", optarg);
-            break;
-        case 'h': usage(stdout); exit(CB_EXIT_OK);
-        default: usage(stderr); return CB_EXIT_USAGE;
-        }
-    }
-    if (writes && !a->out_dir)
-        return usage_error(a, "missing -o OUTDIR%s", "");
-    if (judges && !a->job.judge.purpose[0])
-        return usage_error(a, "missing --purpose P%s", "");
-    if (optind >= argc)
-        return usage_error(a, "no input files%s", "");
-    return 0;
-}
-
 static const char *detector_names(unsigned flags)
 {
     static const char *const names[] = {"", "blazeface", "ssd", "blazeface+ssd", "haar",
@@ -292,7 +61,7 @@ static void json_face(FILE *f, const cb_face *fc, const cb_verdict *v)
     fputs("}", f);
 }
 
-static void json_photo(FILE *f, const photo_args *a, const char *out, const cb_photo_result *r)
+static void json_photo(FILE *f, const cb_media_args *a, const char *out, const cb_photo_result *r)
 {
     fputs(", \"status\": \"ok\", \"kind\": \"photo\", \"output\": ", f);
     if (out)
@@ -312,7 +81,7 @@ static void json_photo(FILE *f, const photo_args *a, const char *out, const cb_p
     fprintf(f, "%s]}", r->faces.count ? "\n    " : "");
 }
 
-static void json_video(FILE *f, const photo_args *a, const char *out, const cb_video_result *r)
+static void json_video(FILE *f, const cb_media_args *a, const char *out, const cb_video_result *r)
 {
     fputs(", \"status\": \"ok\", \"kind\": \"video\", \"output\": ", f);
     if (out)
@@ -364,7 +133,7 @@ static void print_video_check_problems(const char *in, const cb_video_result *r)
 }
 
 /* One file's entry in the JSON report. */
-static void json_file(FILE *f, int first, const photo_args *a, const char *in, const char *out,
+static void json_file(FILE *f, int first, const cb_media_args *a, const char *in, const char *out,
                       int rc, const cb_error *err, const cb_job_result *r)
 {
     fprintf(f, "%s\n    {\"input\": ", first ? "" : ",");
@@ -380,10 +149,8 @@ static void json_file(FILE *f, int first, const photo_args *a, const char *in, c
     }
 }
 
-/* Add one file to the HTML report; a thumbnail that cannot be made is only
- * a warning (the card says so), anything else fails the report. */
-static void report_file(cb_report *report, const char *in, const char *out, int rc,
-                        const cb_error *why, const cb_job_result *r)
+void cb_media_report_file(cb_report *report, const char *in, const char *out, int rc,
+                          const cb_error *why, const cb_job_result *r)
 {
     cb_error err = {0};
     int added;
@@ -399,14 +166,10 @@ static void report_file(cb_report *report, const char *in, const char *out, int 
 
 int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_common *common)
 {
-    static const char *const names[] = {"redact", "process", "check"};
-    static void (*const usages[])(FILE *) = {cb_cmd_redact_usage, cb_cmd_process_usage,
-                                              cb_cmd_check_usage};
-    photo_args a = {.mode = mode, .name = names[mode]};
-    cb_job_opts_default(&a.job);
-    int rc = parse_args(argc, argv, &a, usages[mode]);
+    cb_media_args a;
+    int rc = cb_media_parse(mode, argc, argv, &a);
     if (rc)
-        return rc;
+        return rc > 0 ? rc : CB_EXIT_OK;
     cb_error err = {0};
     char registry[4096];
     rc = cb_cli_job_setup(&a.job, common, a.registry, mode != CB_MODE_REDACT, registry,
@@ -440,7 +203,7 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
         }
         fputs(", \"files\": [", stdout);
     }
-    for (int i = optind; i < argc; i++) {
+    for (int i = a.first_input; i < argc; i++) {
         const char *in = argv[i];
         char out[4096];
         const char *out_path = NULL;
@@ -469,9 +232,9 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
                 print_check_problems(in, &result.photo);
         }
         if (a.json)
-            json_file(stdout, i == optind, &a, in, out_path, rc, &err, &result);
+            json_file(stdout, i == a.first_input, &a, in, out_path, rc, &err, &result);
         if (report)
-            report_file(report, in, out_path, rc, &err, &result);
+            cb_media_report_file(report, in, out_path, rc, &err, &result);
         cb_job_result_free(&result);
     }
     if (report && cb_report_finish(report, &err) < 0) {

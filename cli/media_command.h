@@ -1,26 +1,59 @@
 /*
- * media_command.h - what `redact`, `process` and `check` share: their
- * options, the loop over input files, and the JSON report. The three differ
- * only in whether a consent registry is used and whether output is written.
+ * media_command.h - what the commands that process photos and videos share:
+ * `redact`, `process` and `check` (files named on the command line), `batch`
+ * (a folder tree) and `watch` (a watch folder). One option table and parser
+ * (media_args.c), the per-file JSON and HTML report entries (media_command.c).
  */
 #ifndef CB_MEDIA_COMMAND_H
 #define CB_MEDIA_COMMAND_H
 
-#include "../consent/judge.h"
-#include "../pipeline/photo.h"
+#include <stdio.h>
+
+#include "../pipeline/job.h"
+#include "../pipeline/report.h"
 #include "cli.h"
 
 typedef enum cb_media_mode {
     CB_MODE_REDACT,  /* every face redacted, no registry */
     CB_MODE_PROCESS, /* faces with valid consent kept, the rest redacted */
-    CB_MODE_CHECK    /* decide only; nothing written; exit 0 only if every face may be shown */
+    CB_MODE_CHECK,   /* decide only; nothing written; exit 0 only if every face may be shown */
+    CB_MODE_BATCH,   /* process a folder tree into another, resumable, in parallel */
+    CB_MODE_WATCH    /* process what arrives in a watch folder */
 } cb_media_mode;
 
-/* Run the command in `mode` on argv (argv[0] is the command name). Parses
- * the options, prints usage errors, returns an exit code (cli.h). */
-int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_common *common);
+/* The parsed command line of one of these commands. */
+typedef struct cb_media_args {
+    cb_media_mode mode;
+    const char *name;      /* the command, for messages */
+    const char *out_dir;   /* -o / --out */
+    const char *registry;  /* --registry after the command */
+    const char *report;    /* --report FILE */
+    cb_job_opts job;
+    int json;              /* --json */
+    int jobs;              /* batch: --jobs N (default: the number of CPUs) */
+    const char *archive;   /* watch: --archive DIR (default INBOX/archive) */
+    const char *failed;    /* watch: --failed DIR (default INBOX/failed) */
+    int settle_ms;         /* watch: --settle SECONDS (default 2) */
+    int once;              /* watch: --once: process what is there, then exit */
+    int first_input;       /* index in argv of the first file / folder */
+} cb_media_args;
+
+/*
+ * Parse argv (argv[0] is the command name) for mode into *a (defaults for
+ * everything not given). Returns 0; CB_EXIT_USAGE after printing why; or -1
+ * after printing the help for -h (the command then exits 0).
+ */
+int cb_media_parse(cb_media_mode mode, int argc, char **argv, cb_media_args *a);
 
 /* Print the option list for mode (used by each command's usage). */
 void cb_media_command_options(cb_media_mode mode, FILE *f);
+
+/* `redact`, `process`, `check`: run on argv. Returns an exit code (cli.h). */
+int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_common *common);
+
+/* Add one file's outcome (rc, why) to an HTML report; a thumbnail that
+ * cannot be made is only a warning on stderr (the card says so). */
+void cb_media_report_file(cb_report *report, const char *in, const char *out, int rc,
+                          const cb_error *why, const cb_job_result *r);
 
 #endif

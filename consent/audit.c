@@ -155,6 +155,22 @@ fail:
     return rc;
 }
 
+int cb_registry_last_change(cb_registry *r, char at[21], cb_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    at[0] = '\0';
+    int rc = cb_reg_prepare(r, "SELECT at FROM audit ORDER BY id DESC LIMIT 1", &st, err);
+    if (rc < 0)
+        return rc;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        cb_reg_column_text(st, 0, at, 21);
+    else if (s != SQLITE_DONE)
+        rc = cb_reg_db_error(r, s, "reading the audit log", err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int cb_registry_audit_verify(cb_registry *r, int64_t *rows, int64_t *first_bad, cb_error *err)
 {
     sqlite3_stmt *st = NULL;

@@ -335,6 +335,13 @@ int cb_registry_audit_list(cb_registry *r, int64_t after_id, int limit, cb_audit
                            int *count, cb_error *err);
 
 /*
+ * When the registry last changed: the time of the newest audit row ("" when
+ * the log is empty) into at. A processing run that finished before this may
+ * have been judged on consent that no longer holds (batch resume uses it).
+ */
+int cb_registry_last_change(cb_registry *r, char at[21], cb_error *err);
+
+/*
  * Recompute the hash chain. *rows = rows checked; *first_bad = id of the first
  * row whose hash or link does not match (0 when the chain is intact). A broken
  * chain is not an error (returns 0); only failing to read is.

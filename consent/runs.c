@@ -431,7 +431,7 @@ static void read_run(sqlite3_stmt *st, cb_run *o)
 }
 
 int cb_registry_run_find(cb_registry *r, const char *input_sha256, const char *purpose,
-                         cb_run *out, int *found, cb_error *err)
+                         const char *output_path, cb_run *out, int *found, cb_error *err)
 {
     char hash[65];
     sqlite3_stmt *st = NULL;
@@ -444,12 +444,14 @@ int cb_registry_run_find(cb_registry *r, const char *input_sha256, const char *p
     int rc = cb_reg_prepare(r,
                             "SELECT " RUN_COLUMNS " FROM runs WHERE input_sha256 = ?1 AND "
                             "purpose = ?2 AND status = 'ok' AND output_path IS NOT NULL "
-                            "ORDER BY id DESC LIMIT 1",
+                            "AND (?3 IS NULL OR output_path = ?3) ORDER BY id DESC LIMIT 1",
                             &st, err);
     if (rc < 0)
         return rc;
     cb_reg_bind_text(st, 1, hash);
     cb_reg_bind_text(st, 2, purpose);
+    if (output_path)
+        cb_reg_bind_text(st, 3, output_path);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         read_run(st, out);

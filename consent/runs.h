@@ -116,7 +116,9 @@ int cb_registry_run_record(cb_registry *r, const cb_run *run, int64_t *id, cb_er
 
 /*
  * The newest successful run with an output of the file whose content
- * hashes to input_sha256 (any case), for purpose ("" for runs without one):
+ * hashes to input_sha256 (any case), for purpose ("" for runs without one),
+ * into output_path when that is not NULL (several files may have the same
+ * content):
  * what a batch resuming, or a watcher restarting, needs to know. Only runs
  * with status ok AND an output count (process, batch, watch): a `check`
  * writes nothing, a failed run left nothing. *found = 1 and *out filled,
@@ -125,7 +127,7 @@ int cb_registry_run_record(cb_registry *r, const cb_run *run, int64_t *id, cb_er
  * still matching; run_date if consent may have changed since).
  */
 int cb_registry_run_find(cb_registry *r, const char *input_sha256, const char *purpose,
-                         cb_run *out, int *found, cb_error *err);
+                         const char *output_path, cb_run *out, int *found, cb_error *err);
 
 /*
  * Runs with id > after_id, oldest first, at most limit (0: all; each cb_run

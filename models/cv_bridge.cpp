@@ -92,6 +92,15 @@ void cb_cv_net_close(cb_cv_net *net)
     delete net;
 }
 
+void cb_cv_set_threads(int n)
+{
+    try {
+        cv::setNumThreads(n > 0 ? n : -1);
+    } catch (...) {
+        /* a thread count is a hint; nothing to report */
+    }
+}
+
 void cb_tensor_release(cb_tensor *t)
 {
     if (!t)

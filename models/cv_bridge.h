@@ -20,6 +20,12 @@
 extern "C" {
 #endif
 
+/* ---- threads ------------------------------------------------------------ */
+
+/* How many threads OpenCV's own parallel loops may use (process-wide;
+ * 0 = OpenCV's default). Callers that run their own worker threads set 1. */
+void cb_cv_set_threads(int n);
+
 /* ---- neural networks (cv::dnn) ---------------------------------------- */
 
 typedef struct cb_cv_net cb_cv_net;

@@ -61,6 +61,12 @@ cb_judge *cb_worker_judge(cb_worker *w)
     return w->judge;
 }
 
+void cb_worker_set_overwrite(cb_worker *w, int overwrite)
+{
+    w->opts.photo.overwrite = overwrite;
+    w->opts.video.out.overwrite = overwrite;
+}
+
 cb_registry *cb_worker_registry(cb_worker *w)
 {
     return w->registry;
@@ -192,6 +198,12 @@ static int record_run(cb_worker *w, const char *in_path, const char *out_path, i
 int cb_worker_run(cb_worker *w, const char *in_path, const char *out_path, cb_job_result *res,
                   cb_error *err)
 {
+    return cb_worker_run_as(w, in_path, in_path, out_path, res, err);
+}
+
+int cb_worker_run_as(cb_worker *w, const char *in_path, const char *recorded_as,
+                     const char *out_path, cb_job_result *res, cb_error *err)
+{
     memset(res, 0, sizeof *res);
     char started[21];
     cb_date_timestamp_now(started);
@@ -201,7 +213,7 @@ int cb_worker_run(cb_worker *w, const char *in_path, const char *out_path, cb_jo
     if (!w->registry)
         return rc;
     cb_error rec = {0};
-    int r = record_run(w, in_path, out_path, rc, err, started, res, &rec);
+    int r = record_run(w, recorded_as, out_path, rc, err, started, res, &rec);
     if (r < 0 && rc == 0) {
         /* Unrecorded output must not stay: remove it, fail the file. */
         if (out_path)

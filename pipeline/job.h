@@ -44,6 +44,10 @@ int cb_worker_open(const cb_job_opts *opts, cb_worker **out, cb_error *err);
 /* The worker's judge (NULL without one), e.g. for its policy. */
 cb_judge *cb_worker_judge(cb_worker *w);
 
+/* Replace existing outputs (1) or not (0) from now on (the batch replaces
+ * its own earlier outputs when consent changed since). */
+void cb_worker_set_overwrite(cb_worker *w, int overwrite);
+
 /* The worker's writable registry handle (NULL unless opts.record). */
 cb_registry *cb_worker_registry(cb_worker *w);
 
@@ -82,5 +86,10 @@ int cb_job_output_path(const cb_job_opts *opts, const char *in_path, int video,
  */
 int cb_worker_run(cb_worker *w, const char *in_path, const char *out_path, cb_job_result *res,
                   cb_error *err);
+
+/* The same, recording the run under the name `recorded_as` (the watch
+ * folder processes INBOX/name from a work folder). */
+int cb_worker_run_as(cb_worker *w, const char *in_path, const char *recorded_as,
+                     const char *out_path, cb_job_result *res, cb_error *err);
 
 #endif

@@ -184,13 +184,23 @@ static void test_record_find_list(void **state)
     int found = -1;
 
     /* Nothing yet. */
-    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "social", &got, &found, &err), 0);
+    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "social", NULL, &got, &found, &err), 0);
     assert_int_equal(found, 0);
 
     sample_run(&run);
     int64_t first = record_ok(f->r, &run);
     /* Every field comes back; the defaults were filled in. */
-    assert_int_equal(cb_registry_run_find(f->r, HASH_IN_UPPER, "social", &got, &found, &err), 0);
+    assert_int_equal(cb_registry_run_find(f->r, HASH_IN_UPPER, "social", NULL, &got, &found, &err), 0);
+    assert_int_equal(found, 1);
+    /* Filtered by the output path: the same content written elsewhere is
+     * another run. */
+    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "social", got.output_path, &got, &found,
+                                          &err), 0);
+    assert_int_equal(found, 1);
+    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "social", "/elsewhere/x.jpg", &got,
+                                          &found, &err), 0);
+    assert_int_equal(found, 0);
+    assert_int_equal(cb_registry_run_find(f->r, HASH_IN_UPPER, "social", NULL, &got, &found, &err), 0);
     assert_int_equal(found, 1);
     assert_int_equal(got.id, first);
     assert_int_equal(got.command, CB_RUN_PROCESS);
@@ -234,7 +244,7 @@ static void test_record_find_list(void **state)
     strcpy(failed.kept_people, "[]");
     strcpy(failed.error, "trip 1.jpg: disk full\n(second line)\x01 \xff end");
     int64_t failed_id = record_ok(f->r, &failed);
-    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "social", &got, &found, &err), 0);
+    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "social", NULL, &got, &found, &err), 0);
     assert_int_equal(found, 1);
     assert_int_equal(got.id, first);
 
@@ -250,17 +260,17 @@ static void test_record_find_list(void **state)
     cb_run other = run;
     strcpy(other.input_sha256, HASH_IN2);
     int64_t other_id = record_ok(f->r, &other);
-    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "social", &got, &found, &err), 0);
+    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "social", NULL, &got, &found, &err), 0);
     assert_int_equal(got.id, batch_id);
     assert_int_equal(got.command, CB_RUN_BATCH);
     assert_string_equal(got.output_sha256, HASH_OUT2);
-    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "website", &got, &found, &err), 0);
+    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "website", NULL, &got, &found, &err), 0);
     assert_int_equal(got.id, web_id);
-    assert_int_equal(cb_registry_run_find(f->r, HASH_IN2, "social", &got, &found, &err), 0);
+    assert_int_equal(cb_registry_run_find(f->r, HASH_IN2, "social", NULL, &got, &found, &err), 0);
     assert_int_equal(got.id, other_id);
-    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "print", &got, &found, &err), 0);
+    assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "print", NULL, &got, &found, &err), 0);
     assert_int_equal(found, 0);
-    assert_int_equal(cb_registry_run_find(f->r, "xyz", "social", &got, &found, &err), CB_EINVAL);
+    assert_int_equal(cb_registry_run_find(f->r, "xyz", "social", NULL, &got, &found, &err), CB_EINVAL);
 
     /* List: oldest first, after/limit pages. */
     cb_run *rows = NULL;
@@ -299,7 +309,7 @@ static void test_record_find_list(void **state)
     /* Read-only handles find and list, but do not record. */
     cb_registry *ro = NULL;
     assert_int_equal(cb_registry_open(f->path, CB_REGISTRY_READONLY, &ro, &err), 0);
-    assert_int_equal(cb_registry_run_find(ro, HASH_IN, "social", &got, &found, &err), 0);
+    assert_int_equal(cb_registry_run_find(ro, HASH_IN, "social", NULL, &got, &found, &err), 0);
     assert_int_equal(got.id, batch_id);
     assert_int_equal(cb_registry_run_record(ro, &run, NULL, &err), CB_EINVAL);
     cb_registry_close(ro);
@@ -467,7 +477,7 @@ static void test_concurrent_writers(void **state)
             fail_msg("parent record %d: %s", i, err.msg);
         int found = 0;
         cb_run got;
-        assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "social", &got, &found, &err), 0);
+        assert_int_equal(cb_registry_run_find(f->r, HASH_IN, "social", NULL, &got, &found, &err), 0);
         assert_int_equal(found, 1);
     }
     int status = 0;
@@ -561,7 +571,7 @@ static void test_migrate_from_v1(void **state)
     int found = 0;
     sample_run(&run);
     int64_t id = record_ok(r, &run);
-    assert_int_equal(cb_registry_run_find(r, HASH_IN, "social", &got, &found, &err), 0);
+    assert_int_equal(cb_registry_run_find(r, HASH_IN, "social", NULL, &got, &found, &err), 0);
     assert_int_equal(found, 1);
     assert_int_equal(got.id, id);
     int64_t rows = 0, bad = -1;

@@ -1,0 +1,391 @@
+/*
+ * cmd_batch.c - `consentblur batch DIR -o OUTDIR --purpose P`: every photo
+ * and video under DIR, processed into the same folder structure under
+ * OUTDIR, several at once, with a progress line, resumable, and a summary.
+ *
+ * Resuming: a file is skipped when the registry's runs (consent/runs.h) say
+ * the same content was already processed for the same purpose into the same
+ * output, that output is still there unchanged, and nothing in the registry
+ * has changed since (a withdrawal after that run means it is done again).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/fsutil.h"
+#include "../common/json.h"
+#include "../common/sha256.h"
+#include "../models/cv_bridge.h"
+#include "cli_job.h"
+#include "media_command.h"
+
+void cb_cmd_batch_usage(FILE *f)
+{
+    fputs("usage: consentblur batch DIR -o OUTDIR --purpose P [options]\n"
+          "\n"
+          "Processes every photo and video under DIR (sub-folders too) as `process` does,\n"
+          "writing the results under OUTDIR in the same folder structure. Uses every CPU.\n"
+          "Shows a progress bar with the count, rate and time left on a terminal (plain\n"
+          "lines otherwise) and a summary at the end. Run it again after an interruption:\n"
+          "files already done (same content, same purpose, output unchanged, no consent\n"
+          "changed since) are skipped; when consent changed since, their outputs are made\n"
+          "again. Only photos and videos are taken (by extension:\n"
+          "jpg jpeg png webp mp4 mov m4v mkv webm avi); other files, names starting\n"
+          "with '.' and symbolic links are left alone.\n"
+          "\n",
+          f);
+    cb_media_command_options(CB_MODE_BATCH, f);
+}
+
+/* One file of the batch and what became of it. */
+typedef struct item {
+    char *rel;          /* path relative to DIR */
+    enum { ITEM_TODO, ITEM_DONE, ITEM_SKIPPED, ITEM_FAILED } state;
+    int video;
+    int kept, redacted;
+    char error[CB_ERROR_MSG_SIZE];
+} item;
+
+typedef struct batch {
+    const cb_media_args *args;
+    const cb_cli_common *common;
+    const char *root;
+    item *items;
+    int n, cap;
+    pthread_mutex_t lock;
+    int next;           /* next item to take */
+    int finished;       /* items finished (any state) */
+    int done, skipped, failed, kept, redacted;
+    int ignored;        /* files that are not photos or videos by their name */
+    cb_report *report;
+    int tty;
+    double started;
+    int setup_failed;   /* a worker could not start: stop */
+    cb_error setup_error;
+} batch;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int add_item(batch *b, const char *rel)
+{
+    if (b->n == b->cap) {
+        int cap = b->cap ? b->cap * 2 : 64;
+        item *g = realloc(b->items, sizeof *g * (size_t)cap);
+        if (!g)
+            return CB_ENOMEM;
+        b->items = g;
+        b->cap = cap;
+    }
+    item *it = &b->items[b->n];
+    memset(it, 0, sizeof *it);
+    it->rel = strdup(rel);
+    if (!it->rel)
+        return CB_ENOMEM;
+    b->n++;
+    return 0;
+}
+
+/* Photos and videos by their extension (other files are left alone). */
+static int media_name(const char *name)
+{
+    static const char *const exts[] = {"jpg", "jpeg", "png", "webp", "mp4", "mov", "m4v",
+                                       "mkv", "webm", "avi"};
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return 0;
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+        if (!strcasecmp(dot + 1, exts[i]))
+            return 1;
+    return 0;
+}
+
+/* Collect the regular files under root/rel, skipping dot-names, symbolic
+ * links and the output folder. */
+static int walk(batch *b, const char *rel, const struct stat *out_dir, cb_error *err)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s%s%s", b->root, rel[0] ? "/" : "", rel) >= (int)sizeof path)
+        return cb_error_set(err, CB_EINVAL, "%s/%s: path too long", b->root, rel);
+    DIR *d = opendir(path);
+    if (!d)
+        return cb_error_set(err, -errno, "%s: cannot read the folder: %s", path, strerror(errno));
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char child[4096], full[4096];
+        if (snprintf(child, sizeof child, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) >=
+                (int)sizeof child ||
+            snprintf(full, sizeof full, "%s/%s", b->root, child) >= (int)sizeof full) {
+            rc = cb_error_set(err, CB_EINVAL, "%s/%s: path too long", path, e->d_name);
+            break;
+        }
+        struct stat st;
+        if (lstat(full, &st) != 0 || S_ISLNK(st.st_mode))
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            if (out_dir && st.st_dev == out_dir->st_dev && st.st_ino == out_dir->st_ino)
+                continue; /* the output folder inside the input folder */
+            rc = walk(b, child, out_dir, err);
+        } else if (S_ISREG(st.st_mode) && !media_name(e->d_name)) {
+            b->ignored++;
+        } else if (S_ISREG(st.st_mode) && add_item(b, child) < 0) {
+            rc = cb_error_set(err, CB_ENOMEM, "out of memory");
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int by_rel(const void *x, const void *y)
+{
+    return strcmp(((const item *)x)->rel, ((const item *)y)->rel);
+}
+
+/* What an earlier batch did with this input. */
+enum { NOT_DONE, DONE, DONE_BEFORE_CHANGE };
+
+/*
+ * Was this input already processed into out_path, and is that output still
+ * there unchanged? DONE when nothing in the registry changed since either;
+ * DONE_BEFORE_CHANGE when something did (the output is ours and must be
+ * made again); NOT_DONE otherwise.
+ */
+static int already_done(cb_registry *reg, const char *in, const char *out_path,
+                        const char *purpose)
+{
+    char sha[65], out_sha[65], changed[21];
+    cb_run *run = calloc(1, sizeof *run);
+    int found = 0, state = NOT_DONE;
+    if (run && cb_sha256_file_hex(in, sha, NULL) == 0 &&
+        cb_registry_run_find(reg, sha, purpose, out_path, run, &found, NULL) == 0 && found &&
+        cb_sha256_file_hex(out_path, out_sha, NULL) == 0 &&
+        !strcmp(out_sha, run->output_sha256) && cb_registry_last_change(reg, changed, NULL) == 0)
+        state = strcmp(changed, run->finished_at) <= 0 ? DONE : DONE_BEFORE_CHANGE;
+    free(run);
+    return state;
+}
+
+/* The progress line (terminal) or one line per file (otherwise). */
+static void progress(batch *b, const item *it)
+{
+    double elapsed = now_seconds() - b->started;
+    int processed = b->finished - b->skipped;
+    double rate = processed > 0 && elapsed > 0 ? processed / elapsed : 0;
+    double eta = rate > 0 ? (b->n - b->finished) / rate : 0;
+    if (b->tty) {
+        enum { BAR = 30 };
+        int fill = b->n ? b->finished * BAR / b->n : BAR;
+        char bar[BAR + 1];
+        for (int i = 0; i < BAR; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[BAR] = '\0';
+        fprintf(stderr, "\r[%s] %d/%d  %.2f files/s  ETA %d:%02d  %d failed ", bar, b->finished,
+                b->n, rate, (int)eta / 60, (int)eta % 60, b->failed);
+        fflush(stderr);
+        return;
+    }
+    static const char *const states[] = {"todo", "done", "skipped (already done)", "FAILED"};
+    fprintf(stderr, "%d/%d %s: %s", b->finished, b->n, it->rel, states[it->state]);
+    if (it->state == ITEM_DONE)
+        fprintf(stderr, " (%d kept, %d redacted)", it->kept, it->redacted);
+    else if (it->state == ITEM_FAILED)
+        fprintf(stderr, ": %s", it->error);
+    fputc('\n', stderr);
+}
+
+/* Process one item with the worker; fills it. */
+static void run_item(batch *b, cb_worker *w, item *it)
+{
+    const cb_media_args *a = b->args;
+    char in[4096], out_dir[4096], out[4096];
+    cb_error err = {0};
+    cb_job_result res = {0};
+    snprintf(in, sizeof in, "%s/%s", b->root, it->rel);
+    it->video = cb_job_is_video(in);
+    const char *slash = strrchr(it->rel, '/');
+    int rc = 0;
+    if (slash)
+        snprintf(out_dir, sizeof out_dir, "%s/%.*s", a->out_dir, (int)(slash - it->rel), it->rel);
+    else
+        snprintf(out_dir, sizeof out_dir, "%s", a->out_dir);
+    rc = cb_job_output_path(&a->job, in, it->video, out_dir, out, sizeof out, &err);
+    int earlier = rc == 0 ? already_done(cb_worker_registry(w), in, out, a->job.judge.purpose)
+                          : NOT_DONE;
+    cb_worker_set_overwrite(w, a->job.photo.overwrite || earlier == DONE_BEFORE_CHANGE);
+    if (rc == 0 && earlier == DONE && !a->job.photo.overwrite) {
+        it->state = ITEM_SKIPPED;
+    } else {
+        if (rc == 0)
+            rc = cb_mkdir_p(out_dir, &err);
+        if (rc == 0)
+            rc = cb_worker_run(w, in, out, &res, &err);
+        it->state = rc < 0 ? ITEM_FAILED : ITEM_DONE;
+        it->kept = res.kept;
+        it->redacted = res.redacted;
+        if (rc < 0)
+            snprintf(it->error, sizeof it->error, "%s", err.msg);
+    }
+    pthread_mutex_lock(&b->lock);
+    b->finished++;
+    b->done += it->state == ITEM_DONE;
+    b->skipped += it->state == ITEM_SKIPPED;
+    b->failed += it->state == ITEM_FAILED;
+    b->kept += it->kept;
+    b->redacted += it->redacted;
+    if (b->report && it->state != ITEM_SKIPPED)
+        cb_media_report_file(b->report, in, out, rc, &err, &res);
+    progress(b, it);
+    pthread_mutex_unlock(&b->lock);
+    cb_job_result_free(&res);
+}
+
+static void *worker_main(void *arg)
+{
+    batch *b = arg;
+    cb_worker *w = NULL;
+    cb_error err = {0};
+    if (cb_worker_open(&b->args->job, &w, &err) < 0) {
+        pthread_mutex_lock(&b->lock);
+        if (!b->setup_failed)
+            b->setup_error = err;
+        b->setup_failed = 1;
+        pthread_mutex_unlock(&b->lock);
+        return NULL;
+    }
+    for (;;) {
+        pthread_mutex_lock(&b->lock);
+        int i = b->setup_failed ? b->n : b->next++;
+        pthread_mutex_unlock(&b->lock);
+        if (i >= b->n)
+            break;
+        run_item(b, w, &b->items[i]);
+    }
+    cb_worker_close(w);
+    return NULL;
+}
+
+static void print_summary(const batch *b, double seconds)
+{
+    printf("batch: %d file(s): %d processed, %d already done, %d failed; %d face(s) kept, "
+           "%d redacted; %.1f s",
+           b->n, b->done, b->skipped, b->failed, b->kept, b->redacted, seconds);
+    if (b->ignored)
+        printf("; %d other file(s) left alone", b->ignored);
+    putchar('\n');
+    for (int i = 0; i < b->n; i++)
+        if (b->items[i].state == ITEM_FAILED)
+            printf("  failed: %s: %s\n", b->items[i].rel, b->items[i].error);
+}
+
+static void print_json(const batch *b, double seconds)
+{
+    static const char *const states[] = {"todo", "done", "skipped", "failed"};
+    printf("{\"command\": \"batch\", \"purpose\": ");
+    cb_json_write_string(stdout, b->args->job.judge.purpose);
+    printf(", \"files\": [");
+    for (int i = 0; i < b->n; i++) {
+        const item *it = &b->items[i];
+        printf("%s\n    {\"input\": ", i ? "," : "");
+        cb_json_write_string(stdout, it->rel);
+        printf(", \"status\": \"%s\", \"kind\": \"%s\", \"faces_kept\": %d, \"faces_redacted\": %d",
+               states[it->state], it->video ? "video" : "photo", it->kept, it->redacted);
+        if (it->state == ITEM_FAILED) {
+            printf(", \"error\": ");
+            cb_json_write_string(stdout, it->error);
+        }
+        putchar('}');
+    }
+    printf("\n  ],\n  \"summary\": {\"files\": %d, \"processed\": %d, \"skipped\": %d, "
+           "\"failed\": %d, \"faces_kept\": %d, \"faces_redacted\": %d, \"ignored\": %d, "
+           "\"seconds\": %.1f}}\n",
+           b->n, b->done, b->skipped, b->failed, b->kept, b->redacted, b->ignored, seconds);
+}
+
+int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
+{
+    cb_media_args a;
+    int rc = cb_media_parse(CB_MODE_BATCH, argc, argv, &a);
+    if (rc)
+        return rc > 0 ? rc : CB_EXIT_OK;
+    batch b = {.args = &a, .common = common, .root = argv[a.first_input],
+               .tty = isatty(2)};
+    pthread_mutex_init(&b.lock, NULL);
+    cb_error err = {0};
+    char registry[4096];
+    a.job.record = 1;
+    a.job.run_command = CB_RUN_BATCH;
+    struct stat in_st, out_st;
+    rc = cb_cli_job_setup(&a.job, common, a.registry, 1, registry, sizeof registry, &err);
+    if (rc == 0 && (stat(b.root, &in_st) != 0 || !S_ISDIR(in_st.st_mode)))
+        rc = cb_error_set(&err, CB_EINVAL, "%s: not a folder", b.root);
+    if (rc == 0)
+        rc = cb_mkdir_p(a.out_dir, &err);
+    if (rc == 0 && stat(a.out_dir, &out_st) != 0)
+        rc = cb_error_set(&err, -errno, "%s: %s", a.out_dir, strerror(errno));
+    if (rc == 0)
+        rc = walk(&b, "", &out_st, &err);
+    if (rc == 0)
+        qsort(b.items, (size_t)b.n, sizeof *b.items, by_rel);
+    if (rc == 0 && a.report) {
+        cb_report_info info = {.title = b.root, .command = "batch",
+                               .purpose = a.job.judge.purpose,
+                               .date = a.job.judge.date[0] ? a.job.judge.date : NULL};
+        rc = cb_report_open(a.report, &info, &b.report, &err);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "consentblur: %s\n", err.msg);
+        goto done;
+    }
+    int jobs = a.jobs < b.n ? a.jobs : (b.n > 0 ? b.n : 1);
+    if (jobs > 1)
+        cb_cv_set_threads(1); /* the workers keep the CPUs busy themselves */
+    cb_log(&common->log, CB_LOG_INFO, "batch: %d file(s) under %s, %d at a time", b.n, b.root,
+           jobs);
+    b.started = now_seconds();
+    pthread_t threads[64];
+    int started = 0;
+    for (int i = 0; i < jobs; i++)
+        if (pthread_create(&threads[started], NULL, worker_main, &b) == 0)
+            started++;
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    double seconds = now_seconds() - b.started;
+    if (b.tty)
+        fputc('\n', stderr);
+    if (b.setup_failed || started == 0) {
+        fprintf(stderr, "consentblur: %s\n",
+                b.setup_failed ? b.setup_error.msg : "cannot start worker threads");
+        rc = CB_EINTERNAL;
+        goto done;
+    }
+    if (b.report && cb_report_finish(b.report, &err) < 0) {
+        fprintf(stderr, "consentblur: %s\n", err.msg);
+        b.failed++;
+    }
+    if (a.json)
+        print_json(&b, seconds);
+    else
+        print_summary(&b, seconds);
+done:
+    cb_report_close(b.report);
+    for (int i = 0; i < b.n; i++)
+        free(b.items[i].rel);
+    free(b.items);
+    pthread_mutex_destroy(&b.lock);
+    if (rc < 0)
+        return CB_EXIT_FAILED;
+    return b.failed ? CB_EXIT_FAILED : CB_EXIT_OK;
+}
