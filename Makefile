@@ -2,11 +2,16 @@
 #   make demo   install what is missing, fetch + convert models, build, run on the samples
 #   make test   the same set-up, then the whole test suite (ctest + cmocka), then again
 #               under AddressSanitizer + UndefinedBehaviorSanitizer
-# Parts: deps, models, build, samples, check (tests only), asan, bench, clean.
+# Parts: deps, models, build, samples, check (tests only), asan, bench, clean,
+# test-valgrind (the whole suite under valgrind memcheck: hours, not part of make test),
+# fuzz (the libFuzzer targets of tests/fuzz, FUZZ_SECONDS each; clang).
 
 SHELL := /bin/bash
 BUILD ?= build
 BUILD_ASAN ?= build-asan
+BUILD_VALGRIND ?= build-valgrind
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 CACHE ?= .cache
 MODELS := $(CACHE)/models
 JOBS ?= $(shell nproc)
@@ -16,9 +21,10 @@ export CONSENTBLUR_MODELS ?= $(abspath $(MODELS))
 
 DEB_PACKAGES := build-essential cmake pkg-config libopencv-dev libavformat-dev libavcodec-dev \
 	libavutil-dev libswscale-dev libsqlite3-dev libcmocka-dev ffmpeg nodejs npm \
-	python3-onnx python3-numpy opencv-data chromium
+	python3-onnx python3-numpy opencv-data chromium valgrind time \
+	clang libclang-rt-14-dev libjpeg-dev gettext
 
-.PHONY: demo test deps models build samples check asan bench clean
+.PHONY: demo test deps models build samples check asan test-valgrind fuzz bench clean
 
 demo: deps models build samples
 	@scripts/demo.sh $(BUILD)/consentblur
@@ -45,14 +51,28 @@ samples:
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
 
+# Optimised (-O2 -g) so the image loops run at a usable speed under ASan.
 asan:
-	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DCB_SANITIZE=ON -DCB_TESTDATA=$(TESTDATA) >/dev/null
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_SANITIZE=ON -DCB_TESTDATA=$(TESTDATA) >/dev/null
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j 1
+
+test-valgrind: deps models
+	cmake -S . -B $(BUILD_VALGRIND) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_VALGRIND=ON -DCB_TESTDATA=$(TESTDATA) >/dev/null
+	cmake --build $(BUILD_VALGRIND) -j $(JOBS)
+	cd $(BUILD_VALGRIND) && ctest --output-on-failure -j 1 $(CTEST_ARGS)
+
+# libFuzzer targets (tests/fuzz/README.md): a clang build with ASan + UBSan,
+# then each target for FUZZ_SECONDS from a copy of its seed corpus; crashes
+# go to $(BUILD_FUZZ)/crashes/.
+fuzz: deps models
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_FUZZ=ON -DCB_TESTS=OFF >/dev/null
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_image fuzz_video fuzz_csv
+	tests/fuzz/run_fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 bench: deps models build
 	@bench/run_bench.sh $(BUILD)/consentblur
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_VALGRIND) $(BUILD_FUZZ)

@@ -719,14 +719,12 @@ int main(int argc, char **argv)
 
     /* ---- report ---- */
     int per_set[SET_COUNT] = {0};
-    double rms_sum = 0;
     float *rms = bench_xrealloc(NULL, sizeof(float) * ((size_t)l.count + 1));
     int nrms = 0;
     for (int j = 0; j < l.count; j++)
         if (l.items[j].ok) {
             per_set[l.items[j].set]++;
             rms[nrms++] = (float)l.items[j].rms;
-            rms_sum += l.items[j].rms;
         }
     qsort(rms, (size_t)nrms, sizeof(float), cmp_float);
     printf("## Face recognition (%s, alignment landmarks 0x%x)\n\n", CB_EMBEDDER_MODEL_ID,

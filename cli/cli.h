@@ -7,7 +7,9 @@
 
 #include <stdio.h>
 
+#include "../common/cb_error.h"
 #include "../common/cb_log.h"
+#include "../common/i18n.h" /* _(), N_(), C_(): messages for people are translated */
 #include "../common/json.h" /* cb_json_write_string, for the --json output */
 
 /* Exit codes (documented in the README and in `consentblur --help`). */
@@ -23,6 +25,22 @@ typedef struct cb_cli_common {
     const char *model_dir;  /* --models, or NULL */
     const char *registry;   /* --registry, or NULL (cb_registry_default_path) */
 } cb_cli_common;
+
+/* ---- messages shared by the commands (cli/cli_messages.c) ----
+ * The fixed text is translated (common/i18n.h); details from lower layers
+ * (cb_error messages) are printed as they are. */
+
+/* "consentblur: cannot start: DETAIL" on stderr: a run that could not begin. */
+void cb_cli_cannot_start(const cb_error *err);
+
+/* err->msg without a leading "PATH: " when it has one (PATH is named apart);
+ * a pointer into err->msg. */
+const char *cb_cli_detail(const char *path, const cb_error *err);
+
+/* One line on stderr for a file that failed with status code:
+ * "consentblur: FILE: failed: EXPLANATION (DETAIL)", the explanation from
+ * cb_i18n_reason(code), the detail from cb_cli_detail(file, err). */
+void cb_cli_file_failed(const char *file, int code, const cb_error *err);
 
 /* `consentblur redact IN... -o OUTDIR [options]`. Returns an exit code. */
 int cb_cmd_redact(int argc, char **argv, const cb_cli_common *common);

@@ -20,7 +20,7 @@ int cb_cli_job_setup(cb_job_opts *opts, const cb_cli_common *common, const char 
     const char *reg = registry ? registry : common->registry;
     if (reg) {
         if (snprintf(registry_buf, size, "%s", reg) >= (int)size)
-            return cb_error_set(err, CB_EINVAL, "registry path too long");
+            return cb_error_set(err, CB_EINVAL, _("registry path too long"));
     } else {
         int rc = cb_registry_default_path(registry_buf, size, err);
         if (rc < 0)

@@ -48,8 +48,8 @@ int cb_cli_bad_option(const char *cmd, char **argv)
 {
     const char *bad = optind > 0 ? argv[optind - 1] : "?";
     if (optopt && optopt < 256 && bad[0] == '-' && bad[1] != '-')
-        return cb_cli_usage_error(cmd, "unknown option '-%c' or it lacks its value", optopt);
-    return cb_cli_usage_error(cmd, "unknown option '%s' or it lacks its value", bad);
+        return cb_cli_usage_error(cmd, _("unknown option '-%c' or it lacks its value"), optopt);
+    return cb_cli_usage_error(cmd, _("unknown option '%s' or it lacks its value"), bad);
 }
 
 int cb_cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -63,7 +63,7 @@ int cb_cli_usage_error(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     fprintf(stderr, "consentblur %s: ", cmd);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see `consentblur help %s`)\n", group);
+    fprintf(stderr, _(" (see `consentblur help %s`)\n"), group);
     va_end(ap);
     return CB_EXIT_USAGE;
 }
@@ -92,8 +92,61 @@ int cb_cli_reg_open(const cb_cli_common *common, const cb_cli_reg *o, int flags,
     }
     if (cb_registry_open(p, flags, out, &err) < 0)
         return cb_cli_fail("%s", err.msg);
-    cb_log(&common->log, CB_LOG_INFO, "registry %s", p);
+    cb_log(&common->log, CB_LOG_INFO, _("registry %s"), p);
     return 0;
+}
+
+int cb_cli_find_person(cb_registry *r, const char *key, cb_person *out, cb_error *err)
+{
+    int rc = cb_registry_person_find(r, key, out, err);
+    if (rc == CB_ENOTFOUND)
+        cb_error_set(err, rc,
+                     _("no person '%.80s' in the registry (see `consentblur person list`)"),
+                     key);
+    return rc;
+}
+
+const char *cb_cli_role_label(cb_role role)
+{
+    switch (role) {
+    /* TRANSLATORS: a person's role, in `person list` and `person show`. */
+    case CB_ROLE_PUPIL: return C_("role", "pupil");
+    case CB_ROLE_STAFF: return C_("role", "staff");
+    case CB_ROLE_OTHER: return C_("role", "other");
+    }
+    return cb_role_name(role);
+}
+
+const char *cb_cli_status_label(cb_consent_status status)
+{
+    switch (status) {
+    /* TRANSLATORS: the state of a consent record, in `consent list`,
+       `person show` and the confirmation of `consent grant|refuse`. */
+    case CB_CONSENT_GRANTED: return C_("consent status", "granted");
+    case CB_CONSENT_REFUSED: return C_("consent status", "refused");
+    case CB_CONSENT_WITHDRAWN: return C_("consent status", "withdrawn");
+    }
+    return cb_consent_status_name(status);
+}
+
+const char *cb_cli_given_by_label(cb_given_by given_by)
+{
+    switch (given_by) {
+    /* TRANSLATORS: who gave consent: the person themselves, or their
+       parent/guardian. */
+    case CB_GIVEN_BY_SELF: return C_("given by", "self");
+    case CB_GIVEN_BY_GUARDIAN: return C_("given by", "guardian");
+    }
+    return cb_given_by_name(given_by);
+}
+
+int cb_cli_column_width(int min, const char *const *labels, int n)
+{
+    int w = min;
+    for (int i = 0; i < n; i++)
+        if ((int)strlen(labels[i]) > w)
+            w = (int)strlen(labels[i]);
+    return w;
 }
 
 void cb_cli_reg_actor(const cb_cli_reg *o, char out[64])
@@ -108,7 +161,7 @@ int cb_cli_check_date(const char *cmd, const char *opt, const char *value)
 {
     if (cb_date_valid(value))
         return 0;
-    return cb_cli_usage_error(cmd, "%s '%s' is not a real date (YYYY-MM-DD)", opt, value);
+    return cb_cli_usage_error(cmd, _("%s '%s' is not a real date (YYYY-MM-DD)"), opt, value);
 }
 
 static void kv(FILE *f, const char *key, const char *value, int comma)

@@ -62,6 +62,21 @@ int cb_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cb_cli_reg_open(const cb_cli_common *common, const cb_cli_reg *o, int flags,
                     cb_registry **out);
 
+/* cb_registry_person_find, with a message for people when there is no
+ * such person ("no person 'X' in the registry (see `consentblur person
+ * list`)", translated). Returns what cb_registry_person_find returns. */
+int cb_cli_find_person(cb_registry *r, const char *key, cb_person *out, cb_error *err);
+
+/* Role, consent status and who gave it, in the reader's language, for the
+ * text output (JSON keeps cb_role_name and the like). */
+const char *cb_cli_role_label(cb_role role);
+const char *cb_cli_status_label(cb_consent_status status);
+const char *cb_cli_given_by_label(cb_given_by given_by);
+
+/* The width of a text column: at least min, and at least as wide as each
+ * of the n labels (in bytes). */
+int cb_cli_column_width(int min, const char *const *labels, int n);
+
 /* The actor for audit rows: --actor, else the default. */
 void cb_cli_reg_actor(const cb_cli_reg *o, char out[64]);
 

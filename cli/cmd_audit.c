@@ -9,21 +9,21 @@
 
 void cb_cmd_audit_usage(FILE *f)
 {
-    fputs("usage: consentblur audit list [--after ID] [--limit N] [--json]\n"
-          "       consentblur audit verify\n"
-          "\n"
-          "Every change to the registry is logged with who, when and what, in rows that\n"
-          "cannot be changed or deleted; each row carries a SHA-256 over the previous\n"
-          "row's hash and its own fields. `verify` recomputes the chain: exit 0 when it\n"
-          "is intact, 1 when it is broken (naming the first row that does not match).\n"
-          "\n"
-          "options:\n"
-          "  --after ID         only rows after this id\n"
-          "  --limit N          at most N rows\n"
-          "  --json             JSON on stdout (list)\n"
-          "  --registry FILE    the registry (default: the global --registry, else\n"
-          "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
-          "  -h, --help         this help\n",
+    fputs(_("usage: consentblur audit list [--after ID] [--limit N] [--json]\n"
+            "       consentblur audit verify\n"
+            "\n"
+            "Every change to the registry is logged with who, when and what, in rows that\n"
+            "cannot be changed or deleted; each row carries a SHA-256 over the previous\n"
+            "row's hash and its own fields. `verify` recomputes the chain: exit 0 when it\n"
+            "is intact, 1 when it is broken (naming the first row that does not match).\n"
+            "\n"
+            "options:\n"
+            "  --after ID         only rows after this id\n"
+            "  --limit N          at most N rows\n"
+            "  --json             JSON on stdout (list)\n"
+            "  --registry FILE    the registry (default: the global --registry, else\n"
+            "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+            "  -h, --help         this help\n"),
           f);
 }
 
@@ -53,10 +53,10 @@ static int audit_list(int argc, char **argv, const cb_cli_common *common)
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (c == OPT_AFTER) {
             if (parse_count(optarg, &after) < 0)
-                return cb_cli_usage_error(cmd, "--after takes a row id, not '%s'", optarg);
+                return cb_cli_usage_error(cmd, _("--after takes a row id, not '%s'"), optarg);
         } else if (c == OPT_LIMIT) {
             if (parse_count(optarg, &limit) < 0 || limit > 1000000000)
-                return cb_cli_usage_error(cmd, "--limit takes a count, not '%s'", optarg);
+                return cb_cli_usage_error(cmd, _("--limit takes a count, not '%s'"), optarg);
         } else if (!cb_cli_reg_option(c, &o)) {
             return cb_cli_bad_option(cmd, argv);
         }
@@ -66,7 +66,7 @@ static int audit_list(int argc, char **argv, const cb_cli_common *common)
         return CB_EXIT_OK;
     }
     if (optind != argc)
-        return cb_cli_usage_error(cmd, "takes no arguments");
+        return cb_cli_usage_error(cmd, _("takes no arguments"));
     cb_registry *r = NULL;
     cb_audit_row *rows = NULL;
     cb_error err = {0};
@@ -123,7 +123,7 @@ static int audit_verify(int argc, char **argv, const cb_cli_common *common)
         return CB_EXIT_OK;
     }
     if (optind != argc)
-        return cb_cli_usage_error("audit verify", "takes no arguments");
+        return cb_cli_usage_error("audit verify", _("takes no arguments"));
     cb_registry *r = NULL;
     cb_error err = {0};
     int64_t rows = 0, bad = 0;
@@ -134,10 +134,10 @@ static int audit_verify(int argc, char **argv, const cb_cli_common *common)
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
     if (bad)
-        return cb_cli_fail("audit log broken at row %lld: its hash or its link to the row "
-                           "before does not match (rows before it are intact)",
+        return cb_cli_fail(_("audit log broken at row %lld: its hash or its link to the row "
+                           "before does not match (rows before it are intact)"),
                            (long long)bad);
-    printf("audit log intact: %lld row(s)\n", (long long)rows);
+    printf(_("audit log intact: %lld row(s)\n"), (long long)rows);
     return CB_EXIT_OK;
 }
 
@@ -149,11 +149,11 @@ int cb_cmd_audit(int argc, char **argv, const cb_cli_common *common)
             cb_cmd_audit_usage(stdout);
             return CB_EXIT_OK;
         }
-        return cb_cli_usage_error("audit", "missing subcommand: list or verify");
+        return cb_cli_usage_error("audit", _("missing subcommand: list or verify"));
     }
     if (!strcmp(argv[1], "list"))
         return audit_list(argc - 1, argv + 1, common);
     if (!strcmp(argv[1], "verify"))
         return audit_verify(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("audit", "unknown subcommand '%s' (list, verify)", argv[1]);
+    return cb_cli_usage_error("audit", _("unknown subcommand '%s' (list, verify)"), argv[1]);
 }

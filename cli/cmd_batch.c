@@ -27,18 +27,18 @@
 
 void cb_cmd_batch_usage(FILE *f)
 {
-    fputs("usage: consentblur batch DIR -o OUTDIR --purpose P [options]\n"
-          "\n"
-          "Processes every photo and video under DIR (sub-folders too) as `process` does,\n"
-          "writing the results under OUTDIR in the same folder structure. Uses every CPU.\n"
-          "Shows a progress bar with the count, rate and time left on a terminal (plain\n"
-          "lines otherwise) and a summary at the end. Run it again after an interruption:\n"
-          "files already done (same content, same purpose, output unchanged, no consent\n"
-          "changed since) are skipped; when consent changed since, their outputs are made\n"
-          "again. Only photos and videos are taken (by extension:\n"
-          "jpg jpeg png webp mp4 mov m4v mkv webm avi); other files, names starting\n"
-          "with '.' and symbolic links are left alone.\n"
-          "\n",
+    fputs(_("usage: consentblur batch DIR -o OUTDIR --purpose P [options]\n"
+            "\n"
+            "Processes every photo and video under DIR (sub-folders too) as `process` does,\n"
+            "writing the results under OUTDIR in the same folder structure. Uses every CPU.\n"
+            "Shows a progress bar with the count, rate and time left on a terminal (plain\n"
+            "lines otherwise) and a summary at the end. Run it again after an interruption:\n"
+            "files already done (same content, same purpose, output unchanged, no consent\n"
+            "changed since) are skipped; when consent changed since, their outputs are made\n"
+            "again. Only photos and videos are taken (by extension:\n"
+            "jpg jpeg png webp mp4 mov m4v mkv webm avi); other files, names starting\n"
+            "with '.' and symbolic links are left alone.\n"
+            "\n"),
           f);
     cb_media_command_options(CB_MODE_BATCH, f);
 }
@@ -49,6 +49,7 @@ typedef struct item {
     enum { ITEM_TODO, ITEM_DONE, ITEM_SKIPPED, ITEM_FAILED } state;
     int video;
     int kept, redacted;
+    int code;           /* ITEM_FAILED: the status code */
     char error[CB_ERROR_MSG_SIZE];
 } item;
 
@@ -116,10 +117,11 @@ static int walk(batch *b, const char *rel, const struct stat *out_dir, cb_error 
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s%s%s", b->root, rel[0] ? "/" : "", rel) >= (int)sizeof path)
-        return cb_error_set(err, CB_EINVAL, "%s/%s: path too long", b->root, rel);
+        return cb_error_set(err, CB_EINVAL, _("%s/%s: path too long"), b->root, rel);
     DIR *d = opendir(path);
     if (!d)
-        return cb_error_set(err, -errno, "%s: cannot read the folder: %s", path, strerror(errno));
+        return cb_error_set(err, -errno, _("%s: cannot read the folder: %s"), path,
+                            strerror(errno));
     int rc = 0;
     struct dirent *e;
     while (rc == 0 && (e = readdir(d)) != NULL) {
@@ -129,7 +131,7 @@ static int walk(batch *b, const char *rel, const struct stat *out_dir, cb_error 
         if (snprintf(child, sizeof child, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) >=
                 (int)sizeof child ||
             snprintf(full, sizeof full, "%s/%s", b->root, child) >= (int)sizeof full) {
-            rc = cb_error_set(err, CB_EINVAL, "%s/%s: path too long", path, e->d_name);
+            rc = cb_error_set(err, CB_EINVAL, _("%s/%s: path too long"), path, e->d_name);
             break;
         }
         struct stat st;
@@ -142,7 +144,7 @@ static int walk(batch *b, const char *rel, const struct stat *out_dir, cb_error 
         } else if (S_ISREG(st.st_mode) && !media_name(e->d_name)) {
             b->ignored++;
         } else if (S_ISREG(st.st_mode) && add_item(b, child) < 0) {
-            rc = cb_error_set(err, CB_ENOMEM, "out of memory");
+            rc = cb_error_set(err, CB_ENOMEM, _("out of memory"));
         }
     }
     closedir(d);
@@ -163,17 +165,15 @@ enum { NOT_DONE, DONE, DONE_BEFORE_CHANGE };
  * DONE_BEFORE_CHANGE when something did (the output is ours and must be
  * made again); NOT_DONE otherwise.
  */
-static int already_done(cb_registry *reg, const char *in, const char *out_path,
-                        const char *purpose)
+static int already_done(cb_worker *w, const char *in, const char *out_path)
 {
-    char sha[65], out_sha[65], changed[21];
+    int64_t now = 0;
     cb_run *run = calloc(1, sizeof *run);
     int found = 0, state = NOT_DONE;
-    if (run && cb_sha256_file_hex(in, sha, NULL) == 0 &&
-        cb_registry_run_find(reg, sha, purpose, out_path, run, &found, NULL) == 0 && found &&
-        cb_sha256_file_hex(out_path, out_sha, NULL) == 0 &&
-        !strcmp(out_sha, run->output_sha256) && cb_registry_last_change(reg, changed, NULL) == 0)
-        state = strcmp(changed, run->finished_at) <= 0 ? DONE : DONE_BEFORE_CHANGE;
+    if (run && cb_worker_find_run(w, in, out_path, run, &found, NULL) == 0 && found &&
+        cb_registry_version(cb_worker_registry(w), &now, NULL) == 0)
+        state = run->registry_version > 0 && now == run->registry_version ? DONE
+                                                                          : DONE_BEFORE_CHANGE;
     free(run);
     return state;
 }
@@ -192,17 +192,21 @@ static void progress(batch *b, const item *it)
         for (int i = 0; i < BAR; i++)
             bar[i] = i < fill ? '#' : '.';
         bar[BAR] = '\0';
-        fprintf(stderr, "\r[%s] %d/%d  %.2f files/s  ETA %d:%02d  %d failed ", bar, b->finished,
-                b->n, rate, (int)eta / 60, (int)eta % 60, b->failed);
+        /* TRANSLATORS: the progress line: [bar] done/total  rate  time left  failures. */
+        fputc('\r', stderr);
+        fprintf(stderr, _("[%s] %d/%d  %.2f files/s  ETA %d:%02d  %d failed "), bar,
+                b->finished, b->n, rate, (int)eta / 60, (int)eta % 60, b->failed);
         fflush(stderr);
         return;
     }
-    static const char *const states[] = {"todo", "done", "skipped (already done)", "FAILED"};
-    fprintf(stderr, "%d/%d %s: %s", b->finished, b->n, it->rel, states[it->state]);
+    /* TRANSLATORS: what became of a file, in the per-file lines of `batch`. */
+    static const char *const states[] = {N_("todo"), N_("done"), N_("skipped (already done)"),
+                                         N_("FAILED")};
+    fprintf(stderr, "%d/%d %s: %s", b->finished, b->n, it->rel, _(states[it->state]));
     if (it->state == ITEM_DONE)
-        fprintf(stderr, " (%d kept, %d redacted)", it->kept, it->redacted);
+        fprintf(stderr, _(" (%d kept, %d redacted)"), it->kept, it->redacted);
     else if (it->state == ITEM_FAILED)
-        fprintf(stderr, ": %s", it->error);
+        fprintf(stderr, ": %s (%s)", cb_i18n_reason(it->code), it->error);
     fputc('\n', stderr);
 }
 
@@ -222,8 +226,7 @@ static void run_item(batch *b, cb_worker *w, item *it)
     else
         snprintf(out_dir, sizeof out_dir, "%s", a->out_dir);
     rc = cb_job_output_path(&a->job, in, it->video, out_dir, out, sizeof out, &err);
-    int earlier = rc == 0 ? already_done(cb_worker_registry(w), in, out, a->job.judge.purpose)
-                          : NOT_DONE;
+    int earlier = rc == 0 ? already_done(w, in, out) : NOT_DONE;
     cb_worker_set_overwrite(w, a->job.photo.overwrite || earlier == DONE_BEFORE_CHANGE);
     if (rc == 0 && earlier == DONE && !a->job.photo.overwrite) {
         it->state = ITEM_SKIPPED;
@@ -235,8 +238,10 @@ static void run_item(batch *b, cb_worker *w, item *it)
         it->state = rc < 0 ? ITEM_FAILED : ITEM_DONE;
         it->kept = res.kept;
         it->redacted = res.redacted;
-        if (rc < 0)
+        if (rc < 0) {
+            it->code = rc;
             snprintf(it->error, sizeof it->error, "%s", err.msg);
+        }
     }
     pthread_mutex_lock(&b->lock);
     b->finished++;
@@ -279,15 +284,16 @@ static void *worker_main(void *arg)
 
 static void print_summary(const batch *b, double seconds)
 {
-    printf("batch: %d file(s): %d processed, %d already done, %d failed; %d face(s) kept, "
-           "%d redacted; %.1f s",
+    printf(_("batch: %d file(s): %d processed, %d already done, %d failed; %d face(s) kept, "
+             "%d redacted; %.1f s"),
            b->n, b->done, b->skipped, b->failed, b->kept, b->redacted, seconds);
     if (b->ignored)
-        printf("; %d other file(s) left alone", b->ignored);
+        printf(_("; %d other file(s) left alone"), b->ignored);
     putchar('\n');
     for (int i = 0; i < b->n; i++)
         if (b->items[i].state == ITEM_FAILED)
-            printf("  failed: %s: %s\n", b->items[i].rel, b->items[i].error);
+            printf(_("  failed: %s: %s (%s)\n"), b->items[i].rel,
+                   cb_i18n_reason(b->items[i].code), b->items[i].error);
 }
 
 static void print_json(const batch *b, double seconds)
@@ -330,7 +336,7 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
     struct stat in_st, out_st;
     rc = cb_cli_job_setup(&a.job, common, a.registry, 1, registry, sizeof registry, &err);
     if (rc == 0 && (stat(b.root, &in_st) != 0 || !S_ISDIR(in_st.st_mode)))
-        rc = cb_error_set(&err, CB_EINVAL, "%s: not a folder", b.root);
+        rc = cb_error_set(&err, CB_EINVAL, _("%s: not a folder"), b.root);
     if (rc == 0)
         rc = cb_mkdir_p(a.out_dir, &err);
     if (rc == 0 && stat(a.out_dir, &out_st) != 0)
@@ -346,14 +352,14 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
         rc = cb_report_open(a.report, &info, &b.report, &err);
     }
     if (rc < 0) {
-        fprintf(stderr, "consentblur: %s\n", err.msg);
+        cb_cli_cannot_start(&err);
         goto done;
     }
     int jobs = a.jobs < b.n ? a.jobs : (b.n > 0 ? b.n : 1);
     if (jobs > 1)
         cb_cv_set_threads(1); /* the workers keep the CPUs busy themselves */
-    cb_log(&common->log, CB_LOG_INFO, "batch: %d file(s) under %s, %d at a time", b.n, b.root,
-           jobs);
+    cb_log(&common->log, CB_LOG_INFO, _("batch: %d file(s) under %s, %d at a time"), b.n,
+           b.root, jobs);
     b.started = now_seconds();
     pthread_t threads[64];
     int started = 0;
@@ -366,13 +372,14 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
     if (b.tty)
         fputc('\n', stderr);
     if (b.setup_failed || started == 0) {
-        fprintf(stderr, "consentblur: %s\n",
-                b.setup_failed ? b.setup_error.msg : "cannot start worker threads");
+        if (!b.setup_failed)
+            cb_error_set(&b.setup_error, CB_EINTERNAL, "%s", _("cannot start worker threads"));
+        cb_cli_cannot_start(&b.setup_error);
         rc = CB_EINTERNAL;
         goto done;
     }
     if (b.report && cb_report_finish(b.report, &err) < 0) {
-        fprintf(stderr, "consentblur: %s\n", err.msg);
+        fprintf(stderr, _("consentblur: report: %s\n"), err.msg);
         b.failed++;
     }
     if (a.json)

@@ -6,12 +6,12 @@
 
 void cb_cmd_check_usage(FILE *f)
 {
-    fputs("usage: consentblur check FILE... --purpose P [options]\n"
-          "\n"
-          "Answers before posting: exit 0 only when every face in every file belongs to\n"
-          "an enrolled person with valid consent for purpose P; otherwise exit 1 and one\n"
-          "line per face that may not be shown, saying why. Writes no files.\n"
-          "\n",
+    fputs(_("usage: consentblur check FILE... --purpose P [options]\n"
+            "\n"
+            "Answers before posting: exit 0 only when every face in every file belongs to\n"
+            "an enrolled person with valid consent for purpose P; otherwise exit 1 and one\n"
+            "line per face that may not be shown, saying why. Writes no files.\n"
+            "\n"),
           f);
     cb_media_command_options(CB_MODE_CHECK, f);
 }

@@ -12,31 +12,31 @@
 
 void cb_cmd_consent_usage(FILE *f)
 {
-    fputs("usage: consentblur consent grant PERSON PURPOSE... --given-by self|guardian\n"
-          "                  [--signed-by NAME] [--evidence FILE | --evidence-ref TEXT]\n"
-          "                  [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-          "       consentblur consent refuse PERSON PURPOSE... (the same options)\n"
-          "       consentblur consent withdraw PERSON [PURPOSE...]\n"
-          "       consentblur consent list [PERSON] [--json]\n"
-          "\n"
-          "Consent is recorded per purpose (see `consentblur purpose list`). The newest\n"
-          "record of a purpose is the one that counts; older ones stay as history.\n"
-          "`withdraw` without purposes withdraws every granted purpose; a person left\n"
-          "with no granted consent has their face templates erased at once.\n"
-          "Several purposes are recorded together or not at all.\n"
-          "\n"
-          "options:\n"
-          "  --given-by WHO      self, or guardian (the parent/guardian signed)\n"
-          "  --signed-by NAME    who signed (the guardian's name)\n"
-          "  --evidence FILE     the signed form: its path and SHA-256 are recorded\n"
-          "  --evidence-ref TEXT where the signed form is (document number, folder)\n"
-          "  --from DATE         first day the consent counts (default: today)\n"
-          "  --until DATE        last day it counts (default: open-ended)\n"
-          "  --registry FILE     the registry (default: the global --registry, else\n"
-          "                      $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
-          "  --actor NAME        who makes the change, for the audit log (default: login name)\n"
-          "  --json              JSON on stdout (list)\n"
-          "  -h, --help          this help\n",
+    fputs(_("usage: consentblur consent grant PERSON PURPOSE... --given-by self|guardian\n"
+            "                  [--signed-by NAME] [--evidence FILE | --evidence-ref TEXT]\n"
+            "                  [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+            "       consentblur consent refuse PERSON PURPOSE... (the same options)\n"
+            "       consentblur consent withdraw PERSON [PURPOSE...]\n"
+            "       consentblur consent list [PERSON] [--json]\n"
+            "\n"
+            "Consent is recorded per purpose (see `consentblur purpose list`). The newest\n"
+            "record of a purpose is the one that counts; older ones stay as history.\n"
+            "`withdraw` without purposes withdraws every granted purpose; a person left\n"
+            "with no granted consent has their face templates erased at once.\n"
+            "Several purposes are recorded together or not at all.\n"
+            "\n"
+            "options:\n"
+            "  --given-by WHO      self, or guardian (the parent/guardian signed)\n"
+            "  --signed-by NAME    who signed (the guardian's name)\n"
+            "  --evidence FILE     the signed form: its path and SHA-256 are recorded\n"
+            "  --evidence-ref TEXT where the signed form is (document number, folder)\n"
+            "  --from DATE         first day the consent counts (default: today)\n"
+            "  --until DATE        last day it counts (default: open-ended)\n"
+            "  --registry FILE     the registry (default: the global --registry, else\n"
+            "                      $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+            "  --actor NAME        who makes the change, for the audit log (default: login name)\n"
+            "  --json              JSON on stdout (list)\n"
+            "  -h, --help          this help\n"),
           f);
 }
 
@@ -78,20 +78,20 @@ static int parse_decision(int argc, char **argv, const char *cmd, decision_args 
         return CB_EXIT_OK;
     }
     if (argc - optind < 2)
-        return cb_cli_usage_error(cmd, "needs PERSON and at least one PURPOSE");
+        return cb_cli_usage_error(cmd, _("needs PERSON and at least one PURPOSE"));
     if (!a->given_by)
-        return cb_cli_usage_error(cmd, "missing --given-by self|guardian");
+        return cb_cli_usage_error(cmd, _("missing --given-by self|guardian"));
     cb_given_by g;
     if (cb_given_by_parse(a->given_by, &g) < 0)
-        return cb_cli_usage_error(cmd, "--given-by takes self or guardian, not '%s'",
+        return cb_cli_usage_error(cmd, _("--given-by takes self or guardian, not '%s'"),
                                   a->given_by);
     if (a->evidence && a->evidence_ref)
-        return cb_cli_usage_error(cmd, "give --evidence FILE or --evidence-ref TEXT, not both");
+        return cb_cli_usage_error(cmd, _("give --evidence FILE or --evidence-ref TEXT, not both"));
     if ((a->from && cb_cli_check_date(cmd, "--from", a->from)) ||
         (a->until && cb_cli_check_date(cmd, "--until", a->until)))
         return CB_EXIT_USAGE;
     if (a->from && a->until && strcmp(a->until, a->from) < 0)
-        return cb_cli_usage_error(cmd, "--until %s is before --from %s", a->until, a->from);
+        return cb_cli_usage_error(cmd, _("--until %s is before --from %s"), a->until, a->from);
     return -1;
 }
 
@@ -108,12 +108,12 @@ static void age_note(cb_registry *r, const cb_person *p, cb_given_by g)
         cb_registry_setting_get_int(r, "guardian_consent_until_age", &guardian_until, NULL) < 0)
         return;
     if (g == CB_GIVEN_BY_SELF && age < self_from)
-        fprintf(stderr, "consentblur: note: %s is %d; a pupil's own consent counts from %d "
-                        "(setting self_consent_from_age)\n",
+        fprintf(stderr, _("consentblur: note: %s is %d; a pupil's own consent counts from %d "
+                          "(setting self_consent_from_age)\n"),
                 p->external_id, age, self_from);
     else if (g == CB_GIVEN_BY_GUARDIAN && guardian_until > 0 && age >= guardian_until)
-        fprintf(stderr, "consentblur: note: %s is %d; a guardian's consent stops counting at "
-                        "%d (setting guardian_consent_until_age)\n",
+        fprintf(stderr, _("consentblur: note: %s is %d; a guardian's consent stops counting at "
+                          "%d (setting guardian_consent_until_age)\n"),
                 p->external_id, age, guardian_until);
 }
 
@@ -130,7 +130,7 @@ static int consent_decide(int argc, char **argv, const cb_cli_common *common,
     cb_given_by_parse(a.given_by, &base.given_by);
     if ((a.signed_by && strlen(a.signed_by) >= sizeof base.given_by_name) ||
         (a.evidence_ref && strlen(a.evidence_ref) >= sizeof base.evidence_ref))
-        return cb_cli_usage_error(cmd, "--signed-by (127) or --evidence-ref (255) too long");
+        return cb_cli_usage_error(cmd, _("--signed-by (127) or --evidence-ref (255) too long"));
     snprintf(base.given_by_name, sizeof base.given_by_name, "%s", a.signed_by ? a.signed_by : "");
     snprintf(base.evidence_ref, sizeof base.evidence_ref, "%s",
              a.evidence_ref ? a.evidence_ref : "");
@@ -140,10 +140,10 @@ static int consent_decide(int argc, char **argv, const cb_cli_common *common,
     if (a.evidence) {
         char full[PATH_MAX];
         if (cb_sha256_file_hex(a.evidence, base.evidence_sha256, &err) < 0)
-            return cb_cli_fail("evidence: %s", err.msg);
+            return cb_cli_fail(_("evidence: %s"), err.msg);
         const char *ref = realpath(a.evidence, full) ? full : a.evidence;
         if (strlen(ref) >= sizeof base.evidence_ref)
-            return cb_cli_fail("evidence path longer than %zu bytes: %s",
+            return cb_cli_fail(_("evidence path longer than %zu bytes: %s"),
                                sizeof base.evidence_ref - 1, ref);
         strcpy(base.evidence_ref, ref);
     }
@@ -154,14 +154,14 @@ static int consent_decide(int argc, char **argv, const cb_cli_common *common,
     cb_cli_reg_actor(&a.o, actor);
     if (cb_cli_reg_open(common, &a.o, 0, &r))
         return CB_EXIT_FAILED;
-    rc = cb_registry_person_find(r, argv[optind], &p, &err);
+    rc = cb_cli_find_person(r, argv[optind], &p, &err);
     if (rc == 0)
         rc = cb_registry_begin(r, &err);
     for (int i = optind + 1; rc == 0 && i < argc; i++) {
         cb_consent c = base;
         c.person_id = p.id;
         if (strlen(argv[i]) >= sizeof c.purpose) {
-            rc = cb_error_set(&err, CB_EINVAL, "unknown purpose '%.40s'", argv[i]);
+            rc = cb_error_set(&err, CB_EINVAL, _("unknown purpose '%.40s'"), argv[i]);
             break;
         }
         strcpy(c.purpose, argv[i]);
@@ -179,7 +179,10 @@ static int consent_decide(int argc, char **argv, const cb_cli_common *common,
     printf("%s:", p.external_id);
     for (int i = optind + 1; i < argc; i++)
         printf(" %s", argv[i]);
-    printf(" %s (given by %s)\n", cb_consent_status_name(status), cb_given_by_name(base.given_by));
+    /* TRANSLATORS: after `consent grant|refuse`: "P1007: social website" then
+       this: the new status, and who gave it (self or guardian). */
+    printf(_(" %s (given by %s)\n"), cb_cli_status_label(status),
+           cb_cli_given_by_label(base.given_by));
     return CB_EXIT_OK;
 }
 
@@ -198,7 +201,7 @@ static int consent_withdraw(int argc, char **argv, const cb_cli_common *common)
         return CB_EXIT_OK;
     }
     if (optind >= argc)
-        return cb_cli_usage_error(cmd, "missing PERSON");
+        return cb_cli_usage_error(cmd, _("missing PERSON"));
     char actor[64];
     cb_registry *r = NULL;
     cb_person p;
@@ -207,7 +210,7 @@ static int consent_withdraw(int argc, char **argv, const cb_cli_common *common)
     cb_cli_reg_actor(&o, actor);
     if (cb_cli_reg_open(common, &o, 0, &r))
         return CB_EXIT_FAILED;
-    int rc = cb_registry_person_find(r, argv[optind], &p, &err);
+    int rc = cb_cli_find_person(r, argv[optind], &p, &err);
     if (rc == 0)
         rc = cb_registry_template_count(r, p.id, &before, &err);
     if (rc == 0)
@@ -228,9 +231,9 @@ static int consent_withdraw(int argc, char **argv, const cb_cli_common *common)
     cb_registry_close(r);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    printf("%s: %d consent record(s) withdrawn", p.external_id, total);
+    printf(_("%s: %d consent record(s) withdrawn"), p.external_id, total);
     if (before > after)
-        printf("; %d face template(s) erased", before - after);
+        printf(_("; %d face template(s) erased"), before - after);
     putchar('\n');
     return CB_EXIT_OK;
 }
@@ -275,7 +278,7 @@ static int consent_list(int argc, char **argv, const cb_cli_common *common)
         return CB_EXIT_OK;
     }
     if (argc - optind > 1)
-        return cb_cli_usage_error(cmd, "takes at most one PERSON");
+        return cb_cli_usage_error(cmd, _("takes at most one PERSON"));
     cb_registry *r = NULL;
     cb_person *people = NULL, one;
     cb_consent *list = NULL;
@@ -284,7 +287,7 @@ static int consent_list(int argc, char **argv, const cb_cli_common *common)
     if (cb_cli_reg_open(common, &o, 0, &r))
         return CB_EXIT_FAILED;
     if (optind < argc) {
-        rc = cb_registry_person_find(r, argv[optind], &one, &err);
+        rc = cb_cli_find_person(r, argv[optind], &one, &err);
         if (rc == 0)
             rc = cb_registry_consent_list(r, one.id, &list, &n, &err);
         people = &one;
@@ -309,7 +312,7 @@ static int consent_list(int argc, char **argv, const cb_cli_common *common)
         free(list);
         free(counts);
         free(keys);
-        return cb_cli_fail("out of memory");
+        return cb_cli_fail(_("out of memory"));
     }
     for (int i = 0; i < n; i++)
         keys[i] = (rec_key){list[i].person_id, list[i].purpose, i};
@@ -328,16 +331,33 @@ static int consent_list(int argc, char **argv, const cb_cli_common *common)
         }
         fputs(n ? "\n]}\n" : "]}\n", stdout);
     } else {
+        /* TRANSLATORS: the column headings of `consent list`. */
+        const char *h[] = {C_("column", "ID"), C_("column", "PERSON"), C_("column", "PURPOSE"),
+                           C_("column", "STATUS"), C_("column", "GIVEN_BY"),
+                           C_("column", "FROM"), C_("column", "UNTIL"),
+                           C_("column", "RECORDED_AT"), C_("column", "COUNTS")};
+        const char *st[] = {h[3], cb_cli_status_label(CB_CONSENT_GRANTED),
+                            cb_cli_status_label(CB_CONSENT_REFUSED),
+                            cb_cli_status_label(CB_CONSENT_WITHDRAWN)};
+        const char *by[] = {h[4], cb_cli_given_by_label(CB_GIVEN_BY_SELF),
+                            cb_cli_given_by_label(CB_GIVEN_BY_GUARDIAN)};
+        int w[8] = {cb_cli_column_width(6, h, 1), cb_cli_column_width(14, h + 1, 1),
+                    cb_cli_column_width(12, h + 2, 1), cb_cli_column_width(9, st, 4),
+                    cb_cli_column_width(8, by, 3), cb_cli_column_width(10, h + 5, 1),
+                    cb_cli_column_width(10, h + 6, 1), cb_cli_column_width(20, h + 7, 1)};
         if (n)
-            printf("%-6s %-14s %-12s %-9s %-8s %-10s %-10s %-20s %s\n", "ID", "PERSON", "PURPOSE",
-                   "STATUS", "GIVEN_BY", "FROM", "UNTIL", "RECORDED_AT", "COUNTS");
+            printf("%-*s %-*s %-*s %-*s %-*s %-*s %-*s %-*s %s\n", w[0], h[0], w[1], h[1], w[2],
+                   h[2], w[3], h[3], w[4], h[4], w[5], h[5], w[6], h[6], w[7], h[7], h[8]);
         for (int i = 0; i < n; i++) {
             const cb_consent *k = &list[i];
-            printf("%-6lld %-14s %-12s %-9s %-8s %-10s %-10s %-20s %s\n", (long long)k->id,
-                   external_id_of(people, n_people, k->person_id), k->purpose,
-                   cb_consent_status_name(k->status), cb_given_by_name(k->given_by),
-                   k->valid_from[0] ? k->valid_from : "-", k->valid_until[0] ? k->valid_until : "-",
-                   k->recorded_at, counts[i] ? "yes" : "no");
+            /* TRANSLATORS: the COUNTS column of `consent list`: whether this
+               record is the one that counts. */
+            printf("%-*lld %-*s %-*s %-*s %-*s %-*s %-*s %-*s %s\n", w[0], (long long)k->id, w[1],
+                   external_id_of(people, n_people, k->person_id), w[2], k->purpose, w[3],
+                   cb_cli_status_label(k->status), w[4], cb_cli_given_by_label(k->given_by), w[5],
+                   k->valid_from[0] ? k->valid_from : "-", w[6],
+                   k->valid_until[0] ? k->valid_until : "-", w[7], k->recorded_at,
+                   counts[i] ? C_("counts", "yes") : C_("counts", "no"));
         }
     }
     free(counts);
@@ -355,7 +375,8 @@ int cb_cmd_consent(int argc, char **argv, const cb_cli_common *common)
             cb_cmd_consent_usage(stdout);
             return CB_EXIT_OK;
         }
-        return cb_cli_usage_error("consent", "missing subcommand: grant, refuse, withdraw or list");
+        return cb_cli_usage_error("consent",
+                                  _("missing subcommand: grant, refuse, withdraw or list"));
     }
     const char *sub = argv[1];
     if (!strcmp(sub, "grant"))
@@ -366,6 +387,7 @@ int cb_cmd_consent(int argc, char **argv, const cb_cli_common *common)
         return consent_withdraw(argc - 1, argv + 1, common);
     if (!strcmp(sub, "list"))
         return consent_list(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("consent", "unknown subcommand '%s' (grant, refuse, withdraw, list)",
+    return cb_cli_usage_error("consent",
+                              _("unknown subcommand '%s' (grant, refuse, withdraw, list)"),
                               sub);
 }

@@ -13,7 +13,7 @@
 #include "../models/detector.h"
 #include "../models/embedder.h"
 #include "../pipeline/media_in.h"
-#include "cli.h"
+#include "cli_registry.h"
 
 /* An enrolment photo must show a face at least this tall (image pixels)... */
 #define CB_ENROLL_MIN_FACE 64
@@ -31,20 +31,20 @@
 
 void cb_cmd_enroll_usage(FILE *f)
 {
-    fputs("usage: consentblur enroll PERSON PHOTO... [options]\n"
-          "\n"
-          "Stores a face template (a 128-number description of the face, not the photo)\n"
-          "of PERSON (their external id) from each photo, so that `process` recognises\n"
-          "them. Only people who hold at least one granted consent can be enrolled. Each\n"
-          "photo must show exactly one face, at least 64 pixels tall and roughly\n"
-          "frontal; otherwise it is refused with the reason. Use 2-5 photos per person.\n"
-          "\n"
-          "options:\n"
-          "  --registry FILE   consent registry (default: see `consentblur --help`)\n"
-          "  --actor NAME      who is enrolling, for the audit log (default: login name)\n"
-          "  --json            print a JSON report on stdout\n"
-          "\n"
-          "exit codes: 0 every photo enrolled, 1 some photo refused or failed, 2 usage.\n",
+    fputs(_("usage: consentblur enroll PERSON PHOTO... [options]\n"
+            "\n"
+            "Stores a face template (a 128-number description of the face, not the photo)\n"
+            "of PERSON (their external id) from each photo, so that `process` recognises\n"
+            "them. Only people who hold at least one granted consent can be enrolled. Each\n"
+            "photo must show exactly one face, at least 64 pixels tall and roughly\n"
+            "frontal; otherwise it is refused with the reason. Use 2-5 photos per person.\n"
+            "\n"
+            "options:\n"
+            "  --registry FILE   consent registry (default: see `consentblur --help`)\n"
+            "  --actor NAME      who is enrolling, for the audit log (default: login name)\n"
+            "  --json            print a JSON report on stdout\n"
+            "\n"
+            "exit codes: 0 every photo enrolled, 1 some photo refused or failed, 2 usage.\n"),
           f);
 }
 
@@ -82,7 +82,7 @@ static int holds_consent(cb_registry *r, int64_t person_id, int *holds, cb_error
 static int pick_face(const cb_face_list *faces, const char *photo, cb_face *out, cb_error *err)
 {
     if (faces->count == 0)
-        return cb_error_set(err, CB_EINVAL, "%s: no face found", photo);
+        return cb_error_set(err, CB_EINVAL, _("%s: no face found"), photo);
     int best = 0;
     for (int i = 1; i < faces->count; i++)
         if (faces->faces[i].h > faces->faces[best].h)
@@ -95,20 +95,21 @@ static int pick_face(const cb_face_list *faces, const char *photo, cb_face *out,
             cb_embedder_quality(&faces->faces[i]) >= CB_ENROLL_OTHER_MIN_QUALITY)
             others++;
     if (others)
-        return cb_error_set(err, CB_EINVAL, "%s: %d faces found; use a photo of this person alone",
-                            photo, others + 1);
+        return cb_error_set(err, CB_EINVAL,
+                            _("%s: %d faces found; use a photo of this person alone"), photo,
+                            others + 1);
     if (f->h < CB_ENROLL_MIN_FACE)
         return cb_error_set(err, CB_EINVAL,
-                            "%s: the face is %.0f pixels tall; at least %d are needed", photo,
-                            f->h, CB_ENROLL_MIN_FACE);
+                            _("%s: the face is %.0f pixels tall; at least %d are needed"),
+                            photo, f->h, CB_ENROLL_MIN_FACE);
     if (!f->has_landmarks)
-        return cb_error_set(err, CB_EINVAL, "%s: the face's eyes, nose and mouth were not found",
-                            photo);
+        return cb_error_set(err, CB_EINVAL,
+                            _("%s: the face's eyes, nose and mouth were not found"), photo);
     float q = cb_embedder_quality(f);
     if (q < CB_ENROLL_MIN_QUALITY)
         return cb_error_set(err, CB_EINVAL,
-                            "%s: face quality %.2f is below %.2f (turned away, tilted or "
-                            "blurred); use a frontal photo",
+                            _("%s: face quality %.2f is below %.2f (turned away, tilted or "
+                              "blurred); use a frontal photo"),
                             photo, q, CB_ENROLL_MIN_QUALITY);
     *out = *f;
     return 0;
@@ -162,8 +163,8 @@ int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common)
         }
     }
     if (argc - optind < 2) {
-        fprintf(stderr, "consentblur enroll: need PERSON and at least one PHOTO "
-                        "(see `consentblur help enroll`)\n");
+        fprintf(stderr, _("consentblur enroll: need PERSON and at least one PHOTO "
+                          "(see `consentblur help enroll`)\n"));
         return CB_EXIT_USAGE;
     }
     const char *who = argv[optind];
@@ -177,13 +178,13 @@ int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common)
     if (rc == 0)
         rc = cb_registry_open(registry, 0, &c.registry, &err);
     if (rc == 0)
-        rc = cb_registry_person_find(c.registry, who, &c.person, &err);
+        rc = cb_cli_find_person(c.registry, who, &c.person, &err);
     if (rc == 0)
         rc = holds_consent(c.registry, c.person.id, &holds, &err);
     if (rc == 0 && !holds)
         rc = cb_error_set(&err, CB_EINVAL,
-                          "%s holds no granted consent: templates are kept only for people who "
-                          "consented (record it first with `consentblur consent grant`)",
+                          _("%s holds no granted consent: templates are kept only for people "
+                            "who consented (record it first with `consentblur consent grant`)"),
                           who);
     cb_detector_opts dopts;
     cb_detector_opts_default(&dopts);
@@ -194,7 +195,7 @@ int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common)
     if (rc == 0)
         rc = cb_embedder_open(common->model_dir, &c.embedder, &err);
     if (rc < 0) {
-        fprintf(stderr, "consentblur: %s\n", err.msg);
+        fprintf(stderr, _("consentblur: enroll: %s\n"), err.msg);
         goto done;
     }
     int refused = 0;
@@ -210,10 +211,13 @@ int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common)
         int prc = enroll_photo(&c, argv[i], &quality, &id, &err);
         if (prc < 0) {
             refused++;
-            fprintf(stderr, "consentblur: %s\n", err.msg);
+            /* TRANSLATORS: a photo `enroll` did not take: PHOTO: why (the
+               reasons above, or a lower layer's message). */
+            fprintf(stderr, _("consentblur: not enrolled: %s\n"), err.msg);
         } else {
-            cb_log(&common->log, CB_LOG_INFO, "%s: enrolled %s (template %lld, quality %.2f)",
-                   argv[i], c.person.external_id, (long long)id, quality);
+            cb_log(&common->log, CB_LOG_INFO,
+                   _("%s: enrolled %s (template %lld, quality %.2f)"), argv[i],
+                   c.person.external_id, (long long)id, quality);
         }
         if (json) {
             fputs(i > optind + 1 ? ",\n  {\"photo\": " : "\n  {\"photo\": ", stdout);

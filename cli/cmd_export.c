@@ -13,19 +13,19 @@
 
 void cb_cmd_export_usage(FILE *f)
 {
-    fputs("usage: consentblur export PERSON [-o FILE] [--embeddings]\n"
-          "\n"
-          "Writes everything the registry holds about one person as JSON: the person,\n"
-          "every consent record, the face templates (metadata; the values only with\n"
-          "--embeddings) and the audit rows about them. For a subject access request.\n"
-          "\n"
-          "options:\n"
-          "  -o, --out FILE     write to FILE (mode 0600, replaced atomically) instead of\n"
-          "                     stdout\n"
-          "  --embeddings       include the template values\n"
-          "  --registry FILE    the registry (default: the global --registry, else\n"
-          "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
-          "  -h, --help         this help\n",
+    fputs(_("usage: consentblur export PERSON [-o FILE] [--embeddings]\n"
+            "\n"
+            "Writes everything the registry holds about one person as JSON: the person,\n"
+            "every consent record, the face templates (metadata; the values only with\n"
+            "--embeddings) and the audit rows about them. For a subject access request.\n"
+            "\n"
+            "options:\n"
+            "  -o, --out FILE     write to FILE (mode 0600, replaced atomically) instead of\n"
+            "                     stdout\n"
+            "  --embeddings       include the template values\n"
+            "  --registry FILE    the registry (default: the global --registry, else\n"
+            "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+            "  -h, --help         this help\n"),
           f);
 }
 
@@ -35,7 +35,7 @@ static int export_to_file(cb_registry *r, int64_t id, int flags, const char *pat
     char tmp[4200];
     int n = snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
     if (n < 0 || (size_t)n >= sizeof tmp)
-        return cb_error_set(err, CB_EINVAL, "%s: path too long", path);
+        return cb_error_set(err, CB_EINVAL, _("%s: path too long"), path);
     int fd = mkstemp(tmp); /* mode 0600 */
     if (fd < 0)
         return cb_error_set(err, -errno, "%s: %s", path, strerror(errno));
@@ -43,13 +43,13 @@ static int export_to_file(cb_registry *r, int64_t id, int flags, const char *pat
     if (!f) {
         close(fd);
         unlink(tmp);
-        return cb_error_set(err, CB_ENOMEM, "out of memory");
+        return cb_error_set(err, CB_ENOMEM, _("out of memory"));
     }
     int rc = cb_registry_export_person(r, id, flags, f, err);
     if (rc == 0 && fsync(fileno(f)) != 0)
         rc = cb_error_set(err, -errno, "%s: %s", path, strerror(errno));
     if (fclose(f) != 0 && rc == 0)
-        rc = cb_error_set(err, CB_EIO, "%s: write failed", path);
+        rc = cb_error_set(err, CB_EIO, _("%s: write failed"), path);
     if (rc == 0 && rename(tmp, path) != 0)
         rc = cb_error_set(err, -errno, "%s: %s", path, strerror(errno));
     if (rc < 0)
@@ -81,13 +81,13 @@ int cb_cmd_export(int argc, char **argv, const cb_cli_common *common)
         return CB_EXIT_OK;
     }
     if (argc - optind != 1)
-        return cb_cli_usage_error("export", "takes one PERSON");
+        return cb_cli_usage_error("export", _("takes one PERSON"));
     cb_registry *r = NULL;
     cb_person p;
     cb_error err = {0};
     if (cb_cli_reg_open(common, &o, 0, &r))
         return CB_EXIT_FAILED;
-    int rc = cb_registry_person_find(r, argv[optind], &p, &err);
+    int rc = cb_cli_find_person(r, argv[optind], &p, &err);
     if (rc == 0)
         rc = out && strcmp(out, "-") ? export_to_file(r, p.id, flags, out, &err)
                                      : cb_registry_export_person(r, p.id, flags, stdout, &err);

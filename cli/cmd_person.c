@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "../common/cb_date.h"
@@ -11,24 +12,24 @@
 
 void cb_cmd_person_usage(FILE *f)
 {
-    fputs("usage: consentblur person add EXTERNAL_ID --name NAME --role pupil|staff|other\n"
-          "                          [--birth-date YYYY-MM-DD] [--group G]\n"
-          "       consentblur person list [--json]\n"
-          "       consentblur person show PERSON [--json]\n"
-          "       consentblur person remove PERSON [--yes]\n"
-          "\n"
-          "The people the consent registry knows. PERSON is the external id (the pupil or\n"
-          "staff number), or the registry id. A pupil needs a birth date: who may give\n"
-          "consent depends on age. `remove` deletes the person with their consent records\n"
-          "and face templates (overwritten on disk); the audit log keeps that it happened.\n"
-          "On a terminal it asks first; elsewhere it needs --yes.\n"
-          "\n"
-          "options (after the command name):\n"
-          "  --registry FILE   the registry (default: the global --registry, else\n"
-          "                    $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
-          "  --actor NAME      who makes the change, for the audit log (default: login name)\n"
-          "  --json            JSON on stdout (list, show)\n"
-          "  -h, --help        this help\n",
+    fputs(_("usage: consentblur person add EXTERNAL_ID --name NAME --role pupil|staff|other\n"
+            "                          [--birth-date YYYY-MM-DD] [--group G]\n"
+            "       consentblur person list [--json]\n"
+            "       consentblur person show PERSON [--json]\n"
+            "       consentblur person remove PERSON [--yes]\n"
+            "\n"
+            "The people the consent registry knows. PERSON is the external id (the pupil or\n"
+            "staff number), or the registry id. A pupil needs a birth date: who may give\n"
+            "consent depends on age. `remove` deletes the person with their consent records\n"
+            "and face templates (overwritten on disk); the audit log keeps that it happened.\n"
+            "On a terminal it asks first; elsewhere it needs --yes.\n"
+            "\n"
+            "options (after the command name):\n"
+            "  --registry FILE   the registry (default: the global --registry, else\n"
+            "                    $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+            "  --actor NAME      who makes the change, for the audit log (default: login name)\n"
+            "  --json            JSON on stdout (list, show)\n"
+            "  -h, --help        this help\n"),
           f);
 }
 
@@ -62,23 +63,23 @@ static int person_add(int argc, char **argv, const cb_cli_common *common)
         return CB_EXIT_OK;
     }
     if (optind + 1 != argc)
-        return cb_cli_usage_error(cmd, optind >= argc ? "missing EXTERNAL_ID"
-                                                      : "takes one EXTERNAL_ID");
+        return cb_cli_usage_error(cmd, optind >= argc ? _("missing EXTERNAL_ID")
+                                                      : _("takes one EXTERNAL_ID"));
     cb_person p = {0};
     if (!name || !*name)
-        return cb_cli_usage_error(cmd, "missing --name NAME");
+        return cb_cli_usage_error(cmd, _("missing --name NAME"));
     if (!role)
-        return cb_cli_usage_error(cmd, "missing --role pupil|staff|other");
+        return cb_cli_usage_error(cmd, _("missing --role pupil|staff|other"));
     if (cb_role_parse(role, &p.role) < 0)
-        return cb_cli_usage_error(cmd, "--role takes pupil, staff or other, not '%s'", role);
+        return cb_cli_usage_error(cmd, _("--role takes pupil, staff or other, not '%s'"), role);
     if (*birth && cb_cli_check_date(cmd, "--birth-date", birth))
         return CB_EXIT_USAGE;
     if (p.role == CB_ROLE_PUPIL && !*birth)
-        return cb_cli_usage_error(cmd, "a pupil needs --birth-date YYYY-MM-DD");
+        return cb_cli_usage_error(cmd, _("a pupil needs --birth-date YYYY-MM-DD"));
     const char *ext = argv[optind];
     if (strlen(ext) >= sizeof p.external_id || strlen(name) >= sizeof p.name ||
         strlen(group) >= sizeof p.group_name)
-        return cb_cli_usage_error(cmd, "external id (63), name (127) or group (63) too long");
+        return cb_cli_usage_error(cmd, _("external id (63), name (127) or group (63) too long"));
     strcpy(p.external_id, ext);
     strcpy(p.name, name);
     strcpy(p.birth_date, birth);
@@ -94,7 +95,7 @@ static int person_add(int argc, char **argv, const cb_cli_common *common)
     cb_registry_close(r);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    printf("added %s (registry id %lld)\n", p.external_id, (long long)p.id);
+    printf(_("added %s (registry id %lld)\n"), p.external_id, (long long)p.id);
     return CB_EXIT_OK;
 }
 
@@ -123,7 +124,8 @@ static int parse_simple(int argc, char **argv, const char *cmd, int json_ok, int
         return CB_EXIT_OK;
     }
     if (argc - optind != positional)
-        return cb_cli_usage_error(cmd, positional ? "takes one PERSON" : "takes no arguments");
+        return cb_cli_usage_error(cmd, positional ? _("takes one PERSON")
+                                                  : _("takes no arguments"));
     return -1;
 }
 
@@ -151,13 +153,23 @@ static int person_list(int argc, char **argv, const cb_cli_common *common)
         }
         fputs(n ? "\n]}\n" : "]}\n", stdout);
     } else {
+        /* TRANSLATORS: the column headings of `person list`. */
+        const char *head[] = {C_("column", "EXTERNAL_ID"), C_("column", "NAME"),
+                              C_("column", "ROLE"), C_("column", "BIRTH_DATE"),
+                              C_("column", "GROUP")};
+        const char *roles[] = {cb_cli_role_label(CB_ROLE_PUPIL), cb_cli_role_label(CB_ROLE_STAFF),
+                               cb_cli_role_label(CB_ROLE_OTHER), head[2]};
+        int w_id = cb_cli_column_width(14, head, 1);
+        int w_name = cb_cli_column_width(28, head + 1, 1);
+        int w_role = cb_cli_column_width(6, roles, 4);
+        int w_birth = cb_cli_column_width(10, head + 3, 1);
         if (n)
-            printf("%-14s %-28s %-6s %-10s %s\n", "EXTERNAL_ID", "NAME", "ROLE", "BIRTH_DATE",
-                   "GROUP");
+            printf("%-*s %-*s %-*s %-*s %s\n", w_id, head[0], w_name, head[1], w_role, head[2],
+                   w_birth, head[3], head[4]);
         for (int i = 0; i < n; i++)
-            printf("%-14s %-28s %-6s %-10s %s\n", people[i].external_id, people[i].name,
-                   cb_role_name(people[i].role), people[i].birth_date[0] ? people[i].birth_date : "-",
-                   people[i].group_name);
+            printf("%-*s %-*s %-*s %-*s %s\n", w_id, people[i].external_id, w_name,
+                   people[i].name, w_role, cb_cli_role_label(people[i].role), w_birth,
+                   people[i].birth_date[0] ? people[i].birth_date : "-", people[i].group_name);
     }
     free(people);
     return CB_EXIT_OK;
@@ -166,22 +178,28 @@ static int person_list(int argc, char **argv, const cb_cli_common *common)
 static void print_consent_line(const char *purpose, const cb_consent *c, int found)
 {
     if (!found) {
-        printf("  %-12s none\n", purpose);
+        /* TRANSLATORS: `person show`: no consent record for this purpose. */
+        printf(_("  %-12s none\n"), purpose);
         return;
     }
-    printf("  %-12s %-9s by %s", purpose, cb_consent_status_name(c->status),
-           cb_given_by_name(c->given_by));
+    const char *states[] = {cb_cli_status_label(CB_CONSENT_GRANTED),
+                            cb_cli_status_label(CB_CONSENT_REFUSED),
+                            cb_cli_status_label(CB_CONSENT_WITHDRAWN)};
+    /* TRANSLATORS: `person show`, one line per purpose: purpose, status,
+       "by" who gave it (self or guardian), then the details below. */
+    printf(_("  %-12s %-*s by %s"), purpose, cb_cli_column_width(9, states, 3),
+           cb_cli_status_label(c->status), cb_cli_given_by_label(c->given_by));
     if (c->given_by_name[0])
         printf(" (%s)", c->given_by_name);
     if (c->valid_from[0])
-        printf(", from %s", c->valid_from);
+        printf(_(", from %s"), c->valid_from);
     if (c->valid_until[0])
-        printf(", until %s", c->valid_until);
+        printf(_(", until %s"), c->valid_until);
     if (c->evidence_ref[0])
-        printf(", evidence %s", c->evidence_ref);
-    printf(", recorded %s by %s", c->recorded_at, c->recorded_by);
+        printf(_(", evidence %s"), c->evidence_ref);
+    printf(_(", recorded %s by %s"), c->recorded_at, c->recorded_by);
     if (c->status == CB_CONSENT_WITHDRAWN)
-        printf(", withdrawn %s by %s", c->withdrawn_at, c->withdrawn_by);
+        printf(_(", withdrawn %s by %s"), c->withdrawn_at, c->withdrawn_by);
     putchar('\n');
 }
 
@@ -199,7 +217,7 @@ static int person_show(int argc, char **argv, const cb_cli_common *common)
     int *found = NULL, n_purposes = 0, n_templates = 0;
     if (cb_cli_reg_open(common, &o, 0, &r))
         return CB_EXIT_FAILED;
-    rc = cb_registry_person_find(r, argv[optind], &p, &err);
+    rc = cb_cli_find_person(r, argv[optind], &p, &err);
     if (rc == 0)
         rc = cb_registry_template_count(r, p.id, &n_templates, &err);
     if (rc == 0)
@@ -208,7 +226,7 @@ static int person_show(int argc, char **argv, const cb_cli_common *common)
         current = calloc((size_t)n_purposes + 1, sizeof *current);
         found = calloc((size_t)n_purposes + 1, sizeof *found);
         if (!current || !found)
-            rc = cb_error_set(&err, CB_ENOMEM, "out of memory");
+            rc = cb_error_set(&err, CB_ENOMEM, _("out of memory"));
     }
     for (int i = 0; rc == 0 && i < n_purposes; i++)
         rc = cb_registry_consent_current(r, p.id, purposes[i], &current[i], &found[i], &err);
@@ -237,17 +255,19 @@ static int person_show(int argc, char **argv, const cb_cli_common *common)
         char today[11];
         cb_date_today(today);
         int age = p.birth_date[0] ? cb_date_age_on(p.birth_date, today) : -1;
-        printf("person       %s (registry id %lld)\n", p.external_id, (long long)p.id);
-        printf("name         %s\n", p.name);
-        printf("role         %s\n", cb_role_name(p.role));
+        /* TRANSLATORS: `person show`: a label, spaces up to one column
+           (the same for every line), the value. */
+        printf(_("person       %s (registry id %lld)\n"), p.external_id, (long long)p.id);
+        printf(_("name         %s\n"), p.name);
+        printf(_("role         %s\n"), cb_cli_role_label(p.role));
         if (age >= 0)
-            printf("birth date   %s (age %d)\n", p.birth_date, age);
+            printf(_("birth date   %s (age %d)\n"), p.birth_date, age);
         else
-            printf("birth date   %s\n", p.birth_date[0] ? p.birth_date : "-");
-        printf("group        %s\n", p.group_name[0] ? p.group_name : "-");
-        printf("created      %s\n", p.created_at);
-        printf("templates    %d\n", n_templates);
-        printf("consent (the newest record per purpose counts):\n");
+            printf(_("birth date   %s\n"), p.birth_date[0] ? p.birth_date : "-");
+        printf(_("group        %s\n"), p.group_name[0] ? p.group_name : "-");
+        printf(_("created      %s\n"), p.created_at);
+        printf(_("templates    %d\n"), n_templates);
+        printf(_("consent (the newest record per purpose counts):\n"));
         for (int i = 0; i < n_purposes; i++)
             print_consent_line(purposes[i], &current[i], found[i]);
     }
@@ -261,14 +281,23 @@ static int person_show(int argc, char **argv, const cb_cli_common *common)
 static int confirm(const cb_person *p, int n_consents, int n_templates)
 {
     char line[32];
+    /* TRANSLATORS: the question before `person remove`. [y/N]: the short
+       "yes" answer (translated below as answer "y") and "no". */
     fprintf(stderr,
-            "Remove %s (%s) with %d consent record(s) and %d face template(s)? This cannot "
-            "be undone. [y/N] ",
+            _("Remove %s (%s) with %d consent record(s) and %d face template(s)? This cannot "
+              "be undone. [y/N] "),
             p->external_id, p->name, n_consents, n_templates);
     fflush(stderr);
     if (!fgets(line, sizeof line, stdin))
         return 0;
-    return !strcmp(line, "y\n") || !strcmp(line, "Y\n") || !strcmp(line, "yes\n");
+    line[strcspn(line, "\n")] = '\0';
+    /* TRANSLATORS: the answers to the question above that mean yes (English
+       y and yes are always taken too). */
+    const char *yes[] = {"y", "yes", C_("answer", "y"), C_("answer", "yes")};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (!strcasecmp(line, yes[i]))
+            return 1;
+    return 0;
 }
 
 static int person_remove(int argc, char **argv, const cb_cli_common *common)
@@ -280,7 +309,7 @@ static int person_remove(int argc, char **argv, const cb_cli_common *common)
         return rc;
     int interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
     if (!yes && !interactive)
-        return cb_cli_usage_error("person remove", "not on a terminal: add --yes to confirm");
+        return cb_cli_usage_error("person remove", _("not on a terminal: add --yes to confirm"));
     cb_registry *r = NULL;
     cb_person p;
     cb_error err = {0};
@@ -290,7 +319,7 @@ static int person_remove(int argc, char **argv, const cb_cli_common *common)
     cb_cli_reg_actor(&o, actor);
     if (cb_cli_reg_open(common, &o, 0, &r))
         return CB_EXIT_FAILED;
-    rc = cb_registry_person_find(r, argv[optind], &p, &err);
+    rc = cb_cli_find_person(r, argv[optind], &p, &err);
     if (rc == 0)
         rc = cb_registry_template_count(r, p.id, &n_templates, &err);
     if (rc == 0)
@@ -298,14 +327,14 @@ static int person_remove(int argc, char **argv, const cb_cli_common *common)
     free(consents);
     if (rc == 0 && !yes && !confirm(&p, n_consents, n_templates)) {
         cb_registry_close(r);
-        return cb_cli_fail("%s not removed", p.external_id);
+        return cb_cli_fail(_("%s not removed"), p.external_id);
     }
     if (rc == 0)
         rc = cb_registry_person_remove(r, p.id, actor, &err);
     cb_registry_close(r);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    printf("removed %s (%d consent record(s), %d face template(s) erased)\n", p.external_id,
+    printf(_("removed %s (%d consent record(s), %d face template(s) erased)\n"), p.external_id,
            n_consents, n_templates);
     return CB_EXIT_OK;
 }
@@ -318,7 +347,7 @@ int cb_cmd_person(int argc, char **argv, const cb_cli_common *common)
             cb_cmd_person_usage(stdout);
             return CB_EXIT_OK;
         }
-        return cb_cli_usage_error("person", "missing subcommand: add, list, show or remove");
+        return cb_cli_usage_error("person", _("missing subcommand: add, list, show or remove"));
     }
     const char *sub = argv[1];
     if (!strcmp(sub, "add"))
@@ -329,5 +358,6 @@ int cb_cmd_person(int argc, char **argv, const cb_cli_common *common)
         return person_show(argc - 1, argv + 1, common);
     if (!strcmp(sub, "remove"))
         return person_remove(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("person", "unknown subcommand '%s' (add, list, show, remove)", sub);
+    return cb_cli_usage_error("person", _("unknown subcommand '%s' (add, list, show, remove)"),
+                              sub);
 }

@@ -9,20 +9,20 @@
 
 void cb_cmd_purpose_usage(FILE *f)
 {
-    fputs("usage: consentblur purpose list [--json]\n"
-          "       consentblur purpose add NAME\n"
-          "\n"
-          "Consent is recorded per purpose (the channel a photo is published on). A new\n"
-          "registry knows social, website, newsletter, print and internal. A name is 1-31\n"
-          "of a-z, 0-9, '-' and '_', starting with a letter. Purposes cannot be removed:\n"
-          "consent records refer to them.\n"
-          "\n"
-          "options:\n"
-          "  --json             JSON on stdout (list)\n"
-          "  --registry FILE    the registry (default: the global --registry, else\n"
-          "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
-          "  --actor NAME       who makes the change, for the audit log (default: login name)\n"
-          "  -h, --help         this help\n",
+    fputs(_("usage: consentblur purpose list [--json]\n"
+            "       consentblur purpose add NAME\n"
+            "\n"
+            "Consent is recorded per purpose (the channel a photo is published on). A new\n"
+            "registry knows social, website, newsletter, print and internal. A name is 1-31\n"
+            "of a-z, 0-9, '-' and '_', starting with a letter. Purposes cannot be removed:\n"
+            "consent records refer to them.\n"
+            "\n"
+            "options:\n"
+            "  --json             JSON on stdout (list)\n"
+            "  --registry FILE    the registry (default: the global --registry, else\n"
+            "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+            "  --actor NAME       who makes the change, for the audit log (default: login name)\n"
+            "  -h, --help         this help\n"),
           f);
 }
 
@@ -42,7 +42,7 @@ static int parse(int argc, char **argv, const char *cmd, int json_ok, int positi
         return CB_EXIT_OK;
     }
     if (argc - optind != positional)
-        return cb_cli_usage_error(cmd, positional ? "takes one NAME" : "takes no arguments");
+        return cb_cli_usage_error(cmd, positional ? _("takes one NAME") : _("takes no arguments"));
     return -1;
 }
 
@@ -93,7 +93,7 @@ static int purpose_add(int argc, char **argv, const cb_cli_common *common)
     cb_registry_close(r);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    printf("added purpose %s\n", argv[optind]);
+    printf(_("added purpose %s\n"), argv[optind]);
     return CB_EXIT_OK;
 }
 
@@ -105,11 +105,11 @@ int cb_cmd_purpose(int argc, char **argv, const cb_cli_common *common)
             cb_cmd_purpose_usage(stdout);
             return CB_EXIT_OK;
         }
-        return cb_cli_usage_error("purpose", "missing subcommand: list or add");
+        return cb_cli_usage_error("purpose", _("missing subcommand: list or add"));
     }
     if (!strcmp(argv[1], "list"))
         return purpose_list(argc - 1, argv + 1, common);
     if (!strcmp(argv[1], "add"))
         return purpose_add(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("purpose", "unknown subcommand '%s' (list, add)", argv[1]);
+    return cb_cli_usage_error("purpose", _("unknown subcommand '%s' (list, add)"), argv[1]);
 }

@@ -6,13 +6,13 @@
 
 void cb_cmd_redact_usage(FILE *f)
 {
-    fputs("usage: consentblur redact IN... -o OUTDIR [options]\n"
-          "\n"
-          "Finds every face in each photo (JPEG, PNG, WebP) and writes a copy with all\n"
-          "of them made unrecognisable to OUTDIR, under the same name. No consent\n"
-          "registry is used. The input is never changed. A file that fails gets no\n"
-          "output at all.\n"
-          "\n",
+    fputs(_("usage: consentblur redact IN... -o OUTDIR [options]\n"
+            "\n"
+            "Finds every face in each photo (JPEG, PNG, WebP) and writes a copy with all\n"
+            "of them made unrecognisable to OUTDIR, under the same name. No consent\n"
+            "registry is used. The input is never changed. A file that fails gets no\n"
+            "output at all.\n"
+            "\n"),
           f);
     cb_media_command_options(CB_MODE_REDACT, f);
 }

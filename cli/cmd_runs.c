@@ -11,22 +11,22 @@
 
 void cb_cmd_runs_usage(FILE *f)
 {
-    fputs("usage: consentblur runs list [--after ID] [--limit N] [--json]\n"
-          "\n"
-          "Every processing run (process, batch, watch, check) records each file it\n"
-          "handled: the input and its SHA-256, the output and its SHA-256 (none for check\n"
-          "and for failures), the purpose and the date consent was judged for, the faces\n"
-          "kept and redacted, the external ids of the people left visible, the models\n"
-          "used, when, on which machine and by whom. Records cannot be changed or\n"
-          "deleted. Oldest first.\n"
-          "\n"
-          "options:\n"
-          "  --after ID         only runs after this id\n"
-          "  --limit N          at most N runs\n"
-          "  --json             JSON on stdout\n"
-          "  --registry FILE    the registry (default: the global --registry, else\n"
-          "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
-          "  -h, --help         this help\n",
+    fputs(_("usage: consentblur runs list [--after ID] [--limit N] [--json]\n"
+            "\n"
+            "Every processing run (process, batch, watch, check) records each file it\n"
+            "handled: the input and its SHA-256, the output and its SHA-256 (none for check\n"
+            "and for failures), the purpose and the date consent was judged for, the faces\n"
+            "kept and redacted, the external ids of the people left visible, the models\n"
+            "used, when, on which machine and by whom. Records cannot be changed or\n"
+            "deleted. Oldest first.\n"
+            "\n"
+            "options:\n"
+            "  --after ID         only runs after this id\n"
+            "  --limit N          at most N runs\n"
+            "  --json             JSON on stdout\n"
+            "  --registry FILE    the registry (default: the global --registry, else\n"
+            "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+            "  -h, --help         this help\n"),
           f);
 }
 
@@ -82,15 +82,16 @@ static void print_json(const cb_run *run, int first)
 
 static void print_text(const cb_run *run)
 {
-    printf("%-6lld %s  %-7s %-6s %-10s %s  faces %d kept %d redacted  %s -> %s",
-           (long long)run->id, run->finished_at, cb_run_command_name(run->command),
-           cb_run_status_name(run->status), run->purpose[0] ? run->purpose : "-", run->run_date,
-           run->faces_kept, run->faces_redacted, run->input_path,
-           run->output_path[0] ? run->output_path : "-");
+    printf("%-6lld %s  %-7s %-6s %-10s %s  ", (long long)run->id, run->finished_at,
+           cb_run_command_name(run->command), cb_run_status_name(run->status),
+           run->purpose[0] ? run->purpose : "-", run->run_date);
+    /* TRANSLATORS: `runs list`, after id, time, command, status, purpose, date. */
+    printf(_("faces %d kept %d redacted  %s -> %s"), run->faces_kept, run->faces_redacted,
+           run->input_path, run->output_path[0] ? run->output_path : "-");
     if (strcmp(run->kept_people, "[]") != 0)
-        printf("  kept %s", run->kept_people);
+        printf(_("  kept %s"), run->kept_people);
     if (run->error[0])
-        printf("  error: %s", run->error);
+        printf(_("  error: %s"), run->error);
     fputc('\n', stdout);
 }
 
@@ -110,10 +111,10 @@ static int runs_list(int argc, char **argv, const cb_cli_common *common)
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (c == OPT_AFTER) {
             if (parse_count(optarg, &after) < 0)
-                return cb_cli_usage_error(cmd, "--after takes a run id, not '%s'", optarg);
+                return cb_cli_usage_error(cmd, _("--after takes a run id, not '%s'"), optarg);
         } else if (c == OPT_LIMIT) {
             if (parse_count(optarg, &limit) < 0 || limit > 1000000000)
-                return cb_cli_usage_error(cmd, "--limit takes a count, not '%s'", optarg);
+                return cb_cli_usage_error(cmd, _("--limit takes a count, not '%s'"), optarg);
         } else if (!cb_cli_reg_option(c, &o)) {
             return cb_cli_bad_option(cmd, argv);
         }
@@ -123,7 +124,7 @@ static int runs_list(int argc, char **argv, const cb_cli_common *common)
         return CB_EXIT_OK;
     }
     if (optind != argc)
-        return cb_cli_usage_error(cmd, "takes no arguments");
+        return cb_cli_usage_error(cmd, _("takes no arguments"));
     cb_registry *r = NULL;
     cb_error err = {0};
     if (cb_cli_reg_open(common, &o, 0, &r))
@@ -163,7 +164,7 @@ static int runs_list(int argc, char **argv, const cb_cli_common *common)
     if (o.json)
         fputs(shown ? "\n]}\n" : "]}\n", stdout);
     if (fflush(stdout) != 0 || ferror(stdout))
-        return cb_cli_fail("writing the list failed");
+        return cb_cli_fail(_("writing the list failed"));
     return CB_EXIT_OK;
 }
 
@@ -175,9 +176,9 @@ int cb_cmd_runs(int argc, char **argv, const cb_cli_common *common)
             cb_cmd_runs_usage(stdout);
             return CB_EXIT_OK;
         }
-        return cb_cli_usage_error("runs", "missing subcommand: list");
+        return cb_cli_usage_error("runs", _("missing subcommand: list"));
     }
     if (!strcmp(argv[1], "list"))
         return runs_list(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("runs", "unknown subcommand '%s' (list)", argv[1]);
+    return cb_cli_usage_error("runs", _("unknown subcommand '%s' (list)"), argv[1]);
 }

@@ -9,21 +9,21 @@
 
 void cb_cmd_setting_usage(FILE *f)
 {
-    fputs("usage: consentblur setting list [--json]\n"
-          "       consentblur setting set KEY VALUE\n"
-          "\n"
-          "Policy settings kept in the registry:\n"
-          "  guardian_consent_until_age  (16) a guardian's consent stops counting on the\n"
-          "                              pupil's birthday at this age; 0 = never\n"
-          "  self_consent_from_age       (16) a pupil's own consent counts from this age\n"
-          "Values are whole numbers 0-30. Changes are audited.\n"
-          "\n"
-          "options:\n"
-          "  --json             JSON on stdout (list)\n"
-          "  --registry FILE    the registry (default: the global --registry, else\n"
-          "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
-          "  --actor NAME       who makes the change, for the audit log (default: login name)\n"
-          "  -h, --help         this help\n",
+    fputs(_("usage: consentblur setting list [--json]\n"
+            "       consentblur setting set KEY VALUE\n"
+            "\n"
+            "Policy settings kept in the registry:\n"
+            "  guardian_consent_until_age  (16) a guardian's consent stops counting on the\n"
+            "                              pupil's birthday at this age; 0 = never\n"
+            "  self_consent_from_age       (16) a pupil's own consent counts from this age\n"
+            "Values are whole numbers 0-30. Changes are audited.\n"
+            "\n"
+            "options:\n"
+            "  --json             JSON on stdout (list)\n"
+            "  --registry FILE    the registry (default: the global --registry, else\n"
+            "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+            "  --actor NAME       who makes the change, for the audit log (default: login name)\n"
+            "  -h, --help         this help\n"),
           f);
 }
 
@@ -43,7 +43,8 @@ static int parse(int argc, char **argv, const char *cmd, int json_ok, int positi
         return CB_EXIT_OK;
     }
     if (argc - optind != positional)
-        return cb_cli_usage_error(cmd, positional ? "takes KEY and VALUE" : "takes no arguments");
+        return cb_cli_usage_error(cmd, positional ? _("takes KEY and VALUE")
+                                                  : _("takes no arguments"));
     return -1;
 }
 
@@ -77,7 +78,7 @@ static int setting_list(int argc, char **argv, const cb_cli_common *common)
     } else {
         for (int i = 0; i < n; i++)
             printf("%-28s %3d%s\n", list[i].key, list[i].value,
-                   list[i].is_set ? "" : "  (default)");
+                   list[i].is_set ? "" : _("  (default)"));
     }
     free(list);
     return CB_EXIT_OK;
@@ -93,7 +94,7 @@ static int setting_set(int argc, char **argv, const cb_cli_common *common)
     char *end;
     long v = strtol(text, &end, 10);
     if (!*text || *end || v < 0 || v > 30)
-        return cb_cli_usage_error("setting set", "VALUE takes a whole number 0-30, not '%s'",
+        return cb_cli_usage_error("setting set", _("VALUE takes a whole number 0-30, not '%s'"),
                                   text);
     cb_registry *r = NULL;
     cb_error err = {0};
@@ -118,11 +119,11 @@ int cb_cmd_setting(int argc, char **argv, const cb_cli_common *common)
             cb_cmd_setting_usage(stdout);
             return CB_EXIT_OK;
         }
-        return cb_cli_usage_error("setting", "missing subcommand: list or set");
+        return cb_cli_usage_error("setting", _("missing subcommand: list or set"));
     }
     if (!strcmp(argv[1], "list"))
         return setting_list(argc - 1, argv + 1, common);
     if (!strcmp(argv[1], "set"))
         return setting_set(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("setting", "unknown subcommand '%s' (list, set)", argv[1]);
+    return cb_cli_usage_error("setting", _("unknown subcommand '%s' (list, set)"), argv[1]);
 }

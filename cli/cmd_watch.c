@@ -33,17 +33,17 @@
 
 void cb_cmd_watch_usage(FILE *f)
 {
-    fputs("usage: consentblur watch INBOX --out OUTBOX --purpose P [options]\n"
-          "\n"
-          "Watches the folder INBOX. Every photo or video dropped into it (copied or moved\n"
-          "in) is processed, once it is completely written, as `process` does: the result\n"
-          "goes to OUTBOX (never a partial file), the original to INBOX/archive, and a\n"
-          "file that cannot be processed to INBOX/failed with NAME.reason.txt beside it.\n"
-          "Safe to stop at any moment: a restart finishes the work, nothing is lost or\n"
-          "done twice. SIGTERM (systemctl stop) finishes the file in hand, then exits.\n"
-          "Files whose name starts with '.' and partial downloads (*.part, *.tmp, ...)\n"
-          "are left alone; symbolic links are not followed (they go to failed/).\n"
-          "\n",
+    fputs(_("usage: consentblur watch INBOX --out OUTBOX --purpose P [options]\n"
+            "\n"
+            "Watches the folder INBOX. Every photo or video dropped into it (copied or moved\n"
+            "in) is processed, once it is completely written, as `process` does: the result\n"
+            "goes to OUTBOX (never a partial file), the original to INBOX/archive, and a\n"
+            "file that cannot be processed to INBOX/failed with NAME.reason.txt beside it.\n"
+            "Safe to stop at any moment: a restart finishes the work, nothing is lost or\n"
+            "done twice. SIGTERM (systemctl stop) finishes the file in hand, then exits.\n"
+            "Files whose name starts with '.' and partial downloads (*.part, *.tmp, ...)\n"
+            "are left alone; symbolic links are not followed (they go to failed/).\n"
+            "\n"),
           f);
     cb_media_command_options(CB_MODE_WATCH, f);
 }
@@ -85,6 +85,31 @@ static void say(const watcher *w, const char *fmt, ...)
     cb_log(&w->common->log, CB_LOG_INFO, "%s", line);
 }
 
+/*
+ * Set a file aside in FAILED with its reason: a claimed item, or (item NULL)
+ * the file `name` still in INBOX. The reason file says, in the staff's
+ * language, what went wrong and what to do (one line, chosen from code),
+ * then the technical detail (err) on a second line; stderr gets the same.
+ * Returns what cb_inbox_fail returns.
+ */
+static int fail(watcher *w, const cb_inbox_item *item, const char *name, int code,
+                const cb_error *err, cb_error *move_err)
+{
+    char reason[CB_ERROR_MSG_SIZE + 1024];
+    if (item)
+        name = item->name;
+    const char *why = cb_i18n_reason(code);
+    /* TRANSLATORS: the reason file beside a file the watch folder could not
+       process (FAILED/NAME.reason.txt): "NAME: what went wrong, for people",
+       then on a second line the technical detail (the detail itself is not
+       translated). */
+    snprintf(reason, sizeof reason, _("%s: %s\nTechnical detail: %s"), name, why, err->msg);
+    w->failed++;
+    cb_cli_file_failed(name, code, err);
+    return item ? cb_inbox_fail(w->inbox, item, reason, move_err)
+                : cb_inbox_fail_in_place(w->inbox, name, reason, move_err);
+}
+
 /* Process a claimed item into its output, then archive or fail it. */
 static int process_item(watcher *w, const cb_inbox_item *item)
 {
@@ -98,20 +123,18 @@ static int process_item(watcher *w, const cb_inbox_item *item)
     if (rc == 0) {
         moved = cb_inbox_complete(w->inbox, item, &move_err);
         w->done++;
-        fprintf(stderr, "consentblur: %s -> %s: %d kept, %d redacted\n", item->name,
+        fprintf(stderr, _("consentblur: %s -> %s: %d kept, %d redacted\n"), item->name,
                 item->output_name, res.kept, res.redacted);
     } else {
         /* Say it with the name the staff know, not our work folder's path. */
-        char reason[CB_ERROR_MSG_SIZE];
+        char detail[CB_ERROR_MSG_SIZE];
         size_t n = strlen(item->path);
         if (!strncmp(err.msg, item->path, n))
-            snprintf(reason, sizeof reason, "%s%s", item->name, err.msg + n);
+            snprintf(detail, sizeof detail, "%s%s", item->name, err.msg + n);
         else
-            snprintf(reason, sizeof reason, "%s", err.msg);
-        snprintf(err.msg, sizeof err.msg, "%s", reason);
-        moved = cb_inbox_fail(w->inbox, item, err.msg, &move_err);
-        w->failed++;
-        fprintf(stderr, "consentblur: %s: failed: %s\n", item->name, err.msg);
+            snprintf(detail, sizeof detail, "%s", err.msg);
+        snprintf(err.msg, sizeof err.msg, "%s", detail);
+        moved = fail(w, item, NULL, rc, &err, &move_err);
     }
     cb_job_result_free(&res);
     if (moved < 0) {
@@ -128,21 +151,19 @@ static int process_item(watcher *w, const cb_inbox_item *item)
 static int recover_item(watcher *w, const cb_inbox_item *item)
 {
     struct stat st;
+    if (cb_inbox_remove_output_temps(w->inbox, item) > 0)
+        say(w, _("%s: unfinished output file removed"), item->name);
     if (lstat(item->output, &st) == 0) {
-        char in_sha[65], out_sha[65];
         cb_run *run = calloc(1, sizeof *run);
         int found = 0;
-        int recorded = run && cb_sha256_file_hex(item->path, in_sha, NULL) == 0 &&
-                       cb_registry_run_find(cb_worker_registry(w->worker), in_sha,
-                                            w->args->job.judge.purpose, item->output, run,
-                                            &found, NULL) == 0 &&
-                       found &&
-                       cb_sha256_file_hex(item->output, out_sha, NULL) == 0 &&
-                       !strcmp(out_sha, run->output_sha256);
+        int recorded = run &&
+                       cb_worker_find_run(w->worker, item->path, item->output, run, &found,
+                                          NULL) == 0 &&
+                       found;
         free(run);
         if (recorded) {
             cb_error err = {0};
-            say(w, "%s: finished before the restart; archived", item->name);
+            say(w, _("%s: finished before the restart; archived"), item->name);
             if (cb_inbox_complete(w->inbox, item, &err) < 0) {
                 fprintf(stderr, "consentblur: %s\n", err.msg);
                 return -1;
@@ -150,7 +171,7 @@ static int recover_item(watcher *w, const cb_inbox_item *item)
             w->done++;
             return 0;
         }
-        say(w, "%s: output of an unfinished run removed; processing again", item->name);
+        say(w, _("%s: output of an unfinished run removed; processing again"), item->name);
         unlink(item->output);
     }
     return process_item(w, item);
@@ -185,10 +206,13 @@ static int take(watcher *w, const char *name)
     if (rc == 0)
         rc = cb_inbox_claim(w->inbox, name, cb_path_basename(out), &item, &err);
     if (rc == CB_EINVAL) { /* a link or not a regular file: do not follow, set aside */
-        w->failed++;
-        fprintf(stderr, "consentblur: %s: failed: %s\n", name, err.msg);
+        struct stat st;
+        int code = lstat(in, &st) != 0    ? rc
+                   : S_ISLNK(st.st_mode)  ? CB_I18N_SYMLINK
+                   : !S_ISREG(st.st_mode) ? CB_I18N_NOT_REGULAR
+                                          : rc;
         cb_error move_err = {0};
-        if (cb_inbox_fail_in_place(w->inbox, name, err.msg, &move_err) < 0) {
+        if (fail(w, NULL, name, code, &err, &move_err) < 0) {
             fprintf(stderr, "consentblur: %s\n", move_err.msg);
             return -1;
         }
@@ -228,8 +252,8 @@ static int watch_loop(watcher *w)
     int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0 || inotify_add_watch(fd, cb_inbox_dir(w->inbox),
                                     IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY | IN_CREATE) < 0) {
-        fprintf(stderr, "consentblur: %s: cannot watch the folder: %s\n", cb_inbox_dir(w->inbox),
-                strerror(errno));
+        fprintf(stderr, _("consentblur: %s: cannot watch the folder: %s\n"),
+                cb_inbox_dir(w->inbox), strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -276,7 +300,7 @@ int cb_cmd_watch(int argc, char **argv, const cb_cli_common *common)
     if (rc == 0)
         rc = cb_worker_open(&a.job, &w.worker, &err);
     if (rc < 0) {
-        fprintf(stderr, "consentblur: %s\n", err.msg);
+        cb_cli_cannot_start(&err);
         cb_worker_close(w.worker);
         cb_inbox_close(w.inbox);
         return CB_EXIT_FAILED;
@@ -287,11 +311,11 @@ int cb_cmd_watch(int argc, char **argv, const cb_cli_common *common)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    say(&w, "watching %s -> %s for %s", dirs.inbox, dirs.outbox, a.job.judge.purpose);
+    say(&w, _("watching %s -> %s for %s"), dirs.inbox, dirs.outbox, a.job.judge.purpose);
     rc = recover(&w);
     if (rc == 0)
         rc = watch_loop(&w);
-    say(&w, "stopped: %d file(s) done, %d failed", w.done, w.failed);
+    say(&w, _("stopped: %d file(s) done, %d failed"), w.done, w.failed);
     cb_worker_close(w.worker);
     cb_inbox_close(w.inbox);
     return rc < 0 ? CB_EXIT_FAILED : CB_EXIT_OK;

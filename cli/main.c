@@ -16,39 +16,41 @@
  */
 typedef struct command {
     const char *name;
-    const char *summary; /* one line for `consentblur --help` */
+    const char *summary; /* one line for `consentblur --help` (N_: translated when shown) */
     int (*run)(int argc, char **argv, const cb_cli_common *common);
     void (*usage)(FILE *f);
 } command;
 
 static const command commands[] = {
-    {"redact", "IN... -o OUTDIR   redact every face in the given photos", cb_cmd_redact,
+    /* TRANSLATORS: a command's synopsis, three spaces, what it does. Keep the
+       synopsis (IN..., -o OUTDIR, --purpose P) as it is; translate the rest. */
+    {"redact", N_("IN... -o OUTDIR   redact every face in the given photos"), cb_cmd_redact,
      cb_cmd_redact_usage},
-    {"process", "IN... -o OUTDIR --purpose P   keep only faces with valid consent for P",
+    {"process", N_("IN... -o OUTDIR --purpose P   keep only faces with valid consent for P"),
      cb_cmd_process, cb_cmd_process_usage},
-    {"check", "FILE... --purpose P   exit 0 only if every face may be shown for P",
+    {"check", N_("FILE... --purpose P   exit 0 only if every face may be shown for P"),
      cb_cmd_check, cb_cmd_check_usage},
-    {"batch", "DIR -o OUTDIR --purpose P   a whole folder tree, resumable, in parallel",
+    {"batch", N_("DIR -o OUTDIR --purpose P   a whole folder tree, resumable, in parallel"),
      cb_cmd_batch, cb_cmd_batch_usage},
-    {"watch", "INBOX --out OUTBOX --purpose P   process what is dropped into a folder",
+    {"watch", N_("INBOX --out OUTBOX --purpose P   process what is dropped into a folder"),
      cb_cmd_watch, cb_cmd_watch_usage},
-    {"enroll", "PERSON PHOTO...   store face templates of a consenting person", cb_cmd_enroll,
+    {"enroll", N_("PERSON PHOTO...   store face templates of a consenting person"), cb_cmd_enroll,
      cb_cmd_enroll_usage},
-    {"person", "add|list|show|remove   the people the registry knows", cb_cmd_person,
+    {"person", N_("add|list|show|remove   the people the registry knows"), cb_cmd_person,
      cb_cmd_person_usage},
-    {"consent", "grant|refuse|withdraw|list   consent per person and purpose", cb_cmd_consent,
+    {"consent", N_("grant|refuse|withdraw|list   consent per person and purpose"), cb_cmd_consent,
      cb_cmd_consent_usage},
-    {"import", "CSV [--dry-run]   people and consent from an administration export",
+    {"import", N_("CSV [--dry-run]   people and consent from an administration export"),
      cb_cmd_import, cb_cmd_import_usage},
-    {"export", "PERSON [-o FILE]   everything held about one person, as JSON", cb_cmd_export,
+    {"export", N_("PERSON [-o FILE]   everything held about one person, as JSON"), cb_cmd_export,
      cb_cmd_export_usage},
-    {"audit", "list|verify   the hash-chained log of registry changes", cb_cmd_audit,
+    {"audit", N_("list|verify   the hash-chained log of registry changes"), cb_cmd_audit,
      cb_cmd_audit_usage},
-    {"purpose", "list|add   the channels consent is given for", cb_cmd_purpose,
+    {"purpose", N_("list|add   the channels consent is given for"), cb_cmd_purpose,
      cb_cmd_purpose_usage},
-    {"setting", "list|set   policy settings (consent ages)", cb_cmd_setting,
+    {"setting", N_("list|set   policy settings (consent ages)"), cb_cmd_setting,
      cb_cmd_setting_usage},
-    {"runs", "list   processing records: what was published under which consent",
+    {"runs", N_("list   processing records: what was published under which consent"),
      cb_cmd_runs, cb_cmd_runs_usage},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
@@ -63,33 +65,34 @@ static const command *find_command(const char *name)
 
 static void usage(FILE *f)
 {
-    fputs("usage: consentblur [-v|-q] [--models DIR] [--registry FILE] COMMAND [ARGS]\n"
-          "\n"
-          "Makes school photos safe to publish: every face that may not be shown is made\n"
-          "unrecognisable.\n"
-          "\n"
-          "commands:\n",
+    fputs(_("usage: consentblur [-v|-q] [--models DIR] [--registry FILE] COMMAND [ARGS]\n"
+            "\n"
+            "Makes school photos safe to publish: every face that may not be shown is made\n"
+            "unrecognisable.\n"
+            "\n"
+            "commands:\n"),
           f);
     for (int i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fputs("  help [COMMAND]      show help\n"
-          "  version             show the version\n"
-          "\n"
-          "global options:\n"
-          "  -v, --verbose       more messages on stderr (repeat for debug)\n"
-          "  -q, --quiet         errors only (the default)\n"
-          "  --models DIR        model folder (default: $CONSENTBLUR_MODELS, else the\n"
-          "                      folder `make models` fills)\n"
-          "  --registry FILE     consent registry (default: $CONSENTBLUR_REGISTRY, else\n"
-          "                      ~/.local/share/consentblur/registry.db)\n"
-          "\n"
-          "exit codes: 0 all files done (check: every face may be shown), 1 a file failed,\n"
-          "the run could not start (check: some face may not be shown), 2 bad command line.\n",
+        fprintf(f, "  %-9s %s\n", commands[i].name, _(commands[i].summary));
+    fputs(_("  help [COMMAND]      show help\n"
+            "  version             show the version\n"
+            "\n"
+            "global options:\n"
+            "  -v, --verbose       more messages on stderr (repeat for debug)\n"
+            "  -q, --quiet         errors only (the default)\n"
+            "  --models DIR        model folder (default: $CONSENTBLUR_MODELS, else the\n"
+            "                      folder `make models` fills)\n"
+            "  --registry FILE     consent registry (default: $CONSENTBLUR_REGISTRY, else\n"
+            "                      ~/.local/share/consentblur/registry.db)\n"
+            "\n"
+            "exit codes: 0 all files done (check: every face may be shown), 1 a file failed,\n"
+            "the run could not start (check: some face may not be shown), 2 bad command line.\n"),
           f);
 }
 
 int main(int argc, char **argv)
 {
+    cb_i18n_init();
     cb_cli_common common = {.log = {.level = CB_LOG_ERROR}};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -111,7 +114,7 @@ int main(int argc, char **argv)
             puts("consentblur " CB_VERSION);
             return CB_EXIT_OK;
         } else {
-            fprintf(stderr, "consentblur: unknown option '%s'\n", a);
+            fprintf(stderr, _("consentblur: unknown option '%s'\n"), a);
             usage(stderr);
             return CB_EXIT_USAGE;
         }
@@ -138,7 +141,7 @@ int main(int argc, char **argv)
             usage(stdout);
         return CB_EXIT_OK;
     }
-    fprintf(stderr, "consentblur: unknown command '%s'\n", name);
+    fprintf(stderr, _("consentblur: unknown command '%s'\n"), name);
     usage(stderr);
     return CB_EXIT_USAGE;
 }

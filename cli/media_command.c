@@ -109,6 +109,32 @@ static void json_video(FILE *f, const cb_media_args *a, const char *out, const c
     fprintf(f, "%s]}", r->n_tracks ? "\n    " : "");
 }
 
+/* Why a face may not be shown, in the reader's language, for the `check`
+ * lines (JSON keeps cb_reason_name). In English, the reason's own name. */
+static const char *reason_label(cb_reason r)
+{
+    switch (r) {
+    /* TRANSLATORS: why a face may not be shown, in `check` lines:
+       "photo.jpg: face at 10,20 (50x60): REASON: detail". */
+    case CB_REASON_CONSENT: return C_("reason", "consent");
+    case CB_REASON_REDACT_ALL: return C_("reason", "redact-all");
+    case CB_REASON_NOT_RECOGNISABLE: return C_("reason", "not-recognisable");
+    case CB_REASON_UNKNOWN: return C_("reason", "unknown");
+    case CB_REASON_LOW_MARGIN: return C_("reason", "low-margin");
+    case CB_REASON_NO_CONSENT: return C_("reason", "no-consent");
+    case CB_REASON_REFUSED: return C_("reason", "refused");
+    case CB_REASON_WITHDRAWN: return C_("reason", "withdrawn");
+    case CB_REASON_NOT_YET_VALID: return C_("reason", "not-yet-valid");
+    case CB_REASON_EXPIRED: return C_("reason", "expired");
+    case CB_REASON_GUARDIAN_AFTER_AGE: return C_("reason", "guardian-consent-after-age");
+    case CB_REASON_SELF_UNDER_AGE: return C_("reason", "own-consent-under-age");
+    case CB_REASON_WRONG_PARTY: return C_("reason", "wrong-party");
+    case CB_REASON_NO_BIRTH_DATE: return C_("reason", "no-birth-date");
+    case CB_REASON_TRACK_DISAGREES: return C_("reason", "track-disagrees");
+    }
+    return cb_reason_name(r);
+}
+
 /* `check` without --json: one line per face that may not be shown. */
 static void print_check_problems(const char *in, const cb_photo_result *r)
 {
@@ -116,8 +142,8 @@ static void print_check_problems(const char *in, const cb_photo_result *r)
         const cb_verdict *v = &r->verdicts[i];
         const cb_face *fc = &r->faces.faces[i];
         if (!v->keep)
-            printf("%s: face at %.0f,%.0f (%.0fx%.0f): %s: %s\n", in, fc->x, fc->y, fc->w, fc->h,
-                   cb_reason_name(v->reason), v->detail);
+            printf(_("%s: face at %.0f,%.0f (%.0fx%.0f): %s: %s\n"), in, fc->x, fc->y, fc->w,
+                   fc->h, reason_label(v->reason), v->detail);
     }
 }
 
@@ -126,9 +152,9 @@ static void print_video_check_problems(const char *in, const cb_video_result *r)
     for (int i = 0; i < r->n_tracks; i++) {
         const cb_video_track *t = &r->tracks[i];
         if (!t->verdict.keep)
-            printf("%s: face in frames %lld-%lld (near %.0f,%.0f): %s: %s\n", in,
+            printf(_("%s: face in frames %lld-%lld (near %.0f,%.0f): %s: %s\n"), in,
                    (long long)t->first, (long long)t->last, t->box[0], t->box[1],
-                   cb_reason_name(t->verdict.reason), t->verdict.detail);
+                   reason_label(t->verdict.reason), t->verdict.detail);
     }
 }
 
@@ -161,7 +187,7 @@ void cb_media_report_file(cb_report *report, const char *in, const char *out, in
     else
         added = cb_report_add_photo(report, in, out, &r->photo, &err);
     if (added != 0)
-        fprintf(stderr, "consentblur: report: %s\n", err.msg);
+        fprintf(stderr, _("consentblur: report: %s\n"), err.msg);
 }
 
 int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_common *common)
@@ -190,7 +216,7 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
         rc = cb_report_open(a.report, &info, &report, &err);
     }
     if (rc < 0) {
-        fprintf(stderr, "consentblur: %s\n", err.msg);
+        cb_cli_cannot_start(&err);
         cb_worker_close(worker);
         return CB_EXIT_FAILED;
     }
@@ -219,7 +245,7 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
             rc = cb_worker_run(worker, in, out_path, &result, &err);
         if (rc < 0) {
             failed++;
-            fprintf(stderr, "consentblur: %s\n", err.msg);
+            cb_cli_file_failed(in, rc, &err);
         } else {
             done++;
             kept += result.kept;
@@ -238,7 +264,7 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
         cb_job_result_free(&result);
     }
     if (report && cb_report_finish(report, &err) < 0) {
-        fprintf(stderr, "consentblur: %s\n", err.msg);
+        fprintf(stderr, _("consentblur: report: %s\n"), err.msg);
         failed++;
     }
     cb_report_close(report);
@@ -248,8 +274,9 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
                done + failed, failed, kept, redacted,
                mode != CB_MODE_CHECK ? "" : not_clear || failed ? ", \"may_publish\": false"
                                                                 : ", \"may_publish\": true");
-    cb_log(&common->log, CB_LOG_INFO, "%d file(s) done, %d failed, %d face(s) kept, %d redacted",
-           done, failed, kept, redacted);
+    cb_log(&common->log, CB_LOG_INFO,
+           _("%d file(s) done, %d failed, %d face(s) kept, %d redacted"), done, failed, kept,
+           redacted);
     cb_worker_close(worker);
     if (mode == CB_MODE_CHECK && not_clear)
         return CB_EXIT_FAILED;

@@ -43,3 +43,23 @@ int cb_path_join(char *out, size_t out_size, const char *dir, const char *name, 
         return cb_error_set(err, CB_EINVAL, "path too long: %s/%s", dir, name);
     return 0;
 }
+
+int cb_file_id_get(const char *path, cb_file_id *out)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -errno;
+    out->dev = st.st_dev;
+    out->ino = st.st_ino;
+    out->size = st.st_size;
+    out->mtime = st.st_mtim;
+    out->ctime = st.st_ctim;
+    return 0;
+}
+
+int cb_file_id_same(const cb_file_id *a, const cb_file_id *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+           a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+}

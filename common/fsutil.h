@@ -5,6 +5,7 @@
 #define CB_FSUTIL_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "cb_error.h"
 
@@ -19,5 +20,19 @@ const char *cb_path_basename(const char *path);
  * CB_EINVAL when the result does not fit.
  */
 int cb_path_join(char *out, size_t out_size, const char *dir, const char *name, cb_error *err);
+
+/* Enough of a file's stat to tell whether it was replaced or rewritten. */
+typedef struct cb_file_id {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+} cb_file_id;
+
+/* Take path's identity (stat, following links). Returns 0 or -errno. */
+int cb_file_id_get(const char *path, cb_file_id *out);
+
+/* 1 when both describe the same, unchanged file. */
+int cb_file_id_same(const cb_file_id *a, const cb_file_id *b);
 
 #endif

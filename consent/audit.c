@@ -155,17 +155,17 @@ fail:
     return rc;
 }
 
-int cb_registry_last_change(cb_registry *r, char at[21], cb_error *err)
+int cb_registry_version(cb_registry *r, int64_t *version, cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    at[0] = '\0';
-    int rc = cb_reg_prepare(r, "SELECT at FROM audit ORDER BY id DESC LIMIT 1", &st, err);
+    *version = 0;
+    int rc = cb_reg_prepare(r, "SELECT coalesce(max(id), 0) FROM audit", &st, err);
     if (rc < 0)
         return rc;
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
-        cb_reg_column_text(st, 0, at, 21);
-    else if (s != SQLITE_DONE)
+        *version = sqlite3_column_int64(st, 0);
+    else
         rc = cb_reg_db_error(r, s, "reading the audit log", err);
     sqlite3_finalize(st);
     return rc;

@@ -13,9 +13,10 @@ int cb_reg_db_error(cb_registry *r, int rc, const char *what, cb_error *err)
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return cb_error_set(err, CB_EBUSY,
-                            "%s: registry busy (locked by another process for more than %d s) "
+                            "%s: registry busy (locked by another process for more than %.1f s) "
                             "while %s",
-                            path, CB_REG_BUSY_TIMEOUT_MS / 1000, what);
+                            path, (r && r->busy_ms ? r->busy_ms : CB_REG_BUSY_TIMEOUT_MS) / 1000.0,
+                            what);
     case SQLITE_NOTADB:
         return cb_error_set(err, CB_EDB, "%s: not a consentblur registry (%s)", path, msg);
     case SQLITE_NOMEM: return cb_error_set(err, CB_ENOMEM, "%s: out of memory while %s", path, what);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../common/cb_date.h"
+#include "../common/i18n.h"
 
 const char *cb_reason_name(cb_reason reason)
 {
@@ -65,34 +66,40 @@ static int right_party(const cb_policy *p, const cb_person *person, const cb_con
         if (c->given_by == CB_GIVEN_BY_SELF)
             return 1;
         return verdict(reason, CB_REASON_WRONG_PARTY, detail, size,
-                       "%s is staff: consent must be given by themselves, this one was given "
-                       "by a guardian", who);
+                       _("%s is staff: consent must be given by themselves, this one was "
+                         "given by a guardian"),
+                       who);
     }
     if (!person->birth_date[0]) {
         if (person->role == CB_ROLE_OTHER && c->given_by == CB_GIVEN_BY_SELF)
             return 1; /* others are taken as adults unless a birth date says otherwise */
         return verdict(reason, CB_REASON_NO_BIRTH_DATE, detail, size,
-                       "%s has no birth date: cannot tell whether %s consent counts", who,
-                       c->given_by == CB_GIVEN_BY_SELF ? "their own" : "a guardian's");
+                       c->given_by == CB_GIVEN_BY_SELF
+                           ? _("%s has no birth date: cannot tell whether their own consent "
+                               "counts")
+                           : _("%s has no birth date: cannot tell whether a guardian's consent "
+                               "counts"),
+                       who);
     }
     int age = cb_date_age_on(person->birth_date, p->date);
     if (age < 0)
         return verdict(reason, CB_REASON_NO_BIRTH_DATE, detail, size,
-                       "%s: birth date %s is after the run date %s", who, person->birth_date,
-                       p->date);
+                       _("%s: birth date %s is after the run date %s"), who,
+                       person->birth_date, p->date);
     if (c->given_by == CB_GIVEN_BY_GUARDIAN) {
         if (p->guardian_until_age <= 0 || age < p->guardian_until_age)
             return 1;
         char birthday[11] = "";
         cb_date_add_years(person->birth_date, p->guardian_until_age, birthday);
         return verdict(reason, CB_REASON_GUARDIAN_AFTER_AGE, detail, size,
-                       "%s turned %d on %s: a guardian's consent no longer counts", who,
+                       _("%s turned %d on %s: a guardian's consent no longer counts"), who,
                        p->guardian_until_age, birthday);
     }
     if (age >= p->self_from_age)
         return 1;
     return verdict(reason, CB_REASON_SELF_UNDER_AGE, detail, size,
-                   "%s is %d: their own consent counts only from %d, a guardian must consent",
+                   _("%s is %d: their own consent counts only from %d, a guardian must "
+                     "consent"),
                    who, age, p->self_from_age);
 }
 
@@ -102,19 +109,20 @@ int cb_decide(const cb_policy *p, const cb_person *person, const cb_consent *c, 
     const char *who = person->external_id;
     if (!c)
         return verdict(reason, CB_REASON_NO_CONSENT, detail, size,
-                       "%s has no consent record for %s", who, p->purpose);
+                       _("%s has no consent record for %s"), who, p->purpose);
     if (c->status == CB_CONSENT_REFUSED)
-        return verdict(reason, CB_REASON_REFUSED, detail, size, "%s refused consent for %s",
+        return verdict(reason, CB_REASON_REFUSED, detail, size, _("%s refused consent for %s"),
                        who, p->purpose);
     if (c->status == CB_CONSENT_WITHDRAWN) {
         char day[11];
         date_of(c->withdrawn_at, day);
         return verdict(reason, CB_REASON_WITHDRAWN, detail, size,
-                       "%s's consent for %s withdrawn on %s", who, p->purpose, day);
+                       _("%s's consent for %s withdrawn on %s"), who, p->purpose, day);
     }
     if (c->status != CB_CONSENT_GRANTED)
         return verdict(reason, CB_REASON_NO_CONSENT, detail, size,
-                       "%s: consent record %lld has an unknown status", who, (long long)c->id);
+                       _("%s: consent record %lld has an unknown status"), who,
+                       (long long)c->id);
     char from[11];
     if (c->valid_from[0])
         snprintf(from, sizeof from, "%s", c->valid_from);
@@ -122,16 +130,17 @@ int cb_decide(const cb_policy *p, const cb_person *person, const cb_consent *c, 
         date_of(c->recorded_at, from);
     if (!cb_date_valid(p->date) || !cb_date_valid(from))
         return verdict(reason, CB_REASON_NOT_YET_VALID, detail, size,
-                       "%s: cannot compare the run date %s with the consent's start %s", who,
+                       _("%s: cannot compare the run date %s with the consent's start %s"), who,
                        p->date, from);
     if (strcmp(p->date, from) < 0)
         return verdict(reason, CB_REASON_NOT_YET_VALID, detail, size,
-                       "%s's consent for %s starts on %s", who, p->purpose, from);
+                       _("%s's consent for %s starts on %s"), who, p->purpose, from);
     if (c->valid_until[0] && strcmp(p->date, c->valid_until) > 0)
         return verdict(reason, CB_REASON_EXPIRED, detail, size,
-                       "%s's consent for %s expired on %s", who, p->purpose, c->valid_until);
+                       _("%s's consent for %s expired on %s"), who, p->purpose,
+                       c->valid_until);
     if (!right_party(p, person, c, reason, detail, size))
         return 0;
-    return verdict(reason, CB_REASON_CONSENT, detail, size, "%s (%s) consented to %s", who,
+    return verdict(reason, CB_REASON_CONSENT, detail, size, _("%s (%s) consented to %s"), who,
                    person->name, p->purpose);
 }

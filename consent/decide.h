@@ -56,7 +56,8 @@ typedef struct cb_policy {
  * the person for policy->purpose, or NULL when there is none. Returns 1 to
  * keep the face visible (reason CB_REASON_CONSENT), 0 to redact it, with
  * *reason set and a one-line explanation in detail (may be NULL), such as
- * "consent for social withdrawn on 2026-11-02".
+ * "P1007's consent for social withdrawn on 2026-11-02", in the language the
+ * program chose (common/i18n.h; English when it chose none).
  */
 int cb_decide(const cb_policy *policy, const cb_person *person, const cb_consent *current,
               cb_reason *reason, char *detail, size_t detail_size);

@@ -1,4 +1,5 @@
 /* judge.c - recognise, match and apply the consent policy; see judge.h. */
+#include "../common/i18n.h"
 #include "judge.h"
 
 #include <math.h>
@@ -17,6 +18,7 @@ struct cb_judge {
     cb_embedder *embedder;
     cb_template *templates;
     int n_templates;
+    int64_t version; /* registry version at the last refresh */
 };
 
 void cb_judge_opts_default(cb_judge_opts *opts)
@@ -37,7 +39,11 @@ void cb_verdict_redact(cb_verdict *v, cb_reason reason, const char *detail)
 
 int cb_judge_refresh(cb_judge *j, cb_error *err)
 {
-    int rc = cb_registry_setting_get_int(j->registry, "guardian_consent_until_age",
+    /* The version first: whatever is read after it is at least this new. */
+    int rc = cb_registry_version(j->registry, &j->version, err);
+    if (rc < 0)
+        return rc;
+    rc = cb_registry_setting_get_int(j->registry, "guardian_consent_until_age",
                                          &j->policy.guardian_until_age, err);
     if (rc == 0)
         rc = cb_registry_setting_get_int(j->registry, "self_consent_from_age",
@@ -107,6 +113,11 @@ void cb_judge_close(cb_judge *j)
     free(j);
 }
 
+int64_t cb_judge_registry_version(const cb_judge *j)
+{
+    return j->version;
+}
+
 const cb_policy *cb_judge_policy(const cb_judge *j)
 {
     return &j->policy;
@@ -146,7 +157,7 @@ int cb_judge_decide(cb_judge *j, const float *embedding, cb_verdict *out, cb_err
 {
     if (!embedding) {
         cb_verdict_redact(out, CB_REASON_NOT_RECOGNISABLE,
-                          "face could not be aligned for recognition");
+                          _("face could not be aligned for recognition"));
         return 0;
     }
     cb_match m;
@@ -157,16 +168,16 @@ int cb_judge_decide(cb_judge *j, const float *embedding, cb_verdict *out, cb_err
     if (!m.recognised) {
         if (m.reason == CB_REASON_LOW_MARGIN)
             snprintf(out->detail, sizeof out->detail,
-                     "two enrolled people match too closely (distance %.3f vs %.3f)", m.distance,
+                     _("two enrolled people match too closely (distance %.3f vs %.3f)"), m.distance,
                      m.runner_up_distance);
         else
-            snprintf(out->detail, sizeof out->detail, "not an enrolled person with consent");
+            snprintf(out->detail, sizeof out->detail, "%s", _("not an enrolled person with consent"));
         return 0;
     }
     cb_person person;
     int rc = cb_registry_person_get(j->registry, m.person_id, &person, err);
     if (rc == CB_ENOTFOUND) { /* removed since the templates were loaded */
-        snprintf(out->detail, sizeof out->detail, "matched a person no longer in the registry");
+        snprintf(out->detail, sizeof out->detail, "%s", _("matched a person no longer in the registry"));
         out->reason = CB_REASON_UNKNOWN;
         return 0;
     }
@@ -212,7 +223,7 @@ int cb_judge_faces(cb_judge *j, const AVFrame *frame, const cb_face *faces, int 
                 v->keep = 0;
                 v->reason = CB_REASON_LOW_MARGIN;
                 snprintf(v->detail, sizeof v->detail,
-                         "two faces in the picture match %s: cannot tell which is them",
+                         _("two faces in the picture match %s: cannot tell which is them"),
                          v->external_id);
             }
         }

@@ -64,6 +64,10 @@ int cb_judge_open(const cb_judge_opts *opts, cb_judge **out, cb_error *err);
 /* Reload templates and settings (a watcher calls this before each file). */
 int cb_judge_refresh(cb_judge *j, cb_error *err);
 
+/* The registry version (cb_registry_version) read at the last refresh: the
+ * state of consent the decisions since are based on (recorded with runs). */
+int64_t cb_judge_registry_version(const cb_judge *j);
+
 /* The policy in force (purpose, date, ages), for reports. */
 const cb_policy *cb_judge_policy(const cb_judge *j);
 

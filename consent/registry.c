@@ -145,10 +145,22 @@ static void tighten_side_files(const cb_registry *r)
     }
 }
 
+/* The lock wait: $CONSENTBLUR_BUSY_TIMEOUT seconds (0.1-3600) or the default. */
+static int busy_timeout_ms(void)
+{
+    const char *env = getenv("CONSENTBLUR_BUSY_TIMEOUT");
+    char *end;
+    double s = env && *env ? strtod(env, &end) : 0;
+    if (env && *env && *end == '\0' && s >= 0.1 && s <= 3600)
+        return (int)(s * 1000);
+    return CB_REG_BUSY_TIMEOUT_MS;
+}
+
 static int connection_settings(cb_registry *r, cb_error *err)
 {
     sqlite3_extended_result_codes(r->db, 1);
-    sqlite3_busy_timeout(r->db, CB_REG_BUSY_TIMEOUT_MS);
+    r->busy_ms = busy_timeout_ms();
+    sqlite3_busy_timeout(r->db, r->busy_ms);
     sqlite3_db_config(r->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
     sqlite3_db_config(r->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
     return cb_reg_exec(r,

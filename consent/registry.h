@@ -51,7 +51,7 @@
 typedef struct cb_registry cb_registry;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CB_REGISTRY_SCHEMA_VERSION 2
+#define CB_REGISTRY_SCHEMA_VERSION 3
 
 /* The default registry path when --registry is not given:
  * $CONSENTBLUR_REGISTRY, else $XDG_DATA_HOME/consentblur/registry.db, else
@@ -335,11 +335,12 @@ int cb_registry_audit_list(cb_registry *r, int64_t after_id, int limit, cb_audit
                            int *count, cb_error *err);
 
 /*
- * When the registry last changed: the time of the newest audit row ("" when
- * the log is empty) into at. A processing run that finished before this may
- * have been judged on consent that no longer holds (batch resume uses it).
+ * The registry's version: the id of the newest audit row (0 when the log is
+ * empty). Every change to people, consent, templates or settings writes an
+ * audit row, so two equal versions mean nothing changed in between (a batch
+ * resuming compares it with the version its earlier run judged on).
  */
-int cb_registry_last_change(cb_registry *r, char at[21], cb_error *err);
+int cb_registry_version(cb_registry *r, int64_t *version, cb_error *err);
 
 /*
  * Recompute the hash chain. *rows = rows checked; *first_bad = id of the first

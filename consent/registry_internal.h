@@ -14,7 +14,7 @@
 
 #include "registry.h"
 
-#define CB_REG_BUSY_TIMEOUT_MS 10000
+#define CB_REG_BUSY_TIMEOUT_MS 10000 /* default; $CONSENTBLUR_BUSY_TIMEOUT (seconds) overrides */
 /* PRAGMA application_id of a registry: "CBRG". */
 #define CB_REG_APPLICATION_ID 0x43425247
 
@@ -25,6 +25,7 @@ struct cb_registry {
     int checkpoint_pending; /* templates deleted: checkpoint after the outermost commit */
     int committed;          /* the last cb_reg_tx_commit saved the changes (even when the
                                checkpoint after it failed) */
+    int busy_ms;            /* how long to wait for another process's lock */
     char path[4096];
 };
 

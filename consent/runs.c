@@ -38,6 +38,41 @@ int cb_run_command_parse(const char *name, cb_run_command *out)
     return CB_EINVAL;
 }
 
+int cb_run_path_text(char *out, size_t size, const char *path, cb_error *err)
+{
+    size_t n = 0, len = strlen(path);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)path[i];
+        /* The length of a valid UTF-8 sequence starting here, 0 if none. */
+        size_t seq = 0;
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            seq = 1;
+        else if (c >= 0x80)
+            for (size_t k = 2; k <= 4 && !seq && i + k <= len; k++)
+                if (cb_text_utf8_valid(path + i, k))
+                    seq = k;
+        const char *piece = path + i;
+        char esc[8];
+        size_t m = seq;
+        if (!seq) {
+            if (c == '\\')
+                snprintf(esc, sizeof esc, "\\\\");
+            else
+                snprintf(esc, sizeof esc, "\\x%02X", c);
+            piece = esc;
+            m = strlen(esc);
+            seq = 1;
+        }
+        if (n + m >= size)
+            return cb_error_set(err, CB_EINVAL, "run: path too long to record");
+        memcpy(out + n, piece, m);
+        n += m;
+        i += seq;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
 void cb_run_init(cb_run *run)
 {
     memset(run, 0, sizeof *run);
@@ -355,8 +390,8 @@ int cb_registry_run_record(cb_registry *r, const cb_run *run, int64_t *id, cb_er
                         "INSERT INTO runs(started_at, finished_at, command, input_path, "
                         "input_sha256, output_path, output_sha256, purpose, run_date, "
                         "faces_total, faces_kept, faces_redacted, kept_people, status, error, "
-                        "models, host, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                        "models, host, actor, registry_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                         &st, err);
     if (rc < 0)
         goto fail;
@@ -380,6 +415,7 @@ int cb_registry_run_record(cb_registry *r, const cb_run *run, int64_t *id, cb_er
     cb_reg_bind_text(st, 16, o.models);
     cb_reg_bind_text(st, 17, o.host);
     cb_reg_bind_text(st, 18, o.actor);
+    sqlite3_bind_int64(st, 19, run->registry_version);
     rc = cb_reg_step_done(r, st, "recording a run", err);
     sqlite3_finalize(st);
     if (rc < 0)
@@ -401,7 +437,7 @@ fail:
 #define RUN_COLUMNS                                                                            \
     "id, started_at, finished_at, command, input_path, input_sha256, output_path, "            \
     "output_sha256, purpose, run_date, faces_total, faces_kept, faces_redacted, kept_people, " \
-    "status, error, models, host, actor"
+    "status, error, models, host, actor, registry_version"
 
 static void read_run(sqlite3_stmt *st, cb_run *o)
 {
@@ -428,6 +464,7 @@ static void read_run(sqlite3_stmt *st, cb_run *o)
     cb_reg_column_text(st, 16, o->models, sizeof o->models);
     cb_reg_column_text(st, 17, o->host, sizeof o->host);
     cb_reg_column_text(st, 18, o->actor, sizeof o->actor);
+    o->registry_version = sqlite3_column_int64(st, 19);
 }
 
 int cb_registry_run_find(cb_registry *r, const char *input_sha256, const char *purpose,

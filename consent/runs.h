@@ -85,10 +85,22 @@ typedef struct cb_run {
     char models[2048];                   /* JSON object: model ids and file SHA-256s, e.g.
                                             {"detector":{"id":..,"sha256":..},..}
                                             (record: default "{}") */
+    int64_t registry_version;            /* cb_registry_version when consent was read (0:
+                                            unknown); schema version 3 */
     char host[256];                      /* machine name (record: default gethostname) */
     char actor[64];                      /* who ran it (record: default
                                             cb_registry_default_actor) */
 } cb_run;
+
+/*
+ * A file path as runs store it: valid UTF-8 text without control
+ * characters. Other bytes (a newline in a file name, Latin-1 names) are
+ * written as \xNN, and a backslash as \\, so different paths stay
+ * different. Use it for input_path and output_path when recording, and for
+ * output_path when looking a run up. Returns 0, or CB_EINVAL when the
+ * result does not fit in size bytes.
+ */
+int cb_run_path_text(char *out, size_t size, const char *path, cb_error *err);
 
 /* Zero *run and set kept_people "[]", models "{}", command process, status ok. */
 void cb_run_init(cb_run *run);

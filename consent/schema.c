@@ -116,6 +116,12 @@ static const char schema_v2[] =
     "CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs"
     "  BEGIN SELECT RAISE(ABORT, 'run records cannot be deleted'); END;";
 
+/* Which state of the registry a run judged consent on: the id of the newest
+ * audit row then (every change to consent writes one), so a later run can
+ * tell exactly whether anything changed since (timestamps have seconds). */
+static const char schema_v3[] =
+    "ALTER TABLE runs ADD COLUMN registry_version INTEGER NOT NULL DEFAULT 0;";
+
 typedef struct migration {
     int version;
     const char *description;
@@ -125,6 +131,7 @@ typedef struct migration {
 static const migration migrations[] = {
     {1, "initial schema: people, purposes, settings, consents, templates, audit", schema_v1},
     {2, "processing records (runs)", schema_v2},
+    {3, "runs: the registry version they judged consent on", schema_v3},
 };
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
 

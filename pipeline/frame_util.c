@@ -2,8 +2,11 @@
 #include "frame_util.h"
 
 #include <math.h>
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libavutil/display.h>
 #include <libavutil/error.h>
@@ -135,4 +138,85 @@ int cb_is_image_demuxer(const char *name)
         if (strcmp(name, extra[i]) == 0)
             return 1;
     return 0;
+}
+
+/* Read n bytes at offset off of the source: 1 when they are all there. */
+typedef int (*read_at_fn)(const void *src, uint64_t off, uint8_t *buf, size_t n);
+
+typedef struct mem_span {
+    const uint8_t *data;
+    size_t size;
+} mem_span;
+
+static int mem_read_at(const void *src, uint64_t off, uint8_t *buf, size_t n)
+{
+    const mem_span *m = src;
+    if (off > m->size || n > m->size - off)
+        return 0;
+    memcpy(buf, m->data + off, n);
+    return 1;
+}
+
+static int fd_read_at(const void *src, uint64_t off, uint8_t *buf, size_t n)
+{
+    int fd = *(const int *)src;
+    size_t got = 0;
+    if (off > (uint64_t)INT64_MAX - n)
+        return 0;
+    while (got < n) {
+        ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return 0;
+        got += (size_t)r;
+    }
+    return 1;
+}
+
+/* Walk the top-level boxes of a file of `size` bytes. */
+static int lacks_moov(read_at_fn rd, const void *src, uint64_t size)
+{
+    uint8_t h[16];
+    uint64_t off = 0;
+    if (size < 16 || !rd(src, 0, h, 8) || memcmp(h + 4, "ftyp", 4) != 0)
+        return 0;
+    for (int boxes = 0; off + 8 <= size && boxes < 100000; boxes++) {
+        if (!rd(src, off, h, 8))
+            return 0;
+        if (memcmp(h + 4, "moov", 4) == 0)
+            return 0;
+        uint64_t len = (uint64_t)h[0] << 24 | (uint64_t)h[1] << 16 | (uint64_t)h[2] << 8 | h[3];
+        if (len == 1) { /* 64-bit size follows */
+            if (off + 16 > size || !rd(src, off + 8, h + 8, 8))
+                return 1;
+            len = 0;
+            for (int i = 8; i < 16; i++)
+                len = len << 8 | h[i];
+            if (len < 16)
+                return 0; /* malformed: not sure what it is */
+        } else if (len == 0) {
+            return 1; /* the last box runs to the end: no moov after it */
+        } else if (len < 8) {
+            return 0;
+        }
+        if (len > size - off)
+            return 1; /* a box runs past the end: cut short */
+        off += len;
+    }
+    return off >= size;
+}
+
+int cb_mp4_lacks_moov(const uint8_t *data, size_t size)
+{
+    mem_span m = {data, size};
+    return data ? lacks_moov(mem_read_at, &m, size) : 0;
+}
+
+int cb_mp4_file_lacks_moov(int fd)
+{
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+        return 0;
+    return lacks_moov(fd_read_at, &fd, (uint64_t)st.st_size);
 }

@@ -12,6 +12,7 @@
 #ifndef CB_FRAME_UTIL_H
 #define CB_FRAME_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <libavutil/frame.h>
@@ -52,5 +53,16 @@ struct SwsContext *cb_sws_to_rgb(const AVFrame *in, int dst_w, int dst_h, enum A
 /* Is this libavformat demuxer name one that reads still images (the
  * *_pipe image demuxers, image2, gif, apng, mjpeg)? */
 int cb_is_image_demuxer(const char *name);
+
+/*
+ * Is this an ISO base media file (MP4, MOV, M4A, 3GP: an "ftyp" box first)
+ * without a top-level "moov" box, that is, without its index? That is what
+ * a recording or copy cut short before the end looks like when the index is
+ * written last; FFmpeg only says "invalid data" then. The first form looks
+ * at the bytes in memory, the second reads box headers of the open file fd
+ * (its offset is not changed). Returns 1 or 0 (also when unsure).
+ */
+int cb_mp4_lacks_moov(const uint8_t *data, size_t size);
+int cb_mp4_file_lacks_moov(int fd);
 
 #endif

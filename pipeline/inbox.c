@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../common/fsutil.h"
+#include "../common/i18n.h"
 #include "atomic_file.h"
 
 #define CB_INBOX_WORK ".consentblur"
@@ -58,14 +59,14 @@ int cb_inbox_open(const cb_inbox_dirs *dirs, cb_inbox **out, cb_error *err)
 {
     *out = NULL;
     if (!dirs || !dirs->inbox || !dirs->outbox)
-        return cb_error_set(err, CB_EINVAL, "watch: INBOX and OUTBOX are required");
+        return cb_error_set(err, CB_EINVAL, _("watch: INBOX and OUTBOX are required"));
     cb_inbox *b = calloc(1, sizeof *b);
     if (!b)
-        return cb_error_set(err, CB_ENOMEM, "out of memory");
+        return cb_error_set(err, CB_ENOMEM, _("out of memory"));
     int rc = 0;
     if (snprintf(b->inbox, sizeof b->inbox, "%s", dirs->inbox) >= (int)sizeof b->inbox ||
         snprintf(b->outbox, sizeof b->outbox, "%s", dirs->outbox) >= (int)sizeof b->outbox)
-        rc = cb_error_set(err, CB_EINVAL, "watch: folder name too long");
+        rc = cb_error_set(err, CB_EINVAL, _("watch: folder name too long"));
     if (rc == 0)
         rc = join(b->work, b->inbox, CB_INBOX_WORK, err);
     if (rc == 0 && dirs->archive)
@@ -88,8 +89,9 @@ int cb_inbox_open(const cb_inbox_dirs *dirs, cb_inbox **out, cb_error *err)
             rc = cb_error_set(err, -errno, "%s: %s", same_fs[i], strerror(errno));
         else if (st.st_dev != in_st.st_dev)
             rc = cb_error_set(err, CB_EINVAL,
-                              "%s must be on the same file system as %s (files are moved, "
-                              "not copied)", same_fs[i], b->inbox);
+                              _("%s must be on the same file system as %s (files are "
+                                "moved, not copied)"),
+                              same_fs[i], b->inbox);
     }
     if (rc < 0) {
         cb_inbox_close(b);
@@ -172,7 +174,7 @@ int cb_inbox_scan(cb_inbox *b, int64_t now_ms, int settle_ms, char *name, size_t
 {
     DIR *d = opendir(b->inbox);
     if (!d)
-        return cb_error_set(err, -errno, "%s: cannot read the folder: %s", b->inbox,
+        return cb_error_set(err, -errno, _("%s: cannot read the folder: %s"), b->inbox,
                             strerror(errno));
     for (int i = 0; i < b->n; i++)
         b->files[i].present = 0;
@@ -188,7 +190,7 @@ int cb_inbox_scan(cb_inbox *b, int64_t now_ms, int settle_ms, char *name, size_t
         seen *s = find_seen(b, e->d_name);
         if (!s && !(s = add_seen(b, e->d_name, now_ms))) {
             closedir(d);
-            return cb_error_set(err, CB_ENOMEM, "out of memory");
+            return cb_error_set(err, CB_ENOMEM, _("out of memory"));
         }
         s->present = 1;
         if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
@@ -234,14 +236,14 @@ static int unique_name(const char *dir, const char *want, char *out, size_t size
         if (k == 1)
             snprintf(out, size, "%s", want);
         else if (snprintf(out, size, "%.*s-%d%s", (int)stem, want, k, want + stem) >= (int)size)
-            return cb_error_set(err, CB_EINVAL, "%s: name too long", want);
+            return cb_error_set(err, CB_EINVAL, _("%s: name too long"), want);
         int rc = join(path, dir, out, err);
         if (rc < 0)
             return rc;
         if (lstat(path, &st) != 0 && errno == ENOENT)
             return 0;
     }
-    return cb_error_set(err, CB_EEXIST, "%s/%s: no free name", dir, want);
+    return cb_error_set(err, CB_EEXIST, _("%s/%s: no free name"), dir, want);
 }
 
 /* Write WORK/.name.out: the output chosen for name (atomically). */
@@ -274,7 +276,7 @@ static int fill_item(cb_inbox *b, const char *name, const char *output_name, cb_
 {
     memset(item, 0, sizeof *item);
     if (strlen(name) >= sizeof item->name || strlen(output_name) >= sizeof item->output_name)
-        return cb_error_set(err, CB_EINVAL, "%s: name too long", name);
+        return cb_error_set(err, CB_EINVAL, _("%s: name too long"), name);
     snprintf(item->name, sizeof item->name, "%s", name);
     snprintf(item->output_name, sizeof item->output_name, "%s", output_name);
     int rc = join(item->path, b->work, name, err);
@@ -294,21 +296,21 @@ int cb_inbox_claim(cb_inbox *b, const char *name, const char *output_name, cb_in
     if (lstat(from, &st) != 0)
         return cb_error_set(err, -errno, "%s: %s", from, strerror(errno));
     if (S_ISLNK(st.st_mode))
-        return cb_error_set(err, CB_EINVAL, "%s: a symbolic link: not followed", name);
+        return cb_error_set(err, CB_EINVAL, _("%s: a symbolic link: not followed"), name);
     if (!S_ISREG(st.st_mode))
-        return cb_error_set(err, CB_EINVAL, "%s: not a regular file", name);
+        return cb_error_set(err, CB_EINVAL, _("%s: not a regular file"), name);
     rc = unique_name(b->outbox, output_name, unique, sizeof unique, err);
     if (rc == 0)
         rc = fill_item(b, name, unique, item, err);
     /* A file of the same name may still be in WORK (dropped twice, the
      * first not finished): never overwrite it. */
     if (rc == 0 && lstat(item->path, &st) == 0)
-        rc = cb_error_set(err, CB_EEXIST, "%s: a file of this name is still being processed",
+        rc = cb_error_set(err, CB_EEXIST, _("%s: a file of this name is still being processed"),
                           name);
     if (rc == 0)
         rc = save_intent(b, item, err);
     if (rc == 0 && rename(from, item->path) != 0) {
-        rc = cb_error_set(err, -errno, "%s: cannot move it to %s: %s", from, b->work,
+        rc = cb_error_set(err, -errno, _("%s: cannot move it to %s: %s"), from, b->work,
                           strerror(errno));
         forget_intent(b, name);
     }
@@ -351,6 +353,34 @@ int cb_inbox_pending(cb_inbox *b, cb_inbox_item *items, int max, cb_error *err)
     return rc < 0 ? rc : n;
 }
 
+/* Is name ".OUTPUT.<16 hex>.tmp"? (atomic_file.c's temporary names) */
+static int is_output_temp(const char *name, const char *output)
+{
+    size_t n = strlen(output), len = strlen(name);
+    if (len != 1 + n + 1 + 16 + 4 || name[0] != '.' || strncmp(name + 1, output, n) != 0 ||
+        name[1 + n] != '.' || strcmp(name + len - 4, ".tmp") != 0)
+        return 0;
+    for (size_t i = 2 + n; i < 2 + n + 16; i++)
+        if (!name[i] || !strchr("0123456789abcdef", name[i]))
+            return 0;
+    return 1;
+}
+
+int cb_inbox_remove_output_temps(cb_inbox *b, const cb_inbox_item *item)
+{
+    DIR *d = opendir(b->outbox);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (is_output_temp(e->d_name, item->output_name) &&
+            unlinkat(dirfd(d), e->d_name, 0) == 0)
+            removed++;
+    closedir(d);
+    return removed;
+}
+
 /* Move WORK/name (or INBOX/name) into dir under a free name. */
 static int move_into(const char *from, const char *dir, const char *name, char *moved,
                      size_t size, cb_error *err)
@@ -360,7 +390,7 @@ static int move_into(const char *from, const char *dir, const char *name, char *
     if (rc == 0)
         rc = join(to, dir, moved, err);
     if (rc == 0 && rename(from, to) != 0)
-        rc = cb_error_set(err, -errno, "%s: cannot move it to %s: %s", from, dir,
+        rc = cb_error_set(err, -errno, _("%s: cannot move it to %s: %s"), from, dir,
                           strerror(errno));
     return rc;
 }
@@ -382,7 +412,7 @@ static int fail_file(cb_inbox *b, const char *from, const char *name, const char
     int rc = unique_name(b->failed, name, base, sizeof base, err);
     if (rc == 0 && snprintf(reason_name, sizeof reason_name, "%s.reason.txt", base) >=
                        (int)sizeof reason_name)
-        rc = cb_error_set(err, CB_EINVAL, "%s: name too long", name);
+        rc = cb_error_set(err, CB_EINVAL, _("%s: name too long"), name);
     if (rc == 0)
         rc = join(reason_path, b->failed, reason_name, err);
     cb_atomic_file f = CB_ATOMIC_FILE_INIT;
@@ -399,7 +429,7 @@ static int fail_file(cb_inbox *b, const char *from, const char *name, const char
     if (rc == 0)
         rc = join(to, b->failed, base, err);
     if (rc == 0 && rename(from, to) != 0)
-        rc = cb_error_set(err, -errno, "%s: cannot move it to %s: %s", from, b->failed,
+        rc = cb_error_set(err, -errno, _("%s: cannot move it to %s: %s"), from, b->failed,
                           strerror(errno));
     return rc;
 }

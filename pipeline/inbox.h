@@ -86,11 +86,21 @@ int cb_inbox_claim(cb_inbox *b, const char *name, const char *output_name, cb_in
  */
 int cb_inbox_pending(cb_inbox *b, cb_inbox_item *items, int max, cb_error *err);
 
+/*
+ * After a crash: remove the temporary files an interrupted write of this
+ * item's output left in OUTBOX (".OUTPUT.<16 hex>.tmp", see atomic_file.h).
+ * Only names of that exact form are touched. Best effort; returns how many
+ * were removed.
+ */
+int cb_inbox_remove_output_temps(cb_inbox *b, const cb_inbox_item *item);
+
 /* Done: move the original to ARCHIVE (name made unique) and forget it. */
 int cb_inbox_complete(cb_inbox *b, const cb_inbox_item *item, cb_error *err);
 
-/* Failed: write FAILED/name.reason.txt (the reason, one line) and move the
- * original beside it (names made unique together). */
+/* Failed: write FAILED/name.reason.txt (reason as given - the watch command
+ * writes a line for the staff in their language and a line of technical
+ * detail - and a final newline) and move the original beside it (names made
+ * unique together). */
 int cb_inbox_fail(cb_inbox *b, const cb_inbox_item *item, const char *reason, cb_error *err);
 
 /* The same for a file still in INBOX that cannot be claimed (a link). */

@@ -67,6 +67,24 @@ void cb_worker_set_overwrite(cb_worker *w, int overwrite)
     w->opts.video.out.overwrite = overwrite;
 }
 
+int cb_worker_find_run(cb_worker *w, const char *in_path, const char *out_path, cb_run *run,
+                       int *found, cb_error *err)
+{
+    char in_sha[65], out_sha[65], out_text[CB_RUN_PATH_SIZE];
+    *found = 0;
+    if (!w->registry)
+        return cb_error_set(err, CB_EINVAL, "no registry to look runs up in");
+    if (cb_sha256_file_hex(in_path, in_sha, NULL) < 0 ||
+        cb_run_path_text(out_text, sizeof out_text, out_path, NULL) < 0)
+        return 0; /* unreadable input, unrecordable name: nothing was done */
+    int rc = cb_registry_run_find(w->registry, in_sha, cb_judge_policy(w->judge)->purpose,
+                                  out_text, run, found, err);
+    if (rc == 0 && *found &&
+        (cb_sha256_file_hex(out_path, out_sha, NULL) < 0 || strcmp(out_sha, run->output_sha256)))
+        *found = 0; /* the output is gone or is not what that run wrote */
+    return rc;
+}
+
 cb_registry *cb_worker_registry(cb_worker *w)
 {
     return w->registry;
@@ -163,23 +181,23 @@ static int record_run(cb_worker *w, const char *in_path, const char *out_path, i
     cb_run_init(run);
     run->command = w->opts.run_command;
     snprintf(run->started_at, sizeof run->started_at, "%s", started);
-    snprintf(run->input_path, sizeof run->input_path, "%s", in_path);
+    int r = cb_run_path_text(run->input_path, sizeof run->input_path, in_path, err);
     snprintf(run->input_sha256, sizeof run->input_sha256, "%s", res->input_sha256);
     const cb_policy *policy = cb_judge_policy(w->judge);
     snprintf(run->purpose, sizeof run->purpose, "%s", policy->purpose);
     snprintf(run->run_date, sizeof run->run_date, "%s", policy->date);
-    int r = 0;
-    if (rc == 0) {
+    run->registry_version = cb_judge_registry_version(w->judge);
+    if (rc == 0 && r == 0) {
         run->status = CB_RUN_OK;
         run->faces_kept = res->kept;
         run->faces_redacted = res->redacted;
         run->faces_total = res->kept + res->redacted;
         r = add_kept_people(run, res, err);
-        if (r == 0 && out_path) {
-            snprintf(run->output_path, sizeof run->output_path, "%s", out_path);
+        if (r == 0 && out_path)
+            r = cb_run_path_text(run->output_path, sizeof run->output_path, out_path, err);
+        if (r == 0 && out_path)
             r = cb_sha256_file_hex(out_path, run->output_sha256, err);
-        }
-    } else {
+    } else if (r == 0) {
         run->status = CB_RUN_FAILED;
         snprintf(run->error, sizeof run->error, "%s", why->msg[0] ? why->msg : "failed");
     }
@@ -207,9 +225,23 @@ int cb_worker_run_as(cb_worker *w, const char *in_path, const char *recorded_as,
     memset(res, 0, sizeof *res);
     char started[21];
     cb_date_timestamp_now(started);
+    cb_file_id before, after;
+    int known = cb_file_id_get(in_path, &before) == 0;
     if (w->registry && cb_sha256_file_hex(in_path, res->input_sha256, NULL) < 0)
         res->input_sha256[0] = '\0'; /* the reader says why */
     int rc = process(w, in_path, out_path, res, err);
+    /* A video is read twice (analysis, then rendering): if the file was
+     * replaced or rewritten meanwhile, the decisions may not fit the
+     * pictures. Photos are read once, but the record must name what was
+     * read. Either way: no output. */
+    if (rc == 0 && known &&
+        (cb_file_id_get(in_path, &after) != 0 || !cb_file_id_same(&before, &after))) {
+        if (out_path)
+            unlink(out_path);
+        rc = cb_error_set(err, CB_EIO, "%s: the file changed while it was being processed; "
+                                       "nothing written, try again",
+                          in_path);
+    }
     if (!w->registry)
         return rc;
     cb_error rec = {0};

@@ -48,6 +48,15 @@ cb_judge *cb_worker_judge(cb_worker *w);
  * its own earlier outputs when consent changed since). */
 void cb_worker_set_overwrite(cb_worker *w, int overwrite);
 
+/*
+ * Was out_path made from in_path (its current content) for the worker's
+ * purpose, and does it still hold exactly what that run wrote? *found = 1
+ * and *run filled when so (a batch resuming, a watcher restarting). Needs
+ * opts.record. Returns 0 or a negative code (registry).
+ */
+int cb_worker_find_run(cb_worker *w, const char *in_path, const char *out_path, cb_run *run,
+                       int *found, cb_error *err);
+
 /* The worker's writable registry handle (NULL unless opts.record). */
 cb_registry *cb_worker_registry(cb_worker *w);
 

@@ -5,12 +5,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <libavformat/avformat.h>
+#include <libavutil/crc.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -197,21 +199,63 @@ static int peek_dimensions(const uint8_t *p, size_t n, long long *w, long long *
     return 0;
 }
 
-/* PNG structure check: chunks from the signature to IEND, each complete. A
- * file cut short (say, still being copied into a watch folder) fails even
- * when FFmpeg could decode the pixels it has. Returns 1 when complete. */
-static int png_is_complete(const uint8_t *p, size_t n)
+/* PNG structure check: chunks from the signature to IEND, each complete
+ * and with a matching CRC. A file cut short (say, still being copied into a
+ * watch folder) fails even when FFmpeg could decode the pixels it has, and
+ * a damaged one fails with a reason that says so. Returns 1 when sound, else
+ * 0 with the reason in why. */
+static int png_is_complete(const uint8_t *p, size_t n, char *why, size_t why_size)
 {
+    const AVCRC *crc_table = av_crc_get_table(AV_CRC_32_IEEE_LE);
     size_t i = 8;
     while (i + 12 <= n) {
         uint32_t len = be32(p + i);
-        if (len > 0x7FFFFFFFu || (size_t)len > n - i - 12)
+        char type[5];
+        for (int k = 0; k < 4; k++) {
+            uint8_t c = p[i + 4 + k];
+            type[k] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? (char)c : '?';
+        }
+        type[4] = '\0';
+        if (len > 0x7FFFFFFFu || (size_t)len > n - i - 12) {
+            snprintf(why, why_size, "truncated or malformed PNG (chunk %s runs past the end)",
+                     type);
             return 0;
+        }
+        uint32_t crc = av_crc(crc_table, 0xFFFFFFFFu, p + i + 4, (size_t)len + 4) ^ 0xFFFFFFFFu;
+        if (crc != be32(p + i + 8 + len)) {
+            snprintf(why, why_size, "damaged PNG (chunk %s has a bad CRC)", type);
+            return 0;
+        }
         if (memcmp(p + i + 4, "IEND", 4) == 0)
             return 1;
         i += 12 + (size_t)len;
     }
+    snprintf(why, why_size, "truncated or malformed PNG (no IEND chunk)");
     return 0;
+}
+
+/* A better reason than FFmpeg's "invalid data" for a file that no demuxer
+ * could open: an MP4/MOV without its index, or a damaged file of a format
+ * the content looks like. Fills msg. */
+static void explain_open_failure(const uint8_t *data, size_t size, int averr, char *msg,
+                                 size_t msg_size)
+{
+    char av[AV_ERROR_MAX_STRING_SIZE] = {0};
+    av_strerror(averr, av, sizeof av);
+    if (cb_mp4_lacks_moov(data, size)) {
+        snprintf(msg, msg_size, "an MP4/MOV file without its index (no moov box): cut short "
+                                "while it was being recorded or copied");
+        return;
+    }
+    /* The data is padded with AV_INPUT_BUFFER_PADDING_SIZE >= AVPROBE_PADDING_SIZE zeros. */
+    AVProbeData pd = {.filename = "", .buf = (unsigned char *)data,
+                      .buf_size = size > (1 << 20) ? (1 << 20) : (int)size};
+    int score = 0;
+    const AVInputFormat *f = av_probe_input_format3(&pd, 1, &score);
+    if (f && score >= AVPROBE_SCORE_EXTENSION)
+        snprintf(msg, msg_size, "damaged or unsupported %s file: %s", f->name, av);
+    else
+        snprintf(msg, msg_size, "not a recognised image: %s", av);
 }
 
 /* Orientation (tag 0x0112) from a TIFF-structured EXIF block, or 0. */
@@ -525,12 +569,27 @@ int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out
     fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     ret = avformat_open_input(&fmt, NULL, NULL, NULL); /* frees fmt on failure */
     if (ret < 0) {
-        ret = decode_failure(path, &guard, ret, "not a recognised image", err);
+        if (ret == AVERROR(ENOMEM))
+            goto nomem;
+        char why[256];
+        explain_open_failure(data, size, ret, why, sizeof why);
+        ret = cb_error_set(err, CB_EDECODE, "%s: %s", path, why);
         goto fail;
     }
     if (!cb_is_image_demuxer(fmt->iformat->name)) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: not an image (detected format: %s)", path,
-                           fmt->iformat->name);
+        int video = 0, audio = 0;
+        for (unsigned i = 0; i < fmt->nb_streams; i++) {
+            enum AVMediaType t = fmt->streams[i]->codecpar->codec_type;
+            video += t == AVMEDIA_TYPE_VIDEO;
+            audio += t == AVMEDIA_TYPE_AUDIO;
+        }
+        if (!video && audio)
+            ret = cb_error_set(err, CB_EDECODE,
+                               "%s: audio only, no picture or video stream (format %s)", path,
+                               fmt->iformat->name);
+        else
+            ret = cb_error_set(err, CB_EDECODE, "%s: not an image (detected format: %s)", path,
+                               fmt->iformat->name);
         goto fail;
     }
     int si = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
@@ -546,6 +605,21 @@ int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out
         guard.height = par->height;
         ret = decode_failure(path, &guard, 0, "", err);
         goto fail;
+    }
+    /* Structure checks before any decoder runs, so that a cut or damaged
+     * file fails with that reason (FFmpeg's would be "invalid data", or
+     * nothing at all for a JPEG cut in its scan data). */
+    if (par->codec_id == AV_CODEC_ID_MJPEG && !jpeg_is_complete(data, size)) {
+        ret = cb_error_set(err, CB_EDECODE, "%s: truncated or malformed JPEG (no end of image)",
+                           path);
+        goto fail;
+    }
+    if (par->codec_id == AV_CODEC_ID_PNG && size >= 8 && memcmp(data, "\x89PNG", 4) == 0) {
+        char why[128];
+        if (!png_is_complete(data, size, why, sizeof why)) {
+            ret = cb_error_set(err, CB_EDECODE, "%s: %s", path, why);
+            goto fail;
+        }
     }
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
     if (!codec) {
@@ -613,16 +687,6 @@ int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out
 
     if ((frame->flags & AV_FRAME_FLAG_CORRUPT) || frame->decode_error_flags) {
         ret = cb_error_set(err, CB_EDECODE, "%s: corrupt or truncated image data", path);
-        goto fail;
-    }
-    if (par->codec_id == AV_CODEC_ID_MJPEG && !jpeg_is_complete(data, size)) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: truncated or malformed JPEG (no end of image)",
-                           path);
-        goto fail;
-    }
-    if (par->codec_id == AV_CODEC_ID_PNG && size >= 8 && memcmp(data, "\x89PNG", 4) == 0 &&
-        !png_is_complete(data, size)) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: truncated or malformed PNG (no IEND chunk)", path);
         goto fail;
     }
     if ((ret = check_limits(limits, frame->width, frame->height)) != 0) {

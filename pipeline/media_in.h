@@ -20,8 +20,14 @@
  *   AVCodecContext.max_pixels) before a frame buffer is allocated.
  * - Truncation: FFmpeg 5.1 decodes a cut JPEG to a partial picture ("EOI
  *   missing, emulating") without flagging it, so JPEGs must have a complete
- *   marker structure up to EOI and PNGs a complete chunk list up to IEND;
- *   decoder error flags / AV_FRAME_FLAG_CORRUPT also give CB_EDECODE.
+ *   marker structure up to EOI and PNGs a complete chunk list up to IEND,
+ *   every chunk with a matching CRC; both are checked before the decoder
+ *   runs, so the message says "truncated" / "bad CRC" rather than FFmpeg's
+ *   "invalid data". Decoder error flags / AV_FRAME_FLAG_CORRUPT also give
+ *   CB_EDECODE. Data after a JPEG's EOI is ignored.
+ * - Not an image: the message says what the file looks like instead (an
+ *   MP4/MOV without its moov index, an audio-only file, a damaged file of a
+ *   format FFmpeg recognises, or nothing recognisable).
  * - Orientation: FFmpeg 5.1's mjpeg and webp decoders put EXIF tags in
  *   frame->metadata ("Orientation" = "    6", space padded); mjpeg also
  *   adds an AV_FRAME_DATA_DISPLAYMATRIX. The metadata tag is used first,

@@ -1,4 +1,5 @@
 /* photo.c - read, detect, redact, write one photo; see photo.h. */
+#include "../common/i18n.h"
 #include "photo.h"
 
 #include <stdlib.h>
@@ -46,7 +47,7 @@ static int judge_faces(cb_judge *judge, const AVFrame *frame, cb_photo_result *r
     else
         for (int i = 0; i < n; i++)
             cb_verdict_redact(&res->verdicts[i], CB_REASON_REDACT_ALL,
-                              "every face is redacted (no registry in use)");
+                              _("every face is redacted (no registry in use)"));
     for (int i = 0; rc == 0 && i < n; i++) {
         if (res->verdicts[i].keep)
             res->kept++;

@@ -1,4 +1,5 @@
 /* video.c - analyse, decide per track, render; see video.h. */
+#include "../common/i18n.h"
 #include "video.h"
 
 #include <math.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/fsutil.h"
 #include "frame_reader.h"
 
 /* Frames decoded ahead of the consumer. */
@@ -197,12 +199,12 @@ static void decide_track(cb_judge *judge, const track_notes *t, cb_video_track *
 {
     if (!judge) {
         cb_verdict_redact(&out->verdict, CB_REASON_REDACT_ALL,
-                          "every face is redacted (no registry in use)");
+                          _("every face is redacted (no registry in use)"));
         return;
     }
     if (!t || t->n == 0) {
         cb_verdict_redact(&out->verdict, CB_REASON_NOT_RECOGNISABLE,
-                          "no frame of this face could be used for recognition");
+                          _("no frame of this face could be used for recognition"));
         return;
     }
     /* The person of the first recognised sample; every sample must agree. */
@@ -221,7 +223,7 @@ static void decide_track(cb_judge *judge, const track_notes *t, cb_video_track *
         out->verdict.keep = 0;
         out->verdict.reason = CB_REASON_TRACK_DISAGREES;
         snprintf(out->verdict.detail, sizeof out->verdict.detail,
-                 "%d of %d looks at this face recognised %s, the others did not", out->recognised,
+                 _("%d of %d looks at this face recognised %s, the others did not"), out->recognised,
                  t->n, named->external_id);
     }
 }
@@ -240,7 +242,7 @@ static void redact_duplicates(cb_video_result *res)
                 v->keep = 0;
                 v->reason = CB_REASON_LOW_MARGIN;
                 snprintf(v->detail, sizeof v->detail,
-                         "two faces on screen at once match %s: cannot tell which is them",
+                         _("two faces on screen at once match %s: cannot tell which is them"),
                          v->external_id);
             }
         }
@@ -277,9 +279,12 @@ static int decide(cb_judge *judge, const analysis *a, cb_video_result *res, cb_e
     return 0;
 }
 
-/* Pass 3: decode again, redact the redacted tracks, encode. */
+/* Pass 3: decode again, redact the redacted tracks, encode. `analysed` is
+ * the file as it was when pass 1 began: if it is no longer that file, the
+ * decisions may not fit the pictures, and nothing is put in place. */
 static int render(const char *in_path, const char *out_path, const analysis *a,
-                  const cb_video_result *res, const cb_video_opts *o, cb_error *err)
+                  const cb_video_result *res, const cb_file_id *analysed,
+                  const cb_video_opts *o, cb_error *err)
 {
     cb_frame_reader *reader = NULL;
     cb_video_out *writer = NULL;
@@ -330,6 +335,10 @@ static int render(const char *in_path, const char *out_path, const analysis *a,
         rc = cb_error_set(err, CB_EDECODE,
                           "%s: %lld frames on the second read, %lld on the first (file changed?)",
                           in_path, (long long)index, (long long)res->frames);
+    cb_file_id now;
+    if (rc == 0 && (cb_file_id_get(in_path, &now) != 0 || !cb_file_id_same(&now, analysed)))
+        rc = cb_error_set(err, CB_EIO, "%s: the file changed while it was being processed; "
+                                       "nothing written, try again", in_path);
     if (rc == 0)
         rc = cb_video_out_finish(writer, err);
     cb_video_out_close(writer);
@@ -350,7 +359,12 @@ int cb_video_process(cb_detector *det, cb_judge *judge, const char *in_path,
         return cb_error_set(err, CB_EINVAL, "video: bad options");
     analysis a = {0};
     double t0 = now_seconds();
-    int rc = analyse(det, judge, in_path, opts, &a, res, err);
+    cb_file_id analysed;
+    int rc = cb_file_id_get(in_path, &analysed);
+    if (rc < 0)
+        rc = cb_error_set(err, rc, "%s: %s", in_path, strerror(-rc));
+    if (rc == 0)
+        rc = analyse(det, judge, in_path, opts, &a, res, err);
     if (rc == 0)
         rc = decide(judge, &a, res, err);
     double t1 = now_seconds();
@@ -358,7 +372,7 @@ int cb_video_process(cb_detector *det, cb_judge *judge, const char *in_path,
     cb_log(opts->log, CB_LOG_INFO, "%s: %lld frames, %d face track(s): %d kept, %d redacted",
            in_path, (long long)res->frames, res->n_tracks, res->kept, res->redacted);
     if (rc == 0 && out_path) {
-        rc = render(in_path, out_path, &a, res, opts, err);
+        rc = render(in_path, out_path, &a, res, &analysed, opts, err);
         res->seconds_render = now_seconds() - t1;
     }
     analysis_free(&a);

@@ -133,8 +133,19 @@ int cb_video_in_open(const char *path, long long max_pixels, cb_video_in **out,
     v->max_pixels = max_pixels ? max_pixels : CB_VIDEO_DEFAULT_MAX_PIXELS;
     v->last_pts = AV_NOPTS_VALUE;
 
-    if ((ret = cb_av_input_open(&v->in, path, err)) < 0)
+    if ((ret = cb_av_input_open(&v->in, path, err)) < 0) {
+        if (ret == CB_EDECODE) {
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd >= 0 && cb_mp4_file_lacks_moov(fd))
+                ret = cb_error_set(err, CB_EDECODE,
+                                   "%s: an MP4/MOV file without its index (no moov box): cut "
+                                   "short while it was being recorded or copied",
+                                   path);
+            if (fd >= 0)
+                close(fd);
+        }
         goto fail;
+    }
     AVFormatContext *fmt = v->in.fmt;
     if (cb_is_image_demuxer(fmt->iformat->name)) {
         ret = cb_error_set(err, CB_EDECODE, "%s: a still image (%s), not a video", path,
@@ -284,6 +295,20 @@ static int deliver(cb_video_in *v, AVFrame **out, cb_error *err)
     if ((long long)src->width * src->height > v->max_pixels) {
         ret = cb_error_set(err, CB_ETOOBIG, "%s: video frame too large (%dx%d, limit %lld pixels)",
                            v->path, src->width, src->height, v->max_pixels);
+        goto fail;
+    }
+
+    /* The decoder hid damage (concealment: missing slices, broken
+     * references) rather than failing: fail closed all the same, so no
+     * output is made from frames that are not what the file holds. */
+    if (src->decode_error_flags || (src->flags & AV_FRAME_FLAG_CORRUPT)) {
+        double at = src->best_effort_timestamp == AV_NOPTS_VALUE
+                        ? 0.0
+                        : (double)src->best_effort_timestamp * av_q2d(v->tb);
+        ret = cb_error_set(err, CB_EDECODE,
+                           "%s: corrupt video data at frame %lld (%.3f s): the decoder could "
+                           "only conceal it",
+                           v->path, (long long)v->frames_out, at);
         goto fail;
     }
 

@@ -32,8 +32,11 @@
  *   does not increase it is made the previous one plus one tick. So pts are
  *   strictly increasing.
  * - Errors are fail-closed: a demuxer or decoder error on the video stream
- *   ends the file with CB_EDECODE (FFmpeg conceals what it can and reports
- *   only what it cannot). A file whose index points past its end (an MP4/MOV
+ *   ends the file with CB_EDECODE, and so does a frame that the decoder
+ *   could only conceal (it flags it: decode_error_flags / AV_FRAME_FLAG_CORRUPT).
+ *   Not caught: damage the demuxer skips without telling (a Matroska cluster
+ *   whose header is destroyed is passed over, and its frames are simply
+ *   missing from the output). A file whose index points past its end (an MP4/MOV
  *   cut short, moov at the front) is CB_EDECODE at open; a file with the moov
  *   at the end that is cut short has no moov and fails at open too. A stream
  *   that ends without a single frame is CB_EDECODE.

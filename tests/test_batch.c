@@ -113,6 +113,7 @@ static void test_album(void **state)
     assert_int_equal(stat(report, &st), 0);
     /* Second run: everything done is skipped. */
     rc = CLI("batch", album, "-o", safe, "--purpose", "social", "--json");
+    printf("%s", out_buf);
     assert_int_equal(rc, 1);
     assert_int_equal(count(out_buf, "\"status\": \"skipped\""), 3);
     assert_int_equal(count(out_buf, "\"status\": \"failed\""), 1);

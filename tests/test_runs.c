@@ -552,14 +552,14 @@ static void test_migrate_from_v1(void **state)
 
     /* A writable open migrates forward, keeping what was there. */
     assert_int_equal(cb_registry_open(path, 0, &r, &err), 0);
-    assert_int_equal(raw_int(path, "PRAGMA user_version"), 2);
-    assert_int_equal(CB_REGISTRY_SCHEMA_VERSION, 2);
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM migrations"), 2);
+    assert_int_equal(raw_int(path, "PRAGMA user_version"), 3);
+    assert_int_equal(CB_REGISTRY_SCHEMA_VERSION, 3);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM migrations"), 3);
     assert_int_equal(raw_int(path, "SELECT count(*) FROM migrations WHERE version = 2 AND "
                                    "description LIKE '%runs%'"),
                      1);
     assert_int_equal(raw_int(path, "SELECT count(*) FROM audit WHERE action = "
-                                   "'registry.migrate' AND details = '{\"from\": 1, \"to\": 2}'"),
+                                   "'registry.migrate' AND details = '{\"from\": 1, \"to\": 3}'"),
                      1);
     cb_person p;
     assert_int_equal(cb_registry_person_find(r, "T9", &p, &err), 0);
@@ -570,9 +570,11 @@ static void test_migrate_from_v1(void **state)
     cb_run run, got;
     int found = 0;
     sample_run(&run);
+    run.registry_version = 42;
     int64_t id = record_ok(r, &run);
     assert_int_equal(cb_registry_run_find(r, HASH_IN, "social", NULL, &got, &found, &err), 0);
     assert_int_equal(found, 1);
+    assert_int_equal(got.registry_version, 42);
     assert_int_equal(got.id, id);
     int64_t rows = 0, bad = -1;
     assert_int_equal(cb_registry_audit_verify(r, &rows, &bad, &err), 0);
@@ -584,7 +586,7 @@ static void test_migrate_from_v1(void **state)
     cb_registry_close(r);
     assert_int_equal(cb_registry_open(path, 0, &r, &err), 0);
     cb_registry_close(r);
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM migrations"), 2);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM migrations"), 3);
     assert_int_equal(raw_int(path, "SELECT count(*) FROM audit"), 1);
     cb_test_remove_tree(dir);
 }

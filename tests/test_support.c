@@ -112,6 +112,12 @@ static void drain(int out_fd, int err_fd, char *out_buf, size_t out_size, char *
 int cb_test_run(char *const argv[], char *out_buf, size_t out_size, char *err_buf,
                 size_t err_size)
 {
+    return cb_test_run_env(argv, NULL, out_buf, out_size, err_buf, err_size);
+}
+
+int cb_test_run_env(char *const argv[], const char *const env[], char *out_buf,
+                    size_t out_size, char *err_buf, size_t err_size)
+{
     if (out_buf && out_size)
         out_buf[0] = '\0';
     if (err_buf && err_size)
@@ -129,6 +135,16 @@ int cb_test_run(char *const argv[], char *out_buf, size_t out_size, char *err_bu
         close(err_pipe[0]);
         close(out_pipe[1]);
         close(err_pipe[1]);
+        for (size_t i = 0; env && env[i]; i++) {
+            const char *eq = strchr(env[i], '=');
+            if (!eq) {
+                unsetenv(env[i]);
+            } else {
+                char name[256];
+                snprintf(name, sizeof name, "%.*s", (int)(eq - env[i]), env[i]);
+                setenv(name, eq + 1, 1);
+            }
+        }
         execvp(argv[0], argv);
         _exit(127);
     }
@@ -141,8 +157,9 @@ int cb_test_run(char *const argv[], char *out_buf, size_t out_size, char *err_bu
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-int cb_test_run_cli(const char *registry, char *out_buf, size_t out_size, char *err_buf,
-                    size_t err_size, const char *first, ...)
+static int run_cli(const char *const env[], const char *registry, char *out_buf,
+                   size_t out_size, char *err_buf, size_t err_size, const char *first,
+                   va_list ap)
 {
     char *argv[64];
     int n = 0;
@@ -153,14 +170,32 @@ int cb_test_run_cli(const char *registry, char *out_buf, size_t out_size, char *
     }
     if (first) {
         argv[n++] = (char *)first;
-        va_list ap;
-        va_start(ap, first);
         for (char *a; (a = va_arg(ap, char *)) != NULL && n < 63;)
             argv[n++] = a;
-        va_end(ap);
     }
     argv[n] = NULL;
-    return cb_test_run(argv, out_buf, out_size, err_buf, err_size);
+    return cb_test_run_env(argv, env, out_buf, out_size, err_buf, err_size);
+}
+
+int cb_test_run_cli(const char *registry, char *out_buf, size_t out_size, char *err_buf,
+                    size_t err_size, const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    int rc = run_cli(NULL, registry, out_buf, out_size, err_buf, err_size, first, ap);
+    va_end(ap);
+    return rc;
+}
+
+int cb_test_run_cli_env(const char *const env[], const char *registry, char *out_buf,
+                        size_t out_size, char *err_buf, size_t err_size, const char *first,
+                        ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    int rc = run_cli(env, registry, out_buf, out_size, err_buf, err_size, first, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* ---- pictures, the detector ------------------------------------------------ */

@@ -61,6 +61,20 @@ int cb_test_run(char *const argv[], char *out_buf, size_t out_size, char *err_bu
 int cb_test_run_cli(const char *registry, char *out_buf, size_t out_size, char *err_buf,
                     size_t err_size, const char *first, ...);
 
+/*
+ * cb_test_run and cb_test_run_cli with changes to the environment of the
+ * program run (and only of it): env is a NULL-terminated list (NULL: no
+ * changes) of "NAME=VALUE" to set and "NAME" to unset, applied in order.
+ * For the language tests: {"LC_ALL", "LANGUAGE", "LANG=nl_NL.UTF-8", NULL}.
+ * (ctest runs every test with LC_ALL=C, so plain cb_test_run gives the
+ * English messages whatever the developer's locale; see tests/CMakeLists.txt.)
+ */
+int cb_test_run_env(char *const argv[], const char *const env[], char *out_buf,
+                    size_t out_size, char *err_buf, size_t err_size);
+int cb_test_run_cli_env(const char *const env[], const char *registry, char *out_buf,
+                        size_t out_size, char *err_buf, size_t err_size, const char *first,
+                        ...);
+
 /* ---- pictures, the detector ------------------------------------------------ */
 
 /* A new frame of the given pixel format and size with its buffers
