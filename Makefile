@@ -56,7 +56,7 @@ asan:
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_SANITIZE=ON -DCB_TESTDATA=$(TESTDATA) >/dev/null
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure -j 1
+		CB_TEST_LOAD_FILES=150 ctest --output-on-failure -j 1
 
 test-valgrind: deps models
 	cmake -S . -B $(BUILD_VALGRIND) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_VALGRIND=ON -DCB_TESTDATA=$(TESTDATA) >/dev/null

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# run_bench.sh BINARY - end-to-end speed of `BINARY redact` on large photos,
-# side by side with a plain FFmpeg decode + re-encode of the same files, then
-# the detector accuracy table from eval_detect. Prints Markdown for the README.
+# run_bench.sh BINARY - end-to-end speed of `BINARY redact` on large photos
+# and on a 1080p30 video, each side by side with plain FFmpeg doing the same
+# decode + encode in the same run, then the detector accuracy table from
+# eval_detect. Prints Markdown for the README.
 #
 #   BINARY            the consentblur executable (e.g. build/consentblur)
 # Environment (all optional):
@@ -13,6 +14,7 @@
 #   BENCH_EVAL_ARGS   arguments for eval_detect (default: a short list of configurations
 #                     on 2 synthetic composites; BENCH_FULL=1 runs its whole list on 4)
 #   BENCH_SKIP_EVAL=1 speed only
+#   BENCH_SKIP_VIDEO=1 photos only
 # Needs ffmpeg and /usr/bin/time (Debian package `time`) for the peak memory.
 set -euo pipefail
 
@@ -118,7 +120,46 @@ printf '| ffmpeg -i in.jpg out.jpg | %.2f | %.3f | %.1f | %s |\n' "$ff_pps" "$(e
 printf '| ratio (consentblur / ffmpeg time) | | %.1fx | | |\n' "$ratio"
 echo
 
-# ---- 3. accuracy table.
+# ---- 3. video: a 1080p30 clip of 27.5 s (the Hamilton clip of the test data,
+# scaled to 1920x1080 and played three times), against ffmpeg's own transcode
+# with the same x264 settings and audio copied, in the same run.
+if [ "${BENCH_SKIP_VIDEO:-0}" != 1 ]; then
+    clip="$dir/clip-1080p30.mp4"
+    if [ ! -s "$clip" ]; then
+        ffmpeg -nostdin -v error -y -stream_loop 2 -i "$testdata/video/hamilton-short.mp4" \
+            -vf "scale=1920:1080:flags=bicubic,fps=30" -c:v libx264 -preset veryfast -crf 18 \
+            -c:a aac -b:a 128k "$clip.part.mp4"
+        mv "$clip.part.mp4" "$clip"
+    fi
+    frames=$(ffprobe -v error -count_packets -select_streams v:0 -show_entries stream=nb_read_packets \
+        -of csv=p=0 "$clip")
+    secs=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$clip")
+    rm -rf "$dir/out-video"
+    mkdir -p "$dir/out-video"
+    video_row() { # NAME SECONDS KB
+        printf '| %s | %.1f | %.2f | %.1fx | %s |\n' "$1" "$(echo "$frames / $2" | bc -l)" "$2" \
+            "$(echo "$2 / $ff_video_s" | bc -l)" "$(mib "$3")"
+    }
+    run_timed ff_video_s ff_video_kb ffmpeg -nostdin -v error -y -i "$clip" -c:v libx264 \
+        -preset veryfast -crf 20 -c:a copy "$dir/out-video/ffmpeg.mp4"
+    run_timed cbv_s cbv_kb "$bin" redact "$clip" -o "$dir/out-video/default" --force
+    run_timed cbf_s cbf_kb "$bin" redact "$clip" -o "$dir/out-video/fast" --force \
+        --min-face 40 --detect-every 2
+    echo "### Speed: video, $frames frames of 1920x1080 at 30 fps ($(printf '%.1f' "$secs") s, H.264 + AAC)"
+    echo
+    echo "Same machine and run. consentblur redact (decode, detect and track, redact, encode"
+    echo "H.264 with x264 veryfast CRF 20, audio copied) against \`ffmpeg -i in.mp4 -c:v libx264"
+    echo "-preset veryfast -crf 20 -c:a copy out.mp4\`. Real time is 30 fps."
+    echo
+    echo "| | fps | total s | time vs ffmpeg | peak RSS |"
+    echo "|---|---|---|---|---|"
+    video_row "ffmpeg transcode" "$ff_video_s" "$ff_video_kb"
+    video_row "consentblur redact (defaults: faces from 20 px)" "$cbv_s" "$cbv_kb"
+    video_row "consentblur redact --min-face 40 --detect-every 2" "$cbf_s" "$cbf_kb"
+    echo
+fi
+
+# ---- 4. accuracy table.
 [ "${BENCH_SKIP_EVAL:-0}" = 1 ] && exit 0
 eval_bin=${BENCH_EVAL:-$build_dir/bench/eval_detect}
 if [ ! -x "$eval_bin" ] && [ -f "$build_dir/CMakeCache.txt" ]; then

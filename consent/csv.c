@@ -82,6 +82,10 @@ static void eat_eol(cb_csv_reader *rd)
     rd->line++;
 }
 
+/* A NUL would end the field's C string early: what follows it would be
+ * silently dropped ("yes\0no" read as yes). Text files have none. */
+#define NUL_BYTE "a NUL byte (this is not a text file: save it as CSV UTF-8)"
+
 static int fail(cb_csv_reader *rd, char *msg, size_t size, const char *why)
 {
     snprintf(msg, size, "%s", why);
@@ -114,6 +118,8 @@ int cb_csv_next(cb_csv_reader *rd, cb_csv_row *row, char *msg, size_t msg_size)
                         snprintf(msg, msg_size, "a quoted field is not closed");
                         return -1;
                     }
+                    if (*rd->p == '\0')
+                        return fail(rd, msg, msg_size, NUL_BYTE);
                     char c = *rd->p++;
                     if (c == '"') {
                         if (rd->p < rd->end && *rd->p == '"') {
@@ -131,6 +137,8 @@ int cb_csv_next(cb_csv_reader *rd, cb_csv_row *row, char *msg, size_t msg_size)
                     return fail(rd, msg, msg_size, "text after a closing quote");
             } else {
                 while (!at_eol(rd) && *rd->p != ',') {
+                    if (*rd->p == '\0')
+                        return fail(rd, msg, msg_size, NUL_BYTE);
                     if (*rd->p == '"')
                         return fail(rd, msg, msg_size,
                                     "a quote inside an unquoted field (quote the whole field and "

@@ -3,7 +3,8 @@
  * Comma separated; fields may be quoted ("a, b", "say ""hi"""), quoted
  * fields may span lines; records end with LF or CRLF; a UTF-8 byte order
  * mark at the start is skipped; blank lines are skipped. Each record knows
- * the line it started on.
+ * the line it started on. A NUL byte anywhere makes its record malformed
+ * (fields are C strings: it would cut the value short).
  */
 #ifndef CB_CONSENT_CSV_H
 #define CB_CONSENT_CSV_H

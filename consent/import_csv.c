@@ -451,6 +451,13 @@ int cb_import_csv(cb_registry *r, const char *path, const cb_import_opts *opts,
     if ((rc = cb_reg_tx_begin(r, err)) < 0)
         goto done;
     in_tx = 1;
+    if (len >= 2 && (((unsigned char)data[0] == 0xFF && (unsigned char)data[1] == 0xFE) ||
+                     ((unsigned char)data[0] == 0xFE && (unsigned char)data[1] == 0xFF))) {
+        problem(&c, 1, "the file is UTF-16 text (Excel's \"Unicode Text\"): save it as "
+                       "\"CSV UTF-8\"");
+        rc = 0;
+        goto done;
+    }
     cb_csv_init(&rd, data, len);
     int got = cb_csv_next(&rd, &row, msg, sizeof msg);
     if (got == -2) {

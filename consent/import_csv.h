@@ -2,9 +2,11 @@
  * import_csv.h - import people and consent decisions from a pupil
  * administration export (CSV) into the registry, all or nothing.
  *
- * The file: UTF-8 (an optional byte order mark is skipped), comma
- * separated, RFC 4180 quoting ("Doe, Jane", "the ""big"" one"; quoted
- * fields may span lines), LF or CRLF line ends, blank lines ignored. The
+ * The file: UTF-8 (an optional byte order mark is skipped; a UTF-16 file, as
+ * Excel's "Unicode Text" writes it, or any NUL byte is a problem reported
+ * as such), comma separated, RFC 4180 quoting ("Doe, Jane", "the ""big""
+ * one"; quoted fields may span lines), LF or CRLF line ends, blank lines
+ * ignored. The
  * first line is a header naming the columns; their order is free, names are
  * matched without regard to case and surrounding spaces, each may appear
  * once, and an unknown column is an error (typo protection). Values are

@@ -174,12 +174,27 @@ static int fd_read_at(const void *src, uint64_t off, uint8_t *buf, size_t n)
     return 1;
 }
 
+static int heif_brand(const uint8_t brand[4])
+{
+    static const char brands[][5] = {"heic", "heix", "heim", "heis", "hevc",
+                                      "hevx", "mif1", "msf1", "avif", "avis"};
+    for (size_t i = 0; i < sizeof brands / sizeof brands[0]; i++)
+        if (memcmp(brand, brands[i], 4) == 0)
+            return 1;
+    return 0;
+}
+
+int cb_is_heif(const uint8_t *data, size_t size)
+{
+    return data && size >= 12 && memcmp(data + 4, "ftyp", 4) == 0 && heif_brand(data + 8);
+}
+
 /* Walk the top-level boxes of a file of `size` bytes. */
 static int lacks_moov(read_at_fn rd, const void *src, uint64_t size)
 {
     uint8_t h[16];
     uint64_t off = 0;
-    if (size < 16 || !rd(src, 0, h, 8) || memcmp(h + 4, "ftyp", 4) != 0)
+    if (size < 16 || !rd(src, 0, h, 12) || memcmp(h + 4, "ftyp", 4) != 0 || heif_brand(h + 8))
         return 0;
     for (int boxes = 0; off + 8 <= size && boxes < 100000; boxes++) {
         if (!rd(src, off, h, 8))

@@ -65,4 +65,10 @@ int cb_is_image_demuxer(const char *name);
 int cb_mp4_lacks_moov(const uint8_t *data, size_t size);
 int cb_mp4_file_lacks_moov(int fd);
 
+/* Is this a HEIF or AVIF still image (an "ftyp" box first whose major brand
+ * is heic, heix, heim, heis, hevc, hevx, mif1, msf1, avif or avis: what
+ * phones save photos as)? FFmpeg 5.1 reads neither. Returns 1 or 0. HEIF
+ * files have no moov box, but cb_mp4_lacks_moov is 0 for them. */
+int cb_is_heif(const uint8_t *data, size_t size);
+
 #endif

@@ -242,6 +242,11 @@ static void explain_open_failure(const uint8_t *data, size_t size, int averr, ch
 {
     char av[AV_ERROR_MAX_STRING_SIZE] = {0};
     av_strerror(averr, av, sizeof av);
+    if (cb_is_heif(data, size)) {
+        snprintf(msg, msg_size, "a HEIF/AVIF image (HEIC): not supported; save or export it as "
+                                "JPEG or PNG");
+        return;
+    }
     if (cb_mp4_lacks_moov(data, size)) {
         snprintf(msg, msg_size, "an MP4/MOV file without its index (no moov box): cut short "
                                 "while it was being recorded or copied");

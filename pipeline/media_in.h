@@ -25,9 +25,10 @@
  *   runs, so the message says "truncated" / "bad CRC" rather than FFmpeg's
  *   "invalid data". Decoder error flags / AV_FRAME_FLAG_CORRUPT also give
  *   CB_EDECODE. Data after a JPEG's EOI is ignored.
- * - Not an image: the message says what the file looks like instead (an
- *   MP4/MOV without its moov index, an audio-only file, a damaged file of a
- *   format FFmpeg recognises, or nothing recognisable).
+ * - Not an image: the message says what the file looks like instead (a
+ *   HEIF/AVIF photo, which FFmpeg 5.1 cannot read; an MP4/MOV without its
+ *   moov index; an audio-only file; a damaged file of a format FFmpeg
+ *   recognises; or nothing recognisable).
  * - Orientation: FFmpeg 5.1's mjpeg and webp decoders put EXIF tags in
  *   frame->metadata ("Orientation" = "    6", space padded); mjpeg also
  *   adds an AV_FRAME_DATA_DISPLAYMATRIX. The metadata tag is used first,

@@ -65,7 +65,7 @@ static int index_past_end(AVFormatContext *fmt, int64_t file_size)
         int n = avformat_index_get_entries_count(st);
         for (int k = 0; k < n; k++) {
             const AVIndexEntry *e = avformat_index_get_entry(st, k);
-            if (e && e->size > 0 && e->pos >= 0 && e->pos + e->size > file_size)
+            if (e && e->size > 0 && e->pos >= 0 && e->pos > file_size - e->size)
                 return 1;
         }
     }
@@ -314,10 +314,19 @@ static int deliver(cb_video_in *v, AVFrame **out, cb_error *err)
 
     int64_t pts = src->best_effort_timestamp;
     int64_t dur = src->pkt_duration > 0 ? src->pkt_duration : v->default_duration;
-    if (pts == AV_NOPTS_VALUE)
-        pts = v->last_pts == AV_NOPTS_VALUE ? 0 : v->last_pts + dur;
-    else if (v->last_pts != AV_NOPTS_VALUE && pts <= v->last_pts)
-        pts = v->last_pts + 1;
+    if (v->last_pts != AV_NOPTS_VALUE && (pts == AV_NOPTS_VALUE || pts <= v->last_pts)) {
+        /* Missing or not increasing: one step after the previous frame,
+         * unless that would overflow (a file with absurd timestamps). */
+        int64_t step = pts == AV_NOPTS_VALUE ? dur : 1;
+        if (v->last_pts > INT64_MAX - step) {
+            ret = cb_error_set(err, CB_EDECODE, "%s: timestamps out of range after frame %lld",
+                               v->path, (long long)v->frames_out);
+            goto fail;
+        }
+        pts = v->last_pts + step;
+    } else if (pts == AV_NOPTS_VALUE) {
+        pts = 0;
+    }
 
     if (!v->sws || v->sws_w != src->width || v->sws_h != src->height ||
         v->sws_fmt != src->format || v->sws_cs != (int)src->colorspace ||

@@ -23,6 +23,12 @@
  * as JPEG, a video missing a cluster), the output is checked to have the
  * face redacted: the default detector finds the face in the input, finds no
  * face there in the output, and the pixels in the face box changed a lot.
+ * (Under the sanitizers, a report from the consentblur the test runs shows
+ * up as more than the one line expected on stderr.)
+ *
+ * A second, smaller table does the same for CSV imports (`consentblur
+ * import FILE` and cb_import_csv): files that must be refused with a
+ * problem that says why, nothing imported.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -42,6 +48,8 @@
 #include <libavutil/log.h>
 
 #include "common/cb_error.h"
+#include "consent/import_csv.h"
+#include "consent/registry.h"
 #include "models/detector.h"
 #include "pipeline/media_in.h"
 #include "pipeline/video_in.h"
@@ -78,6 +86,9 @@ static bad_case cases[] = {
      "without its index (no moov box)", 0, 0, 0},
     {"cut_faststart.mp4", NO_ARGS, 1, "truncated file", NULL, LIB_VIDEO, CB_EDECODE,
      "truncated file", 0, 0, 0},
+    /* What phones save photos as; FFmpeg 5.1 cannot read it. */
+    {"photo.heic", NO_ARGS, 1, "HEIF/AVIF image", NULL, LIB_IMAGE, CB_EDECODE, "HEIF/AVIF image",
+     0, 0, 0},
     {"empty.jpg", NO_ARGS, 1, "empty file", NULL, LIB_IMAGE, CB_EDECODE, "empty file", 0, 0, 0},
     {"notes.jpg", NO_ARGS, 1, "not a recognised image", NULL, LIB_IMAGE, CB_EDECODE,
      "not a recognised image", 0, 0, 0},
@@ -325,6 +336,17 @@ static void make_inputs(void)
     write_png_claiming("huge.png", 30000, 30000);
     sh("%s -f lavfi -i color=c=red:size=2x2 -frames:v 1 -vf scale=1:1 one_pixel.png", ff);
     write_all("empty.jpg", "", 0);
+    /* The start of a HEIF photo: ftyp (major brand heic), a meta box with a
+     * 'pict' handler, some media data. */
+    {
+        static const uint8_t heic[] = {
+            0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c', 0, 0, 0, 0, 'm', 'i', 'f', '1',
+            'h', 'e', 'i', 'c', 0, 0, 0, 45, 'm', 'e', 't', 'a', 0, 0, 0, 0, 0, 0, 0, 33, 'h',
+            'd', 'l', 'r', 0, 0, 0, 0, 0, 0, 0, 0, 'p', 'i', 'c', 't', 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 24, 'm', 'd', 'a', 't', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+            13, 14, 15, 16};
+        write_all("photo.heic", heic, sizeof heic);
+    }
     static const char notes[] = "This is not a photo.\nJust some notes someone named .jpg\n";
     write_all("notes.jpg", notes, sizeof notes - 1);
 
@@ -613,10 +635,70 @@ static void run_case(void **state)
     cb_test_remove_tree(out_dir);
 }
 
+/* ---- CSV imports ------------------------------------------------------------ */
+
+typedef struct csv_case {
+    const char *name;
+    const char *data;   /* the file's bytes... */
+    size_t len;         /* ...and how many (they may hold NULs) */
+    int lib_code;       /* cb_import_csv's result */
+    const char *expect; /* substring of the first problem and of the CLI's stderr */
+} csv_case;
+
+#define CSV(name, bytes, code, expect) {name, bytes, sizeof bytes - 1, code, expect}
+
+static const csv_case csv_cases[] = {
+    /* Excel's "Unicode Text": UTF-16LE with a byte order mark. */
+    CSV("utf16.csv",
+        "\xFF\xFE"
+        "e\0x\0t\0e\0r\0n\0a\0l\0_\0i\0d\0,\0n\0a\0m\0e\0,\0r\0o\0l\0e\0\n\0"
+        "S\0" "1\0,\0A\0d\0a\0,\0s\0t\0a\0f\0f\0\n\0",
+        CB_EINVAL, "UTF-16"),
+    /* A NUL inside a value: "yes<NUL>no" must not be read as yes. */
+    CSV("nul.csv", "external_id,name,role,social\nS1,Ada,staff,yes\0no\n", CB_EINVAL,
+        "NUL byte"),
+    CSV("unclosed.csv", "external_id,name,role\nS1,\"Ada,staff\n", CB_EINVAL,
+        "quoted field is not closed"),
+};
+
+#define N_CSV_CASES (sizeof csv_cases / sizeof csv_cases[0])
+
+static void test_csv_inputs(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_CSV_CASES; i++) {
+        const csv_case *c = &csv_cases[i];
+        char path[1024], reg_path[1024];
+        path_in(scratch, c->name, path, sizeof path);
+        write_all(c->name, c->data, c->len);
+        snprintf(reg_path, sizeof reg_path, "%s/%s.db", scratch, c->name);
+
+        cb_registry *r = NULL;
+        cb_error err = {0};
+        if (cb_registry_open(reg_path, CB_REGISTRY_CREATE, &r, &err) != 0)
+            fail_msg("%s: registry: %s", c->name, err.msg);
+        cb_import_opts opts = {.dry_run = 0, .today = "2024-06-01"};
+        cb_import_report rep;
+        int rc = cb_import_csv(r, path, &opts, "test", &rep, &err);
+        if (rc != c->lib_code || rep.n_kept < 1 || !strstr(rep.errors[0], c->expect))
+            fail_msg("%s: got %d, first problem '%s'; expected %d and '%s'", c->name, rc,
+                     rep.n_kept ? rep.errors[0] : "", c->lib_code, c->expect);
+        cb_import_report_free(&rep);
+        cb_registry_close(r);
+
+        char out_buf[4096], err_buf[4096];
+        int status = cb_test_run_cli(reg_path, out_buf, sizeof out_buf, err_buf, sizeof err_buf,
+                                     "import", path, NULL);
+        if (status != 1 || !strstr(err_buf, path) || !strstr(err_buf, c->expect))
+            fail_msg("%s: `import` exit %d, stderr '%s'; expected 1 and '%s'", c->name, status,
+                     err_buf, c->expect);
+    }
+}
+
 int main(void)
 {
     av_log_set_level(AV_LOG_QUIET); /* the library's messages are what is checked */
-    struct CMUnitTest tests[N_CASES];
+    struct CMUnitTest tests[N_CASES + 1];
     static char names[N_CASES][128];
     for (size_t i = 0; i < N_CASES; i++) {
         const char *a0 = cases[i].args[0], *a1 = a0 ? cases[i].args[1] : NULL;
@@ -625,6 +707,7 @@ int main(void)
         tests[i] = (struct CMUnitTest){.name = names[i], .test_func = run_case,
                                        .initial_state = &cases[i]};
     }
-    return _cmocka_run_group_tests("test_bad_inputs", tests, N_CASES, group_setup,
+    tests[N_CASES] = (struct CMUnitTest){.name = "csv imports", .test_func = test_csv_inputs};
+    return _cmocka_run_group_tests("test_bad_inputs", tests, N_CASES + 1, group_setup,
                                    group_teardown);
 }

@@ -31,10 +31,11 @@ cb_detector *cb_fuzz_detector(void);
  * detector (keeps each run fast). */
 #define CB_FUZZ_DETECT_MAX_PIXELS (2LL * 1000 * 1000)
 
-/* Detect faces in a BGR24 frame (when not over CB_FUZZ_DETECT_MAX_PIXELS)
- * and redact them, plus one box derived from `salt` (which may lie partly
- * outside the picture) so the redaction code runs on every frame. Aborts on
- * an unexpected error code; frees everything it allocates. */
+/* Detect faces in a BGR24 frame (for one salt in four, and when not over
+ * CB_FUZZ_DETECT_MAX_PIXELS) and redact them, plus one box derived from
+ * `salt` (which may lie partly outside the picture) so the redaction code
+ * runs on every frame. Aborts on an unexpected error code or a face box
+ * outside the picture; frees everything it allocates. */
 void cb_fuzz_detect_and_redact(AVFrame *frame, uint32_t salt);
 
 #endif
