@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make samples`: build the demo inputs from the shared test photos (read from
 # $CB_TESTDATA, never copied into the repository): JPEG group photos, a PNG
-# with alpha, a WebP, and a 12 MP composite with small faces. The folder is
+# with alpha, a WebP, a 12 MP composite with small faces and a short video. The folder is
 # git-ignored.
 set -euo pipefail
 dest=${1:?usage: make_samples.sh DIR}
@@ -18,5 +18,7 @@ ffmpeg -v error -y -f lavfi -i "color=c=0x6b8e23:s=4000x3000,noise=alls=20:allf=
   -i "$td/groups/bbt1.jpg" -i "$td/groups/bbt5.jpg" -filter_complex \
   "[1]scale=1000:-2[a];[2]scale=600:-2[b];[0][a]overlay=300:400[t];[t][b]overlay=2600:2000" \
   -frames:v 1 -q:v 3 "$dest/field-trip-12mp.jpg"
+# A short phone-like video: the Hamilton clip of the test data.
+ffmpeg -v error -y -i "$td/video/hamilton-short.mp4" -t 4 -c copy "$dest/stage-clip.mp4"
 touch "$dest/.done"
 echo "samples: $(ls "$dest" | wc -l) sample photos in $dest"
