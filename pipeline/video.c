@@ -144,6 +144,53 @@ static int analyse_frame(analysis *a, cb_detector *det, cb_judge *judge, const A
     return rc;
 }
 
+/* Takes one decoded frame (freed by the caller afterwards). */
+typedef int (*frame_fn)(void *ctx, AVFrame *frame, int64_t index, cb_error *err);
+
+/*
+ * Hand every frame of reader, in order, to fn; report progress for `pass`
+ * (of `total` frames). *count = the frames handed out. Returns 0 at the end
+ * of the stream or the first error (the decoder's or fn's).
+ */
+static int each_frame(cb_frame_reader *reader, frame_fn fn, void *ctx, const cb_video_opts *o,
+                      int pass, int64_t total, int64_t *count, cb_error *err)
+{
+    int rc = 0;
+    for (*count = 0; rc == 0;) {
+        AVFrame *frame = NULL;
+        int got = cb_frame_reader_next(reader, &frame, err);
+        if (got == 1)
+            break;
+        if (got < 0)
+            return got;
+        rc = fn(ctx, frame, *count, err);
+        av_frame_free(&frame);
+        ++*count;
+        if (o->progress)
+            o->progress(o->progress_user, pass, *count, total);
+    }
+    return rc;
+}
+
+typedef struct analyse_ctx {
+    analysis *a;
+    cb_detector *det;
+    cb_judge *judge;
+    const cb_video_opts *o;
+    cb_video_result *res;
+} analyse_ctx;
+
+static int analyse_one(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
+{
+    analyse_ctx *c = ctx;
+    if (index % c->o->detect_every != 0)
+        return 0;
+    int rc = analyse_frame(c->a, c->det, c->judge, frame, index, c->res->frames_analysed, c->o,
+                           err);
+    c->res->frames_analysed++;
+    return rc;
+}
+
 /* Pass 1. Fills result->info and ->frames; leaves the finished tracker in a. */
 static int analyse(cb_detector *det, cb_judge *judge, const char *path, const cb_video_opts *o,
                    analysis *a, cb_video_result *res, cb_error *err)
@@ -167,24 +214,9 @@ static int analyse(cb_detector *det, cb_judge *judge, const char *path, const cb
         rc = cb_frame_reader_open(path, o->max_pixels, CB_VIDEO_QUEUE_DEPTH, &reader, &res->info,
                                   err);
     int64_t index = 0;
-    while (rc == 0) {
-        AVFrame *frame = NULL;
-        int got = cb_frame_reader_next(reader, &frame, err);
-        if (got == 1)
-            break;
-        if (got < 0) {
-            rc = got;
-            break;
-        }
-        if (index % o->detect_every == 0) {
-            rc = analyse_frame(a, det, judge, frame, index, res->frames_analysed, o, err);
-            res->frames_analysed++;
-        }
-        av_frame_free(&frame);
-        index++;
-        if (o->progress)
-            o->progress(o->progress_user, 1, index, res->info.frames);
-    }
+    analyse_ctx ctx = {a, det, judge, o, res};
+    if (rc == 0)
+        rc = each_frame(reader, analyse_one, &ctx, o, 1, res->info.frames, &index, err);
     cb_frame_reader_close(reader);
     res->frames = index;
     if (rc == 0 && index == 0)
@@ -279,6 +311,35 @@ static int decide(cb_judge *judge, const analysis *a, cb_video_result *res, cb_e
     return 0;
 }
 
+typedef struct render_ctx {
+    const analysis *a;
+    const cb_video_result *res;
+    const cb_video_opts *o;
+    cb_video_out *writer;
+    cb_face *boxes; /* room for every track's box */
+    const cb_track *tracks;
+    int n_tracks;
+} render_ctx;
+
+/* Redact the redacted tracks' boxes in one frame and encode it. */
+static int render_one(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
+{
+    render_ctx *c = ctx;
+    int n = 0;
+    for (int i = 0; i < c->n_tracks; i++) {
+        const cb_track_box *b = cb_track_box_at(&c->tracks[i], index);
+        if (b && !c->res->tracks[i].verdict.keep)
+            c->boxes[n++] = (cb_face){.x = b->x, .y = b->y, .w = b->w, .h = b->h, .score = 1};
+    }
+    int rc = av_frame_make_writable(frame);
+    if (rc < 0)
+        return cb_error_set(err, CB_ENOMEM, "out of memory");
+    rc = cb_redact_faces(frame, c->boxes, n, c->o->style, err);
+    if (rc == 0)
+        rc = cb_video_out_write(c->writer, frame, err);
+    return rc;
+}
+
 /* Pass 3: decode again, redact the redacted tracks, encode. `analysed` is
  * the file as it was when pass 1 began: if it is no longer that file, the
  * decisions may not fit the pictures, and nothing is put in place. */
@@ -303,33 +364,9 @@ static int render(const char *in_path, const char *out_path, const analysis *a,
     if (rc == 0)
         rc = cb_video_out_open(out_path, &info, &out_opts, &writer, err);
     int64_t index = 0;
-    while (rc == 0) {
-        AVFrame *frame = NULL;
-        int got = cb_frame_reader_next(reader, &frame, err);
-        if (got == 1)
-            break;
-        if (got < 0) {
-            rc = got;
-            break;
-        }
-        int n = 0;
-        for (int i = 0; i < n_tracks; i++) {
-            const cb_track_box *b = cb_track_box_at(&tracks[i], index);
-            if (b && !res->tracks[i].verdict.keep)
-                boxes[n++] = (cb_face){.x = b->x, .y = b->y, .w = b->w, .h = b->h, .score = 1};
-        }
-        rc = av_frame_make_writable(frame);
-        if (rc < 0)
-            rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-        if (rc == 0)
-            rc = cb_redact_faces(frame, boxes, n, o->style, err);
-        if (rc == 0)
-            rc = cb_video_out_write(writer, frame, err);
-        av_frame_free(&frame);
-        index++;
-        if (o->progress)
-            o->progress(o->progress_user, 2, index, res->frames);
-    }
+    render_ctx ctx = {a, res, o, writer, boxes, tracks, n_tracks};
+    if (rc == 0)
+        rc = each_frame(reader, render_one, &ctx, o, 2, res->frames, &index, err);
     /* The same file must give the same frames twice; anything else is doubt. */
     if (rc == 0 && index != res->frames)
         rc = cb_error_set(err, CB_EDECODE,

@@ -268,8 +268,10 @@ static void test_watch_reason(void **state)
         printf("%s: %s", c->name, err_buf);
         snprintf(path, sizeof path, "%s/failed/junk.jpg.reason.txt", inbox);
         char *reason = cb_test_read_text(path, NULL);
-        if (!reason)
+        if (!reason) {
             fail_msg("%s: no %s", c->name, path);
+            return;
+        }
         printf("%s", reason);
         const char *second = strchr(reason, '\n');
         assert_non_null(second);
