@@ -44,6 +44,35 @@ int cb_cli_reg_option(int c, cb_cli_reg *o)
     }
 }
 
+int cb_cli_reg_parse_plain(int argc, char **argv, const char *cmd, int json_ok, int *yes,
+                           int positional, const char *count_error, void (*usage)(FILE *),
+                           cb_cli_reg *o)
+{
+    enum { OPT_YES = CB_OPT_FIRST_OWN };
+    static const struct option with_json[] = {CB_CLI_JSON_OPTION, CB_CLI_REG_OPTIONS,
+                                              {NULL, 0, NULL, 0}};
+    static const struct option with_yes[] = {{"yes", no_argument, NULL, OPT_YES},
+                                             CB_CLI_REG_OPTIONS,
+                                             {NULL, 0, NULL, 0}};
+    static const struct option plain[] = {CB_CLI_REG_OPTIONS, {NULL, 0, NULL, 0}};
+    const struct option *table = json_ok ? with_json : yes ? with_yes : plain;
+    int c;
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, yes ? "hy" : "h", table, NULL)) != -1) {
+        if (yes && (c == OPT_YES || c == 'y'))
+            *yes = 1;
+        else if (!cb_cli_reg_option(c, o))
+            return cb_cli_bad_option(cmd, argv);
+    }
+    if (o->help) {
+        usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (argc - optind != positional)
+        return cb_cli_usage_error(cmd, "%s", count_error);
+    return -1;
+}
+
 int cb_cli_bad_option(const char *cmd, char **argv)
 {
     const char *bad = optind > 0 ? argv[optind - 1] : "?";

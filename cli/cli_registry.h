@@ -46,6 +46,20 @@ int cb_cli_subcommand(int argc, char **argv, int *help);
 /* Take one of the shared options into o. Returns 1 when c was one. */
 int cb_cli_reg_option(int c, cb_cli_reg *o);
 
+/*
+ * Parse argv (argv[0] = the subcommand name `cmd`, e.g. "purpose add") for a
+ * subcommand that takes only the shared options (--registry, --actor, -h;
+ * --json when json_ok; --yes/-y when yes is not NULL, which then gets 1 or
+ * stays as it was) and exactly `positional` arguments, left at
+ * argv[optind..]. -h prints usage(stdout). count_error is the message when
+ * the number of arguments is wrong. Returns -1 to go on, else the exit code
+ * to return: CB_EXIT_OK after the help, CB_EXIT_USAGE after a message on
+ * stderr naming cmd.
+ */
+int cb_cli_reg_parse_plain(int argc, char **argv, const char *cmd, int json_ok, int *yes,
+                           int positional, const char *count_error, void (*usage)(FILE *),
+                           cb_cli_reg *o);
+
 /* Report the option getopt stopped at ('?'); returns CB_EXIT_USAGE. */
 int cb_cli_bad_option(const char *cmd, char **argv);
 

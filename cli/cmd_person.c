@@ -104,29 +104,9 @@ static int person_add(int argc, char **argv, const cb_cli_common *common)
 static int parse_simple(int argc, char **argv, const char *cmd, int json_ok, int *yes,
                         int positional, cb_cli_reg *o)
 {
-    enum { OPT_YES = CB_OPT_FIRST_OWN };
-    static const struct option with_json[] = {CB_CLI_JSON_OPTION, CB_CLI_REG_OPTIONS,
-                                              {NULL, 0, NULL, 0}};
-    static const struct option with_yes[] = {{"yes", no_argument, NULL, OPT_YES},
-                                             CB_CLI_REG_OPTIONS,
-                                             {NULL, 0, NULL, 0}};
-    int c;
-    cb_cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, yes ? "hy" : "h", json_ok ? with_json : with_yes,
-                            NULL)) != -1) {
-        if (yes && (c == OPT_YES || c == 'y'))
-            *yes = 1;
-        else if (!cb_cli_reg_option(c, o))
-            return cb_cli_bad_option(cmd, argv);
-    }
-    if (o->help) {
-        cb_cmd_person_usage(stdout);
-        return CB_EXIT_OK;
-    }
-    if (argc - optind != positional)
-        return cb_cli_usage_error(cmd, positional ? _("takes one PERSON")
-                                                  : _("takes no arguments"));
-    return -1;
+    return cb_cli_reg_parse_plain(argc, argv, cmd, json_ok, yes, positional,
+                                  positional ? _("takes one PERSON") : _("takes no arguments"),
+                                  cb_cmd_person_usage, o);
 }
 
 static int person_list(int argc, char **argv, const cb_cli_common *common)

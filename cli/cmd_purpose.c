@@ -29,21 +29,9 @@ void cb_cmd_purpose_usage(FILE *f)
 static int parse(int argc, char **argv, const char *cmd, int json_ok, int positional,
                  cb_cli_reg *o)
 {
-    static const struct option with_json[] = {CB_CLI_JSON_OPTION, CB_CLI_REG_OPTIONS,
-                                              {NULL, 0, NULL, 0}};
-    static const struct option plain[] = {CB_CLI_REG_OPTIONS, {NULL, 0, NULL, 0}};
-    int c;
-    cb_cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "h", json_ok ? with_json : plain, NULL)) != -1)
-        if (!cb_cli_reg_option(c, o))
-            return cb_cli_bad_option(cmd, argv);
-    if (o->help) {
-        cb_cmd_purpose_usage(stdout);
-        return CB_EXIT_OK;
-    }
-    if (argc - optind != positional)
-        return cb_cli_usage_error(cmd, positional ? _("takes one NAME") : _("takes no arguments"));
-    return -1;
+    return cb_cli_reg_parse_plain(argc, argv, cmd, json_ok, NULL, positional,
+                                  positional ? _("takes one NAME") : _("takes no arguments"),
+                                  cb_cmd_purpose_usage, o);
 }
 
 static int purpose_list(int argc, char **argv, const cb_cli_common *common)

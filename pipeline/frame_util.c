@@ -42,6 +42,16 @@ int cb_orientation_from_display_matrix(const int32_t matrix[9], int *rotation_cw
     return flip ? mirrored[q] : plain[q];
 }
 
+int cb_frame_get_zeroed_buffer(AVFrame *frame)
+{
+    int ret = av_frame_get_buffer(frame, 0);
+    if (ret < 0)
+        return ret;
+    for (int i = 0; i < AV_NUM_DATA_POINTERS && frame->buf[i]; i++)
+        memset(frame->buf[i]->data, 0, frame->buf[i]->size);
+    return 0;
+}
+
 int cb_bgr24_orient(const AVFrame *src, int o, AVFrame **out)
 {
     if (!src || !out || src->format != AV_PIX_FMT_BGR24 || o < 1 || o > 8 || src->width <= 0 ||
@@ -73,7 +83,7 @@ int cb_bgr24_orient(const AVFrame *src, int o, AVFrame **out)
     dst->format = AV_PIX_FMT_BGR24;
     dst->width = o >= 5 ? h : w;
     dst->height = o >= 5 ? w : h;
-    int ret = av_frame_get_buffer(dst, 0);
+    int ret = cb_frame_get_zeroed_buffer(dst);
     if (ret < 0) {
         av_frame_free(&dst);
         return ret;

@@ -40,6 +40,16 @@ int cb_orientation_from_display_matrix(const int32_t matrix[9], int *rotation_cw
 int cb_bgr24_orient(const AVFrame *src, int o, AVFrame **out);
 
 /*
+ * av_frame_get_buffer(frame, 0) for a frame whose format, width and height
+ * are set, with every byte of the new buffers set to zero, alignment padding
+ * included. Encoders and swscale read the padding past the right edge (JPEG
+ * macroblocks, SIMD loads); zeroed padding keeps the output bytes a function
+ * of the picture alone. Returns 0 or a negative AVERROR, as
+ * av_frame_get_buffer does; the frame keeps ownership of the buffers.
+ */
+int cb_frame_get_zeroed_buffer(AVFrame *frame);
+
+/*
  * A swscale context converting frames like `in` (its format, size, colour
  * matrix and range) to dst_w x dst_h in `dst` (an RGB format), bicubic,
  * accurate rounding, full chroma interpolation. The deprecated yuvj formats

@@ -363,7 +363,7 @@ static int to_bgr24(const AVFrame *in, int no_real_alpha, AVFrame **out, int *ha
     dst->format = AV_PIX_FMT_BGR24;
     dst->width = in->width;
     dst->height = in->height;
-    if ((ret = av_frame_get_buffer(dst, 0)) < 0)
+    if ((ret = cb_frame_get_zeroed_buffer(dst)) < 0)
         goto fail;
 
     if (!alpha) {
@@ -385,7 +385,7 @@ static int to_bgr24(const AVFrame *in, int no_real_alpha, AVFrame **out, int *ha
         bgra->format = AV_PIX_FMT_BGRA;
         bgra->width = in->width;
         bgra->height = in->height;
-        if ((ret = av_frame_get_buffer(bgra, 0)) < 0)
+        if ((ret = cb_frame_get_zeroed_buffer(bgra)) < 0)
             goto fail;
         sws = cb_sws_to_rgb(in, in->width, in->height, AV_PIX_FMT_BGRA, SWS_CS_ITU601);
         if (!sws) {

@@ -11,6 +11,7 @@
 #include <libswscale/swscale.h>
 
 #include "atomic_file.h"
+#include "frame_util.h"
 
 enum AVCodecID cb_image_codec_for_path(const char *path)
 {
@@ -111,7 +112,7 @@ static int encode_image(const char *path, const AVFrame *frame, enum AVCodecID i
     conv->format = pix;
     conv->width = frame->width;
     conv->height = frame->height;
-    if ((ret = av_frame_get_buffer(conv, 0)) < 0) {
+    if ((ret = cb_frame_get_zeroed_buffer(conv)) < 0) {
         ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
         goto fail;
     }

@@ -19,6 +19,7 @@
 
 #include "../models/cv_bridge.h"
 #include "atomic_file.h"
+#include "frame_util.h"
 #include "media_in.h"
 #include "media_out.h"
 #include "video_in.h"
@@ -198,7 +199,7 @@ static int put_thumbnail(sbuf *b, const AVFrame *frame, int max_side, const char
         small->format = AV_PIX_FMT_BGR24;
         small->width = dw > 0 ? dw : 1;
         small->height = dh > 0 ? dh : 1;
-        if (av_frame_get_buffer(small, 0) < 0) {
+        if (cb_frame_get_zeroed_buffer(small) < 0) {
             rc = cb_error_set(err, CB_ENOMEM, "out of memory");
             goto done;
         }

@@ -351,7 +351,7 @@ static int deliver(cb_video_in *v, AVFrame **out, cb_error *err)
     bgr->format = AV_PIX_FMT_BGR24;
     bgr->width = v->width;
     bgr->height = v->height;
-    if (av_frame_get_buffer(bgr, 0) < 0)
+    if (cb_frame_get_zeroed_buffer(bgr) < 0)
         goto nomem;
     ret = sws_scale(v->sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height,
                     bgr->data, bgr->linesize);

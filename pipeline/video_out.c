@@ -16,6 +16,7 @@
 
 #include "atomic_file.h"
 #include "av_input.h"
+#include "frame_util.h"
 
 struct cb_video_out {
     char *path;
@@ -350,7 +351,7 @@ int cb_video_out_open(const char *path, const cb_video_info *info, const cb_vide
     v->yuv->colorspace = AVCOL_SPC_BT709;
     v->yuv->color_primaries = AVCOL_PRI_BT709;
     v->yuv->color_trc = AVCOL_TRC_BT709;
-    if (av_frame_get_buffer(v->yuv, 0) < 0)
+    if (cb_frame_get_zeroed_buffer(v->yuv) < 0)
         goto nomem;
     v->sws = sws_getContext(v->width, v->height, AV_PIX_FMT_BGR24, v->width, v->height,
                             AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND, NULL, NULL, NULL);

@@ -19,6 +19,7 @@
 
 #include "common/cb_error.h"
 #include "common/sha256.h"
+#include "pipeline/frame_util.h"
 #include "pipeline/media_in.h"
 
 const char *cb_test_data_dir(void)
@@ -207,7 +208,7 @@ AVFrame *cb_test_new_frame(int format, int width, int height)
     f->format = format;
     f->width = width;
     f->height = height;
-    assert_int_equal(av_frame_get_buffer(f, 0), 0);
+    assert_int_equal(cb_frame_get_zeroed_buffer(f), 0);
     return f;
 }
 

@@ -29,7 +29,7 @@ cb_detector *cb_fuzz_detector(void);
 
 /* Frames larger than this many pixels are read but not run through the
  * detector (keeps each run fast). */
-#define CB_FUZZ_DETECT_MAX_PIXELS (2LL * 1000 * 1000)
+#define CB_FUZZ_DETECT_MAX_PIXELS (500LL * 1000)
 
 /* Detect faces in a BGR24 frame (for one salt in four, and when not over
  * CB_FUZZ_DETECT_MAX_PIXELS) and redact them, plus one box derived from

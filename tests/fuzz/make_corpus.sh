@@ -10,7 +10,7 @@
 # few lines of Python (PNG chunks); nothing from the test data is copied as it
 # is. Each file must stay under 20 KB and all of them together under 600 KB;
 # the script checks that at the end. Needs: ffmpeg (with libx264, libvpx,
-# libopus, libwebp), cc, libjpeg (libjpeg-dev), python3.
+# libopus, libwebp), cc, libjpeg (libjpeg-dev), python3, iconv.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -105,6 +105,13 @@ open(d + "/bad_crc.png", "wb").write(build(cs, bad=b"IDAT"))
 open(d + "/no_iend.png", "wb").write(build([c for c in cs if c[0] != b"IEND"]))
 PY
 
+# The start of a HEIF photo (what phones save; FFmpeg 5.1 cannot read it):
+# ftyp with major brand heic, a meta box with a 'pict' handler, some mdat.
+{
+    printf '\0\0\0\030ftypheic\0\0\0\0mif1heic\0\0\0\055meta\0\0\0\0\0\0\0\041hdlr'
+    printf '\0\0\0\0\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\030mdat0123456789abcdef'
+} > "$img/photo.heic"
+
 # ---- videos --------------------------------------------------------------
 vsrc=(-loop 1 -framerate 10 -i "$tmp/face.png")
 asrc=(-f lavfi -i "sine=frequency=440:duration=0.5:sample_rate=8000")
@@ -157,6 +164,9 @@ printf 'external_id,name,role\nP7,\xff\xfe bad,pupil\nP8,Ok,other\n' > "$csv/bad
 printf 'external_id,name,role,birth_date,social\nP1,Ada Pupil,pupil,2014-03-01,no\nS1,Cy Staff,staff,,no\n' \
     > "$csv/update.csv"
 printf '' > "$csv/empty.csv"
+printf 'external_id,name,role,social\nS1,Ada,staff,yes\0no\n' > "$csv/nul.csv"
+# UTF-16LE with a byte order mark, as Excel's "Unicode Text" writes it.
+printf 'external_id,name,role\r\nS1,Ada,staff\r\n' | iconv -f UTF-8 -t UTF-16 > "$csv/utf16.csv"
 
 # ---- limits ----------------------------------------------------------------
 total=0
