@@ -65,19 +65,19 @@ now() { date +%s.%N; }
 # run_timed OUTVAR_SECONDS OUTVAR_KB command...: wall seconds and peak RSS (kB).
 run_timed() {
     local __s=$1 __k=$2; shift 2
-    local log t0 t1 kb="n/a"
-    log=$(mktemp)
-    t0=$(now)
+    local __log __t0 __t1 __kb="n/a"
+    __log=$(mktemp)
+    __t0=$(now)
     if [ -n "$timebin" ]; then
-        "$timebin" -v -o "$log" "$@" >/dev/null 2>>"$dir/bench.log"
-        kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$log")
+        "$timebin" -v -o "$__log" "$@" >/dev/null 2>>"$dir/bench.log"
+        __kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$__log")
     else
         "$@" >/dev/null 2>>"$dir/bench.log"
     fi
-    t1=$(now)
-    rm -f "$log"
-    printf -v "$__s" '%s' "$(echo "$t1 - $t0" | bc -l)"
-    printf -v "$__k" '%s' "$kb"
+    __t1=$(now)
+    rm -f "$__log"
+    printf -v "$__s" '%s' "$(echo "$__t1 - $__t0" | bc -l)"
+    printf -v "$__k" '%s' "$__kb"
 }
 : >"$dir/bench.log"
 rm -rf "$dir/out-cb" "$dir/out-ff"
@@ -120,7 +120,7 @@ printf '| ffmpeg -i in.jpg out.jpg | %.2f | %.3f | %.1f | %s |\n' "$ff_pps" "$(e
 printf '| ratio (consentblur / ffmpeg time) | | %.1fx | | |\n' "$ratio"
 echo
 
-# ---- 3. video: a 1080p30 clip of 27.5 s (the Hamilton clip of the test data,
+# ---- 3. video: a 1080p30 clip of 30 s (the Hamilton clip of the test data,
 # scaled to 1920x1080 and played three times), against ffmpeg's own transcode
 # with the same x264 settings and audio copied, in the same run.
 if [ "${BENCH_SKIP_VIDEO:-0}" != 1 ]; then

@@ -15,9 +15,13 @@
 /* Across tiles, scales and networks. */
 #define CB_MERGE_NMS_IOU 0.35f
 #define CB_MERGE_CONTAIN 0.7f
-/* Faces smaller than this fraction of min_face are dropped: below what we
- * look for, and mostly texture (buttons, patterns) at the finest tiles. */
-#define CB_SMALLEST_KEPT 0.75f
+/* Boxes smaller than this fraction of min_face are dropped: far below what
+ * we look for, and mostly texture (buttons, patterns) at the finest tiles.
+ * BlazeFace's box is tighter than the head, so a face of min_face gives a
+ * smaller box: 0.75 lost a quarter of the 16-24 px faces of the synthetic
+ * composites (bench/eval_detect), 0.5 and 0.35 found the same faces with the
+ * same false positives. */
+#define CB_SMALLEST_KEPT 0.5f
 /* A second look confirms a candidate with a detection this close to it. */
 #define CB_VERIFY_IOU 0.3f
 /* Most faces one Haar pass may report. */
@@ -38,8 +42,10 @@ void cb_detector_opts_default(cb_detector_opts *opts)
      * BlazeFace alone over the tiled pyramid finds as many faces as with SSD
      * added, at a fifth of the time; looking for faces at 32 network pixels
      * (tiles upscaled for the finest level) finds 20 px faces; the second
-     * look with 4 face sizes of context, at a score of 0.65, removes most
-     * false positives that the tiling makes, without losing faces. */
+     * look with 4 face sizes of context, at a score of 0.65, removes nine
+     * tenths of the false positives that the tiling makes; it misses 2 of 40
+     * faces of 16-24 px that a score of 0.5 keeps, but 0.5 leaves three
+     * times the false positives (0.66 per real photo). */
     memset(opts, 0, sizeof *opts);
     opts->models = CB_DET_BLAZEFACE;
     opts->blazeface_score = 0.5f;

@@ -37,7 +37,7 @@ typedef struct cb_detector_opts {
     float blazeface_score;  /* keep BlazeFace candidates scoring at least this */
     float ssd_score;        /* keep SSD candidates scoring at least this */
     int min_face;           /* smallest face height to look for, image pixels; faces
-                               under 3/4 of it are not reported */
+                               whose box is under half of it are not reported */
     int tiling;             /* 0: whole picture only; 1: pyramid of tiles */
     float blazeface_min_px; /* smallest face BlazeFace finds, in its 256-px input */
     float ssd_min_px;       /* smallest face SSD finds, in its 512-px input */
