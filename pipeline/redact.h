@@ -4,7 +4,7 @@
  * The region is an ellipse somewhat larger than the face box (so hair line,
  * ears and chin go too). Inside it the pixels are replaced; outside it
  * nothing changes. Styles:
- *   CB_REDACT_DEFAULT  pixelate (about 4 blocks across the face), then blur
+ *   CB_REDACT_DEFAULT  pixelate (about 3 blocks across the face), then blur
  *                      the blocks, then add random noise: nothing of the
  *                      original detail survives and the block pattern cannot
  *                      be inverted;
