@@ -61,7 +61,7 @@ asan:
 test-valgrind: deps models
 	cmake -S . -B $(BUILD_VALGRIND) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_VALGRIND=ON -DCB_TESTDATA=$(TESTDATA) >/dev/null
 	cmake --build $(BUILD_VALGRIND) -j $(JOBS)
-	cd $(BUILD_VALGRIND) && CB_TEST_LOAD_FILES=150 ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	cd $(BUILD_VALGRIND) && CB_TEST_LOAD_FILES=30 ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 # libFuzzer targets (tests/fuzz/README.md): a clang build with ASan + UBSan,
 # then each target for FUZZ_SECONDS from a copy of its seed corpus; crashes
