@@ -47,13 +47,6 @@ static void load_wanted(int *files, int *burst)
     *files = n / *burst * *burst;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* Resident and peak size of a process, kB (from /proc). */
 static void memory_of(pid_t pid, long *rss, long *hwm)
 {
@@ -105,7 +98,7 @@ static void staff_loop(void)
             _exit(5);
         if (i % 3 == 0 && cb_registry_consent_withdraw(r, p.id, NULL, "staff", NULL, &err) < 0)
             _exit(6);
-        sleep_ms(20);
+        cb_test_sleep_ms(20);
     }
 }
 
@@ -170,7 +163,7 @@ static void wait_for_outputs(int want)
 {
     int seen = count_files(outbox);
     for (int idle = 0; seen < want && idle < STALL_MS; idle += 100) {
-        sleep_ms(100);
+        cb_test_sleep_ms(100);
         int now = count_files(outbox);
         if (now != seen)
             idle = 0;

@@ -184,8 +184,9 @@ static void test_video_replaced_while_processed(void **state)
               "60", "--detect-every", "3", (char *)NULL);
         _exit(127);
     }
-    struct timespec ts = {1, 0};
-    nanosleep(&ts, NULL);
+    /* Replaced once it is being read (under valgrind that is a while). */
+    assert_true(cb_test_wait_until_open(pid, clip, 30000));
+    cb_test_sleep_ms(200);
     assert_int_equal(rename(other, clip), 0); /* same content, another file */
     int status = 0;
     waitpid(pid, &status, 0);

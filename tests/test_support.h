@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <libavutil/frame.h>
 
@@ -36,6 +37,21 @@ void cb_test_remove_tree(const char *path);
 /* For a cmocka group setup: *state = a new zeroed block of `size` bytes,
  * which the group teardown frees. Returns 0, or -1 when out of memory. */
 int cb_test_alloc_state(void **state, size_t size);
+
+/* ---- waiting ------------------------------------------------------------------ */
+
+/* A limit on how long a test waits for something to happen, `ms` scaled by
+ * $CB_TEST_TIME_SCALE (a whole number, default 1): make test-valgrind sets it,
+ * as everything runs 20-300 times slower there. */
+int cb_test_wait_limit_ms(int ms);
+
+/* Sleep `ms` milliseconds (restarted when a signal interrupts it). */
+void cb_test_sleep_ms(int ms);
+
+/* Wait until process `pid` has `path` open (a link in /proc/PID/fd), for at
+ * most cb_test_wait_limit_ms(limit_ms). Returns 1 when it has, 0 when it did
+ * not in time or the process ended. */
+int cb_test_wait_until_open(pid_t pid, const char *path, int limit_ms);
 
 /* ---- running programs and the CLI -------------------------------------------- */
 

@@ -35,13 +35,6 @@ static char dir[256], reg[512], inbox[512], outbox[512], samples[512], logfile[5
 
 enum { N_SAMPLES = 6 };
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* Small photos (scaled down: quick to process) made from the test data. */
 static void make_samples(void)
 {
@@ -131,7 +124,7 @@ static void drop(int k, const char *name, int slowly)
         assert_int_equal(fwrite(buf, 1, n, out), n);
         if (slowly) {
             fflush(out);
-            sleep_ms(40); /* a slow network copy: pauses between pieces */
+            cb_test_sleep_ms(40); /* a slow network copy: pauses between pieces */
         }
     }
     fclose(in);
@@ -174,7 +167,7 @@ static void wait_drained(int timeout_ms)
 {
     char names[64][128], work[600];
     snprintf(work, sizeof work, "%s/.consentblur", inbox);
-    for (int t = 0; t < timeout_ms; t += 100) {
+    for (int t = 0, limit = cb_test_wait_limit_ms(timeout_ms); t < limit; t += 100) {
         int a = list_names(inbox, names, 64), b = 0;
         char w[64][128];
         int nw = list_names(work, w, 64);
@@ -182,7 +175,7 @@ static void wait_drained(int timeout_ms)
             b += w[i][0] != '.';
         if (a == 0 && b == 0)
             return;
-        sleep_ms(100);
+        cb_test_sleep_ms(100);
     }
     FILE *f = fopen(logfile, "r");
     char log[4096] = "";
@@ -199,7 +192,7 @@ static void test_arrivals_and_failures(void **state)
     (void)state;
     fresh_folders("basic");
     pid_t pid = start_watch();
-    sleep_ms(500);
+    cb_test_sleep_ms(500);
     drop(0, "copied slowly.jpg", 1);
     drop(1, "moved-in.jpg", 0);
     char path[1024];
@@ -213,15 +206,15 @@ static void test_arrivals_and_failures(void **state)
     f = fopen(path, "w");
     fputs("still downloading", f);
     fclose(f);
-    sleep_ms(200);
+    cb_test_sleep_ms(200);
     /* wait for the four real arrivals (the .part stays) */
     char names[64][128], archive[600], failed[600];
     snprintf(archive, sizeof archive, "%s/archive", inbox);
     snprintf(failed, sizeof failed, "%s/failed", inbox);
-    for (int t = 0; t < 60000; t += 100) {
+    for (int t = 0, limit = cb_test_wait_limit_ms(60000); t < limit; t += 100) {
         if (list_names(archive, names, 64) + list_names(failed, names, 64) >= 6)
             break;
-        sleep_ms(100);
+        cb_test_sleep_ms(100);
     }
     int status = stop(pid, SIGTERM);
     assert_true(WIFEXITED(status));
@@ -277,7 +270,7 @@ static void test_restart_after_kill(void **state)
             snprintf(name, sizeof name, "photo-%02d.jpg", dropped);
             drop(dropped, name, 0);
         }
-        sleep_ms(200 + rand() % 1500);
+        cb_test_sleep_ms(200 + rand() % 1500);
         if (round < ROUNDS - 1) {
             int status = stop(pid, SIGKILL);
             assert_true(WIFSIGNALED(status));
@@ -336,7 +329,7 @@ static void test_sigterm_finishes_current_file(void **state)
     (void)state;
     fresh_folders("term");
     pid_t pid = start_watch();
-    sleep_ms(300);
+    cb_test_sleep_ms(300);
     /* A video takes long enough to be caught in the middle. */
     char src[1024], dst[1024], work[600];
     cb_test_data_path("video/hamilton-short.mp4", src, sizeof src);
@@ -346,12 +339,12 @@ static void test_sigterm_finishes_current_file(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(work, sizeof work, "%s/.consentblur/clip.mp4", inbox);
     struct stat st;
-    int t = 0;
-    while (stat(work, &st) != 0 && t < 20000) {
-        sleep_ms(20);
+    int t = 0, limit = cb_test_wait_limit_ms(20000);
+    while (stat(work, &st) != 0 && t < limit) {
+        cb_test_sleep_ms(20);
         t += 20;
     }
-    assert_true(t < 20000); /* it was claimed */
+    assert_true(t < limit); /* it was claimed */
     int status = stop(pid, SIGTERM);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
