@@ -1,12 +1,10 @@
 /* test_support.c - see test_support.h. */
 #include "test_support.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -85,44 +83,6 @@ void cb_test_sleep_ms(int ms)
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
-}
-
-/* Does process pid have a file descriptor on the file `want` (same device and inode)? */
-static int has_open(pid_t pid, const struct stat *want)
-{
-    char dir_path[64];
-    snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(dir_path);
-    if (!d)
-        return 0;
-    int found = 0;
-    struct dirent *e;
-    while (!found && (e = readdir(d)) != NULL) {
-        char fd_path[320];
-        struct stat st;
-        snprintf(fd_path, sizeof fd_path, "%s/%s", dir_path, e->d_name);
-        found = e->d_name[0] != '.' && stat(fd_path, &st) == 0 && st.st_dev == want->st_dev &&
-                st.st_ino == want->st_ino;
-    }
-    closedir(d);
-    return found;
-}
-
-int cb_test_wait_until_open(pid_t pid, const char *path, int limit_ms)
-{
-    struct stat want;
-    if (stat(path, &want) != 0)
-        return 0;
-    int limit = cb_test_wait_limit_ms(limit_ms);
-    for (int t = 0; t < limit; t += 5) {
-        if (has_open(pid, &want))
-            return 1;
-        siginfo_t info = {0};
-        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != 0)
-            return 0; /* ended (left for the caller to reap) */
-        cb_test_sleep_ms(5);
-    }
-    return 0;
 }
 
 const char *cb_test_cli_path(void)

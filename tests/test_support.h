@@ -11,7 +11,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include <libavutil/frame.h>
 
@@ -47,11 +46,6 @@ int cb_test_wait_limit_ms(int ms);
 
 /* Sleep `ms` milliseconds (restarted when a signal interrupts it). */
 void cb_test_sleep_ms(int ms);
-
-/* Wait until process `pid` has `path` open (a link in /proc/PID/fd), for at
- * most cb_test_wait_limit_ms(limit_ms). Returns 1 when it has, 0 when it did
- * not in time or the process ended. */
-int cb_test_wait_until_open(pid_t pid, const char *path, int limit_ms);
 
 /* ---- running programs and the CLI -------------------------------------------- */
 
