@@ -7,7 +7,6 @@
  * with the size after the first bursts. Prints the peak (VmHWM).
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>

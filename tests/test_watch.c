@@ -10,7 +10,6 @@
  *  - SIGTERM finishes the file in hand, then exits 0.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
