@@ -92,11 +92,20 @@ int cb_reg_checkpoint(cb_registry *r, cb_error *err)
     int rc = cb_reg_prepare(r, "PRAGMA wal_checkpoint(TRUNCATE)", &st, err);
     if (rc < 0)
         return rc;
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW && sqlite3_column_int(st, 0) != 0)
-        s = SQLITE_BUSY;
-    else if (s == SQLITE_ROW)
-        s = SQLITE_OK;
+    /* A checkpoint that another connection is running makes this one
+     * busy at once, without the busy handler: wait up to the busy timeout. */
+    int s = SQLITE_BUSY;
+    for (int waited_ms = 0;; waited_ms += 10) {
+        s = sqlite3_step(st);
+        if (s == SQLITE_ROW && sqlite3_column_int(st, 0) != 0)
+            s = SQLITE_BUSY;
+        else if (s == SQLITE_ROW)
+            s = SQLITE_OK;
+        if (s != SQLITE_BUSY || waited_ms >= r->busy_ms)
+            break;
+        sqlite3_reset(st);
+        sqlite3_sleep(10);
+    }
     if (s != SQLITE_OK && s != SQLITE_DONE)
         rc = cb_reg_db_error(r, s, "checkpointing the WAL", err);
     sqlite3_finalize(st);
