@@ -1,16 +1,9 @@
 /*
  * eval_detect.c - detection recall and false positives of several detector
- * configurations on the shared test photos and on synthetic 12 MP composites.
- * Prints a Markdown table on stdout; progress and (-v) per-image misses and
- * false positives on stderr.
- *
- * Sets (ground truth):
- *   crops   identities/NAME/ *.png: tight face crops; the face is the whole crop.
- *   photos  identities' full photos and probes/ *: boxes in bench/photos_truth.txt.
- *   groups  groups/ *: boxes in bench/groups_truth.txt (drawn by eye).
- *   synth   composites built here: tight crops pasted at known places, 16-400 px
- *           high, on a generated 4000x3000 face-free texture. Recall per size
- *           bucket; the time and network runs per 12 MP picture come from these.
+ * configurations on the shared test photos, on frames of the test videos and
+ * on pictures built from them (bench/eval_cases.h says what each set is).
+ * Prints a Markdown table on stdout; progress and (-v) per-picture misses
+ * and false positives on stderr.
  *
  * A detection hits a truth box when IoU >= 0.3, or when its centre lies in the
  * box and the sizes (square root of the area) are within a factor 2. Matching
@@ -18,20 +11,20 @@
  * positive (a second box on the same face counts too). A truth box marked
  * optional ('?' in the truth files: a face seen from behind, mostly hidden, or
  * too blurred to count by eye) is neither a miss when missed nor a false
- * positive when found.
+ * positive when found. False positives are counted over the real pictures
+ * (crops, photos, groups, profile frames); the time per 12 MP picture is that
+ * of the synth composites (4000x3000).
  *
  * usage: eval_detect [--testdata DIR] [--models DIR] [--truth-dir DIR]
- *                    [--sets crops,photos,groups,synth] [--composites N]
- *                    [--config SPEC]... [--dump IMAGE] [-v]
- * SPEC: MODELS,BF_SCORE,SSD_SCORE,TILING[,MIN_FACE[,VERIFY_SCORE[,NAME]]] with MODELS a '+'
- * list of bf, ssd, haar (the networks that scan) and vbf, vssd (those that
- * take the second look at each candidate), e.g. "bf+vbf,0.5,0,1". Without --config a fixed list
- * of configurations is compared (those whose model file is missing are listed
- * as skipped).
+ *                    [--sets LIST] [--composites N] [--config SPEC]...
+ *                    [--dump IMAGE] [--save-misses DIR] [-v]
+ * LIST: a comma list of set names (eval_cases.h), default all. SPEC: see
+ * parse_config below, e.g. "models=uf+vbf,vscore=0.65,name=uf, 2nd look".
+ * Without --config a fixed list of configurations is compared (those whose
+ * model file is missing are listed as skipped). --save-misses writes every
+ * picture in which a configuration missed a face to DIR as PNG.
  */
 #include <libavutil/frame.h>
-#include <libavutil/imgutils.h>
-#include <libswscale/swscale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,8 +38,10 @@
 #include "models/face_models.h"
 #include "models/model_files.h"
 #include "pipeline/media_in.h"
+#include "pipeline/media_out.h"
 
 #include "bench_util.h"
+#include "eval_cases.h"
 
 #ifndef CB_BENCH_DIR
 #define CB_BENCH_DIR "bench"
@@ -54,304 +49,9 @@
 
 const char bench_prog[] = "eval_detect";
 
-enum { SET_CROPS, SET_PHOTOS, SET_GROUPS, SET_SYNTH, SET_COUNT };
-static const char *const set_names[SET_COUNT] = {"crops", "photos", "groups", "synth"};
-
-enum { NBUCKET = 5 };
-static const int bucket_lo[NBUCKET] = {16, 24, 40, 80, 160};
-static const int bucket_hi[NBUCKET] = {24, 40, 80, 160, 401};
-
-#define SYN_W 4000
-#define SYN_H 3000
-
-/* ---- ground truth ------------------------------------------------------ */
-
-typedef struct box {
-    float x, y, w, h;
-    int optional;
-} box;
-
-typedef struct sample {
-    char path[1024]; /* absolute, or empty for a synthetic composite */
-    int set;
-    int synth_index;
-    box *truth;
-    int ntruth;
-} sample;
-
-typedef struct sample_list {
-    sample *items;
-    int count, cap;
-} sample_list;
-
-static sample *add_sample(sample_list *l, const char *path, int set)
-{
-    if (l->count == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 64;
-        l->items = bench_xrealloc(l->items, sizeof *l->items * (size_t)l->cap);
-    }
-    sample *s = &l->items[l->count++];
-    memset(s, 0, sizeof *s);
-    snprintf(s->path, sizeof s->path, "%s", path);
-    s->set = set;
-    return s;
-}
-
-static void add_box(sample *s, float x, float y, float w, float h, int optional)
-{
-    s->truth = bench_xrealloc(s->truth, sizeof *s->truth * (size_t)(s->ntruth + 1));
-    s->truth[s->ntruth++] = (box){x, y, w, h, optional};
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
-typedef struct crop_load {
-    const char *testdata;
-    sample_list *l;
-    char ***paths;
-    int *npaths;
-} crop_load;
-
-static void on_identity_file(void *user, const char *person, const char *file, int index)
-{
-    crop_load *c = user;
-    (void)index;
-    if (!ends_with(file, ".png"))
-        return;
-    char path[3072];
-    snprintf(path, sizeof path, "%s/identities/%s/%s", c->testdata, person, file);
-    if (c->l) {
-        sample *s = add_sample(c->l, path, SET_CROPS);
-        add_box(s, 0, 0, -1, -1, 0); /* whole picture, filled in once read */
-    }
-    if (c->paths) {
-        *c->paths = bench_xrealloc(*c->paths, sizeof **c->paths * (size_t)(*c->npaths + 1));
-        (*c->paths)[(*c->npaths)++] = strdup(path);
-    }
-}
-
-/* identities/NAME/ *.png, 150x150 tight crops: the whole crop is the face. */
-static void load_crops(const char *testdata, sample_list *l, char ***paths, int *npaths)
-{
-    crop_load c = {testdata, l, paths, npaths};
-    bench_each_identity_file(testdata, on_identity_file, &c);
-}
-
-typedef struct truth_load {
-    const char *file, *testdata;
-    int set;
-    sample_list *l;
-} truth_load;
-
-static int on_truth_line(void *user, const bench_truth_line *t)
-{
-    truth_load *tl = user;
-    sample_list *l = tl->l;
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", tl->testdata, t->rel);
-    sample *s = NULL;
-    for (int i = 0; i < l->count; i++)
-        if (!strcmp(l->items[i].path, path))
-            s = &l->items[i];
-    if (!s)
-        s = add_sample(l, path, tl->set);
-    if (t->fields == 1) /* "RELPATH -": no face */
-        return 0;
-    if (t->fields < 5) {
-        fprintf(stderr, "eval_detect: %s:%d: bad line\n", tl->file, t->lineno);
-        return -1;
-    }
-    add_box(s, t->x, t->y, t->w, t->h, t->fields == 6 && t->extra[0] == '?');
-    return 0;
-}
-
-/*
- * Truth file: lines "RELPATH x y w h [?]" (one face each; '?' = optional) or
- * "RELPATH -" (a picture with no face). '#' starts a comment.
- */
-static int load_truth(const char *file, const char *testdata, int set, sample_list *l)
-{
-    truth_load tl = {file, testdata, set, l};
-    return bench_read_truth(file, on_truth_line, &tl);
-}
-
-/* ---- synthetic composites ---------------------------------------------- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    /* splitmix64 */
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
-
-/* Smooth value noise: a coarse random grid, bilinear with smoothstep. */
-static void add_noise_octave(float *acc, int w, int h, int cell, float amp, uint64_t *rng)
-{
-    int gw = w / cell + 2, gh = h / cell + 2;
-    float *g = malloc(sizeof *g * (size_t)gw * (size_t)gh * 3);
-    if (!g)
-        exit(2);
-    for (int i = 0; i < gw * gh * 3; i++)
-        g[i] = (float)(rng_unit(rng) * 2.0 - 1.0);
-    for (int y = 0; y < h; y++) {
-        int gy = y / cell;
-        float fy = (float)(y % cell) / (float)cell;
-        fy = fy * fy * (3 - 2 * fy);
-        for (int x = 0; x < w; x++) {
-            int gx = x / cell;
-            float fx = (float)(x % cell) / (float)cell;
-            fx = fx * fx * (3 - 2 * fx);
-            for (int c = 0; c < 3; c++) {
-                float a = g[((size_t)gy * gw + gx) * 3 + c], b = g[((size_t)gy * gw + gx + 1) * 3 + c];
-                float cc = g[((size_t)(gy + 1) * gw + gx) * 3 + c];
-                float d = g[((size_t)(gy + 1) * gw + gx + 1) * 3 + c];
-                float top = a + (b - a) * fx, bot = cc + (d - cc) * fx;
-                acc[((size_t)y * w + x) * 3 + c] += amp * (top + (bot - top) * fy);
-            }
-        }
-    }
-    free(g);
-}
-
-/*
- * A face-free background: a colour gradient, several octaves of value noise,
- * flat-coloured rectangles (walls, boards, furniture) and fine grain.
- */
-static void make_background(AVFrame *f, uint64_t seed)
-{
-    const int w = f->width, h = f->height;
-    uint64_t rng = seed;
-    float *acc = calloc((size_t)w * h * 3, sizeof *acc);
-    if (!acc)
-        exit(2);
-    float c0[3], c1[3];
-    for (int c = 0; c < 3; c++) {
-        c0[c] = (float)(40 + 170 * rng_unit(&rng));
-        c1[c] = (float)(40 + 170 * rng_unit(&rng));
-    }
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float t = (float)(x + y) / (float)(w + h);
-            for (int c = 0; c < 3; c++)
-                acc[((size_t)y * w + x) * 3 + c] = c0[c] + (c1[c] - c0[c]) * t;
-        }
-    for (int r = 0; r < 60; r++) {
-        int rw = 50 + (int)(rng_unit(&rng) * 900), rh = 50 + (int)(rng_unit(&rng) * 700);
-        int rx = (int)(rng_unit(&rng) * (w - rw)), ry = (int)(rng_unit(&rng) * (h - rh));
-        float col[3];
-        for (int c = 0; c < 3; c++)
-            col[c] = (float)(255 * rng_unit(&rng));
-        float mix = (float)(0.4 + 0.5 * rng_unit(&rng));
-        for (int y = ry; y < ry + rh; y++)
-            for (int x = rx; x < rx + rw; x++)
-                for (int c = 0; c < 3; c++) {
-                    float *p = &acc[((size_t)y * w + x) * 3 + c];
-                    *p = *p * (1 - mix) + col[c] * mix;
-                }
-    }
-    add_noise_octave(acc, w, h, 400, 40, &rng);
-    add_noise_octave(acc, w, h, 97, 25, &rng);
-    add_noise_octave(acc, w, h, 23, 12, &rng);
-    add_noise_octave(acc, w, h, 5, 6, &rng);
-    for (int y = 0; y < h; y++) {
-        uint8_t *row = f->data[0] + (size_t)y * f->linesize[0];
-        for (int x = 0; x < w * 3; x++) {
-            float v = acc[(size_t)y * w * 3 + x] + (float)(rng_unit(&rng) * 8 - 4);
-            row[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lrintf(v));
-        }
-    }
-    free(acc);
-}
-
-/* Resize src (BGR24) to dw x dh and copy it into dst at (x, y). */
-static int paste_scaled(AVFrame *dst, const AVFrame *src, int x, int y, int dw, int dh)
-{
-    int flags = dw < src->width ? SWS_AREA : SWS_BICUBIC;
-    struct SwsContext *sws = sws_getContext(src->width, src->height, AV_PIX_FMT_BGR24, dw, dh,
-                                            AV_PIX_FMT_BGR24, flags, NULL, NULL, NULL);
-    if (!sws)
-        return -1;
-    uint8_t *dptr[4] = {dst->data[0] + (size_t)y * dst->linesize[0] + (size_t)x * 3, NULL, NULL,
-                        NULL};
-    int dls[4] = {dst->linesize[0], 0, 0, 0};
-    int rc = sws_scale(sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height, dptr,
-                       dls);
-    sws_freeContext(sws);
-    return rc > 0 ? 0 : -1;
-}
-
-static int boxes_clear(const box *placed, int n, float x, float y, float s)
-{
-    for (int i = 0; i < n; i++) {
-        float m = 0.35f * (s > placed[i].w ? s : placed[i].w) + 8;
-        if (x < placed[i].x + placed[i].w + m && placed[i].x < x + s + m &&
-            y < placed[i].y + placed[i].h + m && placed[i].y < y + s + m)
-            return 0;
-    }
-    return 1;
-}
-
-/*
- * Composite number idx: FACES_PER_BUCKET faces per size bucket (log-uniform
- * sizes), crops chosen round-robin, randomly placed without overlap.
- */
-enum { FACES_PER_BUCKET = 10 };
-
-static int make_composite(int idx, AVFrame *const *crops, int ncrops, AVFrame **out, sample *s)
-{
-    AVFrame *f = av_frame_alloc();
-    if (!f)
-        return -1;
-    f->format = AV_PIX_FMT_BGR24;
-    f->width = SYN_W;
-    f->height = SYN_H;
-    if (av_frame_get_buffer(f, 0) < 0) {
-        av_frame_free(&f);
-        return -1;
-    }
-    uint64_t rng = 0x5eedULL * (uint64_t)(idx + 1);
-    make_background(f, rng_next(&rng));
-    s->ntruth = 0;
-    for (int b = NBUCKET - 1; b >= 0; b--) {
-        for (int k = 0; k < FACES_PER_BUCKET; k++) {
-            double lo = log(bucket_lo[b]), hi = log(bucket_hi[b] - 1);
-            int side = (int)lround(exp(lo + (hi - lo) * rng_unit(&rng)));
-            float x = 0, y = 0;
-            int tries;
-            for (tries = 0; tries < 10000; tries++) {
-                x = (float)(int)(rng_unit(&rng) * (SYN_W - side));
-                y = (float)(int)(rng_unit(&rng) * (SYN_H - side));
-                if (boxes_clear(s->truth, s->ntruth, x, y, (float)side))
-                    break;
-            }
-            if (tries == 10000)
-                continue;
-            const AVFrame *crop = crops[(idx * 7 + s->ntruth) % ncrops];
-            if (paste_scaled(f, crop, (int)x, (int)y, side, side) < 0) {
-                av_frame_free(&f);
-                return -1;
-            }
-            add_box(s, x, y, (float)side, (float)side, 0);
-        }
-    }
-    *out = f;
-    return 0;
-}
-
 /* ---- matching ------------------------------------------------------------ */
 
-static int hits(const cb_face *d, const box *t)
+static int hits(const cb_face *d, const eval_box *t)
 {
     cb_face tf = {.x = t->x, .y = t->y, .w = t->w, .h = t->h};
     if (cb_face_iou(d, &tf) >= 0.3f)
@@ -371,134 +71,211 @@ static int cmp_score_desc(const void *a, const void *b)
 
 typedef struct tally {
     int found[SET_COUNT], total[SET_COUNT], images[SET_COUNT], fp[SET_COUNT];
-    int bfound[NBUCKET], btotal[NBUCKET];
+    int bfound[EVAL_NBUCKET], btotal[EVAL_NBUCKET];
     double synth_seconds;
     long synth_runs;
     int failed;
 } tally;
 
-static int bucket_of(float h)
+/* The truth box a detection matches (unmatched, best IoU), -1 for none;
+ * *hit_any: it hits some box, matched or not. */
+static int best_match(const cb_face *d, const eval_sample *s, const int *matched, int *hit_any)
 {
-    for (int b = 0; b < NBUCKET; b++)
-        if (h >= (float)bucket_lo[b] && h < (float)bucket_hi[b])
-            return b;
-    return -1;
+    int best = -1;
+    float best_iou = -1;
+    *hit_any = 0;
+    for (int j = 0; j < s->ntruth; j++) {
+        if (!hits(d, &s->truth[j]))
+            continue;
+        *hit_any = 1;
+        cb_face tf = {.x = s->truth[j].x, .y = s->truth[j].y, .w = s->truth[j].w,
+                      .h = s->truth[j].h};
+        float iou = cb_face_iou(d, &tf);
+        if (!matched[j] && iou > best_iou) {
+            best = j;
+            best_iou = iou;
+        }
+    }
+    return best;
+}
+
+/* --save-misses: where to write each picture with a missed face (PNG). */
+static const char *save_dir;
+
+static void save_picture(const eval_sample *s, const char *cfg)
+{
+    char path[1024];
+    int n = snprintf(path, sizeof path, "%s/%s - %s.png", save_dir, cfg, s->label);
+    for (int i = (int)strlen(save_dir) + 1; i < n && path[i]; i++)
+        if (path[i] == '/' || path[i] == '%')
+            path[i] = '_';
+    cb_image_write_opts o = {.codec_id = AV_CODEC_ID_PNG, .overwrite = 1};
+    cb_error err = {0};
+    if (cb_image_write(path, s->img, &o, &err) < 0)
+        fprintf(stderr, "eval_detect: %s\n", err.msg);
 }
 
 /* Match dets (sorted here) with s's truth; add to t. verbose: report on stderr. */
-static void score_sample(const sample *s, cb_face_list *dets, tally *t, int verbose,
+static void score_sample(const eval_sample *s, cb_face_list *dets, tally *t, int verbose,
                          const char *cfg)
 {
     qsort(dets->faces, (size_t)dets->count, sizeof *dets->faces, cmp_score_desc);
-    int *matched = calloc((size_t)s->ntruth + 1, sizeof *matched);
-    if (!matched)
-        exit(2);
+    int *matched = bench_xrealloc(NULL, sizeof *matched * ((size_t)s->ntruth + 1));
+    memset(matched, 0, sizeof *matched * ((size_t)s->ntruth + 1));
     t->images[s->set]++;
     for (int i = 0; i < dets->count; i++) {
         const cb_face *d = &dets->faces[i];
-        int best = -1;
-        float best_iou = -1;
-        int hit_any = 0;
-        for (int j = 0; j < s->ntruth; j++) {
-            if (!hits(d, &s->truth[j]))
-                continue;
-            hit_any = 1;
-            cb_face tf = {.x = s->truth[j].x, .y = s->truth[j].y, .w = s->truth[j].w,
-                          .h = s->truth[j].h};
-            float iou = cb_face_iou(d, &tf);
-            if (!matched[j] && iou > best_iou) {
-                best = j;
-                best_iou = iou;
-            }
-        }
+        int hit_any;
+        int best = best_match(d, s, matched, &hit_any);
         if (best >= 0) {
             matched[best] = 1;
-        } else {
-            t->fp[s->set]++;
-            if (verbose)
-                fprintf(stderr, "  [%s] %s: FP%s %.0f %.0f %.0f %.0f score %.2f det %u\n", cfg,
-                        s->path[0] ? s->path : "synthetic", hit_any ? " (duplicate)" : "", d->x,
-                        d->y, d->w, d->h, d->score, d->detectors);
+            if (verbose > 1)
+                fprintf(stderr, "  [%s] %s: HIT %.0f %.0f %.0f %.0f score %.2f det %u\n", cfg,
+                        s->label, d->x, d->y, d->w, d->h, d->score, d->detectors);
+            continue;
         }
+        t->fp[s->set]++;
+        if (verbose)
+            fprintf(stderr, "  [%s] %s: FP%s %.0f %.0f %.0f %.0f score %.2f det %u\n", cfg,
+                    s->label, hit_any ? " (duplicate)" : "", d->x, d->y, d->w, d->h, d->score,
+                    d->detectors);
     }
     for (int j = 0; j < s->ntruth; j++) {
-        const box *b = &s->truth[j];
+        const eval_box *b = &s->truth[j];
         if (b->optional)
             continue;
         t->total[s->set]++;
         t->found[s->set] += matched[j];
-        if (s->set == SET_SYNTH) {
-            int k = bucket_of(b->h);
-            if (k >= 0) {
-                t->btotal[k]++;
-                t->bfound[k] += matched[j];
-            }
+        int k = s->set == SET_SYNTH ? eval_bucket_of(b->h) : -1;
+        if (k >= 0) {
+            t->btotal[k]++;
+            t->bfound[k] += matched[j];
         }
         if (!matched[j] && verbose)
-            fprintf(stderr, "  [%s] %s: MISS %.0f %.0f %.0f %.0f\n", cfg,
-                    s->path[0] ? s->path : "synthetic", b->x, b->y, b->w, b->h);
+            fprintf(stderr, "  [%s] %s: MISS %.0f %.0f %.0f %.0f\n", cfg, s->label, b->x, b->y,
+                    b->w, b->h);
+        if (!matched[j] && save_dir)
+            save_picture(s, cfg);
     }
     free(matched);
 }
 
 /* ---- configurations ---------------------------------------------------- */
 
+/* One detector configuration: cb_detector_opts_default with these changes. */
 typedef struct config {
-    char name[64];
+    char name[96];
     unsigned models;
-    float bf, ssd;
-    int tiling, min_face;
-    unsigned verify;
-    float verify_score; /* 0: the detector's default */
+    float vscore[CB_NET_COUNT]; /* > 0: the network takes a second look (its threshold) */
+    float score;        /* every network's score threshold (0: default) */
+    int landmarks;      /* opts.landmarks */
+    int tiling;         /* -1: default */
+    int min_face;
+    float smallest;     /* > 0: smallest face of every scanning network */
+    float pad;          /* >= 0: padding (negative: default) */
+    int fill;           /* -1: default */
+    float range;        /* > 0: level range */
 } config;
 
+#define UF CB_DET_ULTRAFACE
+#define FR CB_DET_FULLRANGE
 #define BF CB_DET_BLAZEFACE
 #define SSD CB_DET_SSD
+/* The last argument: the second look's score per network, in cb_net_id order
+ * (bf, ssd, uf, fr); 0: that network takes none. */
+#define CFG(name, models, score, tiling, ...) \
+    {name, models, __VA_ARGS__, score, 0, tiling, 20, 0, -1, -1, 0}
 static const config default_configs[] = {
-    {"haar (OpenCV cascade)", CB_DET_HAAR, 0, 0, 0, 20, 0, 0},
-    {"bf 0.5 whole picture", BF, 0.5f, 0, 0, 20, 0, 0},
-    {"ssd 0.5 whole picture", SSD, 0, 0.5f, 0, 20, 0, 0},
-    {"ssd 0.5 tiled", SSD, 0, 0.5f, 1, 20, 0, 0},
-    {"bf 0.5 tiled", BF, 0.5f, 0, 1, 20, 0, 0},
-    {"bf+ssd 0.5/0.5 tiled", BF | SSD, 0.5f, 0.5f, 1, 20, 0, 0},
-    {"bf 0.6 tiled, 2nd look 0.6", BF, 0.6f, 0, 1, 20, BF, 0.6f},
-    {"bf 0.5 tiled, 2nd look 0.5", BF, 0.5f, 0, 1, 20, BF, 0.5f},
-    {"bf 0.5 tiled, 2nd look 0.65 (default)", BF, 0.5f, 0, 1, 20, BF, 0.65f},
-    {"bf 0.5 tiled, 2nd look 0.8", BF, 0.5f, 0, 1, 20, BF, 0.8f},
-    {"bf+ssd 0.5/0.5 tiled, 2nd look 0.65", BF | SSD, 0.5f, 0.5f, 1, 20, BF, 0.65f},
+    CFG("haar (OpenCV cascade)", CB_DET_HAAR, 0, 0, {0}),
+    CFG("bf 0.5 tiled", BF, 0.5f, 1, {0}),
+    CFG("bf 0.5 tiled, 2nd look bf 0.65 (old default)", BF, 0.5f, 1, {0.65f, 0, 0, 0}),
+    CFG("ssd 0.5 tiled", SSD, 0.5f, 1, {0}),
+    CFG("uf 0.5", UF, 0.5f, -1, {0}),
+    CFG("fr 0.5", FR, 0.5f, -1, {0}),
+    CFG("uf 0.5, 2nd look bf 0.5", UF, 0.5f, -1, {0.5f, 0, 0, 0}),
+    CFG("uf 0.5, 2nd look bf|fr 0.5 (default)", UF, 0.5f, -1, {0.5f, 0, 0, 0.5f}),
+    CFG("uf+fr 0.5, 2nd look bf|fr 0.5", UF | FR, 0.5f, -1, {0.5f, 0, 0, 0.5f}),
 };
-#undef BF
-#undef SSD
+#undef CFG
 
+/* "a+b" detector list; names of face_models.h and haar, short forms bf, uf,
+ * fr; a 'v' in front (vbf) names a network for the second look, which needs
+ * the score after a ':' (vbf:0.5; default 0.5). */
+static int parse_models(const char *list, config *c)
+{
+    static const char *const alias[][2] = {{"bf", "blazeface"}, {"uf", "ultraface"},
+                                           {"fr", "fullrange"}};
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *tok = strtok_r(buf, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
+        char *colon = strchr(tok, ':');
+        const float vscore = colon ? strtof(colon + 1, NULL) : 0.5f;
+        if (colon)
+            *colon = '\0';
+        int verify = tok[0] == 'v' && strcmp(tok, "v") != 0 && cb_net_by_name(tok) < 0;
+        const char *name = verify ? tok + 1 : tok;
+        for (size_t k = 0; k < sizeof alias / sizeof alias[0]; k++)
+            if (!strcmp(name, alias[k][0]))
+                name = alias[k][1];
+        unsigned flag;
+        if (cb_detector_flags_parse(name, "+", &flag) < 0)
+            return -1;
+        if (!verify)
+            c->models |= flag;
+        for (int id = 0; verify && id < CB_NET_COUNT; id++)
+            if (flag & cb_net_info_get(id)->flag)
+                c->vscore[id] = vscore;
+    }
+    return c->models ? 0 : -1;
+}
+
+/*
+ * SPEC: comma-separated KEY=VALUE: models=uf+vbf:0.5 (required), score=F,
+ * landmarks=0|1, tiling=0|1, min=PX, smallest=PX, pad=F,
+ * fill=constant|replicate|reflect, range=F, name=TEXT (last: may not contain a
+ * comma).
+ */
 static int parse_config(const char *spec, config *c)
 {
-    char models[32] = "", name[64] = "";
-    memset(c, 0, sizeof *c);
-    c->min_face = 20;
-    int n = sscanf(spec, "%31[^,],%f,%f,%d,%d,%f,%63[^\n]", models, &c->bf, &c->ssd, &c->tiling,
-                   &c->min_face, &c->verify_score, name);
-    if (n < 4)
-        return -1;
-    char *save = NULL;
-    for (char *tok = strtok_r(models, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
-        if (!strcmp(tok, "bf") || !strcmp(tok, "blazeface"))
-            c->models |= CB_DET_BLAZEFACE;
-        else if (!strcmp(tok, "ssd"))
-            c->models |= CB_DET_SSD;
-        else if (!strcmp(tok, "haar"))
-            c->models |= CB_DET_HAAR;
-        else if (!strcmp(tok, "vbf"))
-            c->verify |= CB_DET_BLAZEFACE;
-        else if (!strcmp(tok, "vssd"))
-            c->verify |= CB_DET_SSD;
+    static const char *const fills[] = {"constant", "replicate", "reflect"};
+    *c = (config){"", 0, {0}, 0, 0, -1, 20, 0, -1, -1, 0};
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *v = strchr(tok, '=');
+        if (!v)
+            return -1;
+        *v++ = '\0';
+        if (!strcmp(tok, "models") && parse_models(v, c) == 0)
+            continue;
+        else if (!strcmp(tok, "score"))
+            c->score = strtof(v, NULL);
+        else if (!strcmp(tok, "landmarks"))
+            c->landmarks = atoi(v);
+        else if (!strcmp(tok, "tiling"))
+            c->tiling = atoi(v);
+        else if (!strcmp(tok, "min"))
+            c->min_face = atoi(v);
+        else if (!strcmp(tok, "smallest"))
+            c->smallest = strtof(v, NULL);
+        else if (!strcmp(tok, "pad"))
+            c->pad = strtof(v, NULL);
+        else if (!strcmp(tok, "range"))
+            c->range = strtof(v, NULL);
+        else if (!strcmp(tok, "fill")) {
+            for (int k = 0; k < 3; k++)
+                if (!strcmp(v, fills[k]))
+                    c->fill = k;
+            if (c->fill < 0)
+                return -1;
+        } else if (!strcmp(tok, "name"))
+            snprintf(c->name, sizeof c->name, "%s", v);
         else
             return -1;
     }
     if (!c->models)
         return -1;
-    if (name[0])
-        snprintf(c->name, sizeof c->name, "%s", name);
-    else
+    if (!c->name[0])
         snprintf(c->name, sizeof c->name, "%s", spec);
     return 0;
 }
@@ -508,28 +285,44 @@ static void config_to_opts(const config *c, const char *model_dir, cb_detector_o
     cb_detector_opts_default(o);
     o->model_dir = model_dir;
     o->models = c->models;
-    o->verify = c->verify;
-    if (c->verify_score > 0)
-        o->verify_score = c->verify_score;
-    o->blazeface_score = c->bf;
-    o->ssd_score = c->ssd;
-    o->tiling = c->tiling;
+    o->landmarks = c->landmarks;
+    for (int i = 0; i < CB_NET_COUNT; i++) {
+        o->verify_score[i] = c->vscore[i];
+        if (c->score > 0)
+            o->score[i] = c->score;
+        if (c->smallest > 0 && (c->models & cb_net_info_get(i)->flag))
+            o->smallest[i] = c->smallest;
+    }
+    if (c->tiling >= 0)
+        o->tiling = c->tiling;
+    if (c->pad >= 0)
+        o->pad = c->pad;
+    if (c->fill >= 0)
+        o->pad_fill = c->fill;
+    if (c->range > 0)
+        o->level_range = c->range;
     o->min_face = c->min_face;
+}
+
+/* The CB_DET_* flags of every network a configuration opens. */
+static unsigned config_networks(const config *c)
+{
+    unsigned flags = c->models | (c->landmarks ? (unsigned)CB_DET_BLAZEFACE : 0u);
+    for (int id = 0; id < CB_NET_COUNT; id++)
+        if (c->vscore[id] > 0)
+            flags |= cb_net_info_get(id)->flag;
+    return flags;
 }
 
 static int model_present(const char *model_dir, unsigned models)
 {
     const char *dir = cb_model_dir(model_dir);
-    char path[4096];
-    struct stat st;
-    if (models & CB_DET_BLAZEFACE) {
-        snprintf(path, sizeof path, "%s/%s", dir, CB_BLAZEFACE_FILE);
-        if (stat(path, &st) != 0)
-            return 0;
-    }
-    if (models & CB_DET_SSD) {
-        snprintf(path, sizeof path, "%s/%s", dir, CB_SSD_FILE);
-        if (stat(path, &st) != 0)
+    for (int i = 0; i < CB_NET_COUNT; i++) {
+        const cb_net_info *info = cb_net_info_get(i);
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, info->file);
+        if ((models & info->flag) && stat(path, &st) != 0)
             return 0;
     }
     return 1;
@@ -539,6 +332,8 @@ static void fmt_recall(char *buf, size_t n, int found, int total)
 {
     if (total == 0)
         snprintf(buf, n, "-");
+    else if (found == total)
+        snprintf(buf, n, "100%% (%d)", total);
     else
         snprintf(buf, n, "%.0f%% (%d/%d)", 100.0 * found / total, found, total);
 }
@@ -554,10 +349,151 @@ static void fmt_pct(char *buf, size_t n, int found, int total)
 static void usage(FILE *f)
 {
     fputs("usage: eval_detect [--testdata DIR] [--models DIR] [--truth-dir DIR]\n"
-          "                   [--sets crops,photos,groups,synth] [--composites N]\n"
-          "                   [--config MODELS,BF,SSD,TILING[,MIN_FACE[,NAME]]]...\n"
-          "                   [--dump IMAGE] [-v]\n",
+          "                   [--sets LIST] [--composites N] [--config SPEC]...\n"
+          "                   [--dump IMAGE] [--save-misses DIR] [-v]\n"
+          "SPEC: models=uf+vbf:0.5[,score=F][,landmarks=0|1][,tiling=0|1][,min=PX]\n"
+          "      [,smallest=PX]"
+          "[,pad=F][,fill=constant|replicate|reflect][,range=F][,name=TEXT]\n",
           f);
+}
+
+/* Run one configuration over every sample into t. */
+static void run_config(const config *cf, const char *model_dir, const eval_samples *samples,
+                       int verbose, tally *t)
+{
+    cb_detector_opts o;
+    config_to_opts(cf, model_dir, &o);
+    cb_detector *d = NULL;
+    cb_error err = {0};
+    if (cb_detector_open(&o, &d, &err) < 0) {
+        fprintf(stderr, "eval_detect: %s: %s\n", cf->name, err.msg);
+        t->failed = -1;
+        return;
+    }
+    double t0 = bench_now_s();
+    for (int i = 0; i < samples->count; i++) {
+        const eval_sample *s = &samples->items[i];
+        cb_face_list fl = {0};
+        double a = bench_now_s();
+        int rc = cb_detector_detect(d, s->img, &fl, &err);
+        double b = bench_now_s();
+        if (rc < 0) {
+            fprintf(stderr, "eval_detect: %s: %s: %s\n", cf->name, s->label, err.msg);
+            t->failed++;
+        }
+        if (s->set == SET_SYNTH) {
+            t->synth_seconds += b - a;
+            t->synth_runs += cb_detector_last_runs(d);
+        }
+        score_sample(s, &fl, t, verbose, cf->name);
+        cb_face_list_free(&fl);
+    }
+    cb_detector_close(d);
+    fprintf(stderr, "eval_detect: %-40s done in %.1f s\n", cf->name, bench_now_s() - t0);
+}
+
+static void print_row(const config *cf, const tally *t)
+{
+    static const int cols[] = {SET_CROPS, SET_PHOTOS, SET_GROUPS, SET_PROFILE};
+    static const int cols2[] = {SET_CONTEXT, SET_EDGE25, SET_EDGE50, SET_CLOSEUP, SET_TILTED,
+                                SET_COVERED};
+    printf("| %s%s |", cf->name, t->failed ? " (errors)" : "");
+    char buf[48];
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+        fmt_recall(buf, sizeof buf, t->found[cols[k]], t->total[cols[k]]);
+        printf(" %s |", buf);
+    }
+    for (int k = 0; k < EVAL_NBUCKET; k++) {
+        fmt_pct(buf, sizeof buf, t->bfound[k], t->btotal[k]);
+        printf(" %s |", buf);
+    }
+    for (size_t k = 0; k < sizeof cols2 / sizeof cols2[0]; k++) {
+        fmt_recall(buf, sizeof buf, t->found[cols2[k]], t->total[cols2[k]]);
+        printf(" %s |", buf);
+    }
+    int real_imgs = 0, real_fp = 0;
+    for (int k = 0; k < SET_COUNT; k++)
+        if (EVAL_REAL_SET(k)) {
+            real_imgs += t->images[k];
+            real_fp += t->fp[k];
+        }
+    if (real_imgs)
+        printf(" %.2f |", (double)real_fp / real_imgs);
+    else
+        printf(" - |");
+    if (t->images[SET_SYNTH])
+        printf(" %.2f |\n", t->synth_seconds / t->images[SET_SYNTH]);
+    else
+        printf(" - |\n");
+}
+
+static void print_table(const config *cfgs, const tally *tallies, int ncfg,
+                        const eval_samples *samples)
+{
+    printf("| configuration | crops | photos | groups | profile | synth 16-24 | 24-40 | 40-80 "
+           "| 80-160 | 160-400 | context 16-40 | edge 25%% | edge 50%% | close-up | tilted "
+           "| covered | FP / real picture | s / 12 MP |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (int c = 0; c < ncfg; c++) {
+        if (tallies[c].failed < 0)
+            printf("| %s | skipped: model file missing or failed to open |||||||||||||||||\n",
+                   cfgs[c].name);
+        else
+            print_row(&cfgs[c], &tallies[c]);
+    }
+    int n[SET_COUNT] = {0};
+    for (int i = 0; i < samples->count; i++)
+        n[samples->items[i].set]++;
+    printf("\nPictures per set:");
+    for (int k = 0; k < SET_COUNT; k++)
+        printf("%s %s %d", k ? "," : "", eval_set_names[k], n[k]);
+    printf(". Recall = faces found / faces (one-to-one, IoU >= 0.3 or centre inside and size "
+           "within 2x). min_face %d.\n", cfgs[0].min_face);
+}
+
+/* --dump: print each configuration's detections for one picture. */
+static int dump(const char *path, const config *cfgs, int ncfg, const char *model_dir)
+{
+    AVFrame *img = NULL;
+    cb_error err = {0};
+    if (cb_image_read(path, NULL, &img, NULL, &err) < 0) {
+        fprintf(stderr, "eval_detect: %s\n", err.msg);
+        return 1;
+    }
+    for (int c = 0; c < ncfg; c++) {
+        cb_detector_opts o;
+        config_to_opts(&cfgs[c], model_dir, &o);
+        cb_detector *d = NULL;
+        cb_face_list fl = {0};
+        if (cb_detector_open(&o, &d, &err) < 0 || cb_detector_detect(d, img, &fl, &err) < 0) {
+            fprintf(stderr, "eval_detect: %s: %s\n", cfgs[c].name, err.msg);
+        } else {
+            printf("# %s: %d faces, %d runs\n", cfgs[c].name, fl.count, cb_detector_last_runs(d));
+            for (int i = 0; i < fl.count; i++)
+                printf("%.0f %.0f %.0f %.0f %.3f %u\n", fl.faces[i].x, fl.faces[i].y,
+                       fl.faces[i].w, fl.faces[i].h, fl.faces[i].score, fl.faces[i].detectors);
+        }
+        cb_face_list_free(&fl);
+        cb_detector_close(d);
+    }
+    av_frame_free(&img);
+    return 0;
+}
+
+static int parse_sets(const char *list, int want[SET_COUNT])
+{
+    memset(want, 0, sizeof(int) * SET_COUNT);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int k = 0;
+        while (k < SET_COUNT && strcmp(tok, eval_set_names[k]) != 0)
+            k++;
+        if (k == SET_COUNT)
+            return -1;
+        want[k] = 1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -565,16 +501,18 @@ int main(int argc, char **argv)
     const char *testdata = bench_testdata_dir();
     const char *model_dir = NULL; /* cb_model_dir: CONSENTBLUR_MODELS or the built-in */
     const char *truth_dir = CB_BENCH_DIR;
-    const char *dump = NULL;
+    const char *dump_path = NULL;
     int verbose = 0, ncomp = 4;
-    int want[SET_COUNT] = {1, 1, 1, 1};
+    int want[SET_COUNT];
+    for (int k = 0; k < SET_COUNT; k++)
+        want[k] = 1;
     config *cfgs = NULL;
     int ncfg = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-v")) {
-            verbose = 1;
+            verbose++;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
@@ -584,17 +522,13 @@ int main(int argc, char **argv)
             model_dir = v, i++;
         } else if (v && !strcmp(a, "--truth-dir")) {
             truth_dir = v, i++;
+        } else if (v && !strcmp(a, "--save-misses")) {
+            save_dir = v, i++;
         } else if (v && !strcmp(a, "--dump")) {
-            dump = v, i++;
-        } else if (v && !strcmp(a, "--composites")) {
-            ncomp = atoi(v), i++;
-            if (ncomp < 0 || ncomp > 100) {
-                usage(stderr);
-                return 2;
-            }
-        } else if (v && !strcmp(a, "--sets")) {
-            for (int k = 0; k < SET_COUNT; k++)
-                want[k] = strstr(v, set_names[k]) != NULL;
+            dump_path = v, i++;
+        } else if (v && !strcmp(a, "--composites") && (ncomp = atoi(v)) >= 0 && ncomp <= 100) {
+            i++;
+        } else if (v && !strcmp(a, "--sets") && parse_sets(v, want) == 0) {
             i++;
         } else if (v && !strcmp(a, "--config")) {
             cfgs = bench_xrealloc(cfgs, sizeof *cfgs * (size_t)(ncfg + 1));
@@ -613,210 +547,28 @@ int main(int argc, char **argv)
         cfgs = bench_xrealloc(cfgs, sizeof default_configs);
         memcpy(cfgs, default_configs, sizeof default_configs);
     }
-
-    /* --dump: print each configuration's detections for one picture. */
-    if (dump) {
-        AVFrame *img = NULL;
-        cb_error err = {0};
-        if (cb_image_read(dump, NULL, &img, NULL, &err) < 0) {
-            fprintf(stderr, "eval_detect: %s\n", err.msg);
-            return 1;
-        }
-        for (int c = 0; c < ncfg; c++) {
-            cb_detector_opts o;
-            config_to_opts(&cfgs[c], model_dir, &o);
-            cb_detector *d = NULL;
-            cb_face_list fl = {0};
-            if (cb_detector_open(&o, &d, &err) < 0 || cb_detector_detect(d, img, &fl, &err) < 0) {
-                fprintf(stderr, "eval_detect: %s: %s\n", cfgs[c].name, err.msg);
-                cb_detector_close(d);
-                cb_face_list_free(&fl);
-                continue;
-            }
-            printf("# %s: %d faces, %d runs\n", cfgs[c].name, fl.count, cb_detector_last_runs(d));
-            for (int i = 0; i < fl.count; i++)
-                printf("%.0f %.0f %.0f %.0f %.3f %u\n", fl.faces[i].x, fl.faces[i].y, fl.faces[i].w,
-                       fl.faces[i].h, fl.faces[i].score, fl.faces[i].detectors);
-            cb_face_list_free(&fl);
-            cb_detector_close(d);
-        }
-        av_frame_free(&img);
+    if (dump_path) {
+        int rc = dump(dump_path, cfgs, ncfg, model_dir);
         free(cfgs);
-        return 0;
+        return rc;
     }
-
-    /* Samples. */
-    sample_list samples = {0};
-    char **crop_paths = NULL;
-    int ncrop_paths = 0;
-    load_crops(testdata, want[SET_CROPS] ? &samples : NULL, &crop_paths, &ncrop_paths);
-    char tf[2048];
-    if (want[SET_PHOTOS]) {
-        snprintf(tf, sizeof tf, "%s/photos_truth.txt", truth_dir);
-        if (load_truth(tf, testdata, SET_PHOTOS, &samples) < 0)
-            return 1;
-    }
-    if (want[SET_GROUPS]) {
-        snprintf(tf, sizeof tf, "%s/groups_truth.txt", truth_dir);
-        if (load_truth(tf, testdata, SET_GROUPS, &samples) < 0)
-            return 1;
-    }
-    if (ncrop_paths == 0) {
-        fprintf(stderr, "eval_detect: no face crops under %s/identities\n", testdata);
+    eval_samples samples;
+    if (eval_build(testdata, truth_dir, want, ncomp, &samples) < 0)
         return 1;
-    }
-
-    /* Decode every real picture once. */
-    AVFrame **frames = calloc((size_t)samples.count + 1, sizeof *frames);
-    for (int i = 0; i < samples.count; i++) {
-        cb_error err = {0};
-        if (cb_image_read(samples.items[i].path, NULL, &frames[i], NULL, &err) < 0) {
-            fprintf(stderr, "eval_detect: %s\n", err.msg);
-            return 1;
-        }
-        sample *s = &samples.items[i];
-        for (int j = 0; j < s->ntruth; j++)
-            if (s->truth[j].w < 0) {
-                s->truth[j].w = (float)frames[i]->width;
-                s->truth[j].h = (float)frames[i]->height;
-            }
-    }
-    /* Synthetic composites, built once and kept (36 MB each). */
-    AVFrame **crops = calloc((size_t)ncrop_paths, sizeof *crops);
-    for (int i = 0; i < ncrop_paths; i++) {
-        cb_error err = {0};
-        if (cb_image_read(crop_paths[i], NULL, &crops[i], NULL, &err) < 0) {
-            fprintf(stderr, "eval_detect: %s\n", err.msg);
-            return 1;
-        }
-    }
-    if (!want[SET_SYNTH])
-        ncomp = 0;
-    AVFrame **comps = calloc((size_t)ncomp + 1, sizeof *comps);
-    sample *comp_samples = calloc((size_t)ncomp + 1, sizeof *comp_samples);
-    for (int i = 0; i < ncomp; i++) {
-        comp_samples[i].set = SET_SYNTH;
-        comp_samples[i].synth_index = i;
-        if (make_composite(i, crops, ncrop_paths, &comps[i], &comp_samples[i]) < 0) {
-            fprintf(stderr, "eval_detect: cannot build composite %d\n", i);
-            return 1;
-        }
-        if (verbose && getenv("EVAL_SAVE_COMPOSITES")) {
-            char p[512];
-            snprintf(p, sizeof p, "%s/composite%d.bgr", getenv("EVAL_SAVE_COMPOSITES"), i);
-            FILE *f = fopen(p, "wb");
-            for (int y = 0; f && y < SYN_H; y++)
-                fwrite(comps[i]->data[0] + (size_t)y * comps[i]->linesize[0], 1, SYN_W * 3, f);
-            if (f)
-                fclose(f);
-            for (int j = 0; j < comp_samples[i].ntruth; j++)
-                fprintf(stderr, "composite%d %.0f %.0f %.0f %.0f\n", i, comp_samples[i].truth[j].x,
-                        comp_samples[i].truth[j].y, comp_samples[i].truth[j].w,
-                        comp_samples[i].truth[j].h);
-        }
-    }
-    fprintf(stderr, "eval_detect: %d real pictures (%d crops), %d composites of %dx%d\n",
-            samples.count, want[SET_CROPS] ? ncrop_paths : 0, ncomp, SYN_W, SYN_H);
-
-    tally *tallies = calloc((size_t)ncfg, sizeof *tallies);
-    int *skipped = calloc((size_t)ncfg, sizeof *skipped);
+    fprintf(stderr, "eval_detect: %d pictures\n", samples.count);
+    tally *tallies = bench_xrealloc(NULL, sizeof *tallies * (size_t)ncfg);
+    memset(tallies, 0, sizeof *tallies * (size_t)ncfg);
     for (int c = 0; c < ncfg; c++) {
-        const config *cf = &cfgs[c];
-        tally *t = &tallies[c];
-        if (!model_present(model_dir, cf->models | cf->verify)) {
-            skipped[c] = 1;
-            fprintf(stderr, "eval_detect: %s: model file missing, skipped\n", cf->name);
+        if (!model_present(model_dir, config_networks(&cfgs[c]))) {
+            fprintf(stderr, "eval_detect: %s: model file missing, skipped\n", cfgs[c].name);
+            tallies[c].failed = -1;
             continue;
         }
-        cb_detector_opts o;
-        config_to_opts(cf, model_dir, &o);
-        cb_detector *d = NULL;
-        cb_error err = {0};
-        if (cb_detector_open(&o, &d, &err) < 0) {
-            fprintf(stderr, "eval_detect: %s: %s\n", cf->name, err.msg);
-            skipped[c] = 2;
-            continue;
-        }
-        double t0 = bench_now_s();
-        for (int i = 0; i < samples.count + ncomp; i++) {
-            int is_comp = i >= samples.count;
-            const sample *s = is_comp ? &comp_samples[i - samples.count] : &samples.items[i];
-            const AVFrame *img = is_comp ? comps[i - samples.count] : frames[i];
-            cb_face_list fl = {0};
-            double a = bench_now_s();
-            int rc = cb_detector_detect(d, img, &fl, &err);
-            double b = bench_now_s();
-            if (rc < 0) {
-                fprintf(stderr, "eval_detect: %s: %s: %s\n", cf->name,
-                        is_comp ? "composite" : s->path, err.msg);
-                t->failed++;
-            }
-            if (is_comp) {
-                t->synth_seconds += b - a;
-                t->synth_runs += cb_detector_last_runs(d);
-            }
-            score_sample(s, &fl, t, verbose, cf->name);
-            cb_face_list_free(&fl);
-        }
-        cb_detector_close(d);
-        fprintf(stderr, "eval_detect: %-24s done in %.1f s\n", cf->name, bench_now_s() - t0);
+        run_config(&cfgs[c], model_dir, &samples, verbose, &tallies[c]);
     }
-
-    /* The table. */
-    printf("| configuration | crops | photos | groups | synth 16-24 | 24-40 | 40-80 | 80-160 "
-           "| 160-400 | synth all | FP/img real | FP/img synth | s / 12 MP | runs / 12 MP |\n");
-    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for (int c = 0; c < ncfg; c++) {
-        const tally *t = &tallies[c];
-        if (skipped[c]) {
-            printf("| %s | %s |||||||||||||\n", cfgs[c].name,
-                   skipped[c] == 1 ? "skipped: model file missing" : "skipped: failed to open");
-            continue;
-        }
-        char r[SET_COUNT][48], bk[NBUCKET][24];
-        for (int k = 0; k < SET_COUNT; k++)
-            fmt_recall(r[k], sizeof r[k], t->found[k], t->total[k]);
-        for (int k = 0; k < NBUCKET; k++)
-            fmt_pct(bk[k], sizeof bk[k], t->bfound[k], t->btotal[k]);
-        int real_imgs = t->images[SET_CROPS] + t->images[SET_PHOTOS] + t->images[SET_GROUPS];
-        int real_fp = t->fp[SET_CROPS] + t->fp[SET_PHOTOS] + t->fp[SET_GROUPS];
-        char fpr[32] = "-", fps[32] = "-", sec[32] = "-", runs[32] = "-";
-        if (real_imgs)
-            snprintf(fpr, sizeof fpr, "%.2f", (double)real_fp / real_imgs);
-        if (t->images[SET_SYNTH]) {
-            snprintf(fps, sizeof fps, "%.2f", (double)t->fp[SET_SYNTH] / t->images[SET_SYNTH]);
-            snprintf(sec, sizeof sec, "%.2f", t->synth_seconds / t->images[SET_SYNTH]);
-            snprintf(runs, sizeof runs, "%.0f", (double)t->synth_runs / t->images[SET_SYNTH]);
-        }
-        printf("| %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-               cfgs[c].name, t->failed ? " (errors)" : "", r[SET_CROPS], r[SET_PHOTOS],
-               r[SET_GROUPS], bk[0], bk[1], bk[2], bk[3], bk[4], r[SET_SYNTH], fpr, fps, sec, runs);
-    }
-    printf("\nRecall = faces found / faces (one-to-one, IoU >= 0.3 or centre inside and size within "
-           "2x). FP/img real: over the %d crops, photos and groups; synth: %d composites of "
-           "%dx%d with %d faces each. min_face %d.\n",
-           samples.count, ncomp, SYN_W, SYN_H, NBUCKET * FACES_PER_BUCKET, cfgs[0].min_face);
-
-    for (int i = 0; i < samples.count; i++) {
-        av_frame_free(&frames[i]);
-        free(samples.items[i].truth);
-    }
-    for (int i = 0; i < ncomp; i++) {
-        av_frame_free(&comps[i]);
-        free(comp_samples[i].truth);
-    }
-    for (int i = 0; i < ncrop_paths; i++) {
-        av_frame_free(&crops[i]);
-        free(crop_paths[i]);
-    }
-    free(crops);
-    free(crop_paths);
-    free(comps);
-    free(comp_samples);
-    free(frames);
-    free(samples.items);
+    print_table(cfgs, tallies, ncfg, &samples);
+    eval_free(&samples);
     free(tallies);
-    free(skipped);
     free(cfgs);
     return 0;
 }

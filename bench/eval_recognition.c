@@ -598,9 +598,10 @@ int main(int argc, char **argv)
     cb_detector_opts opts;
     cb_detector_opts_default(&opts);
     opts.model_dir = model_dir;
-    cb_detector_opts ropts = opts;
+    cb_detector_opts ropts = opts; /* BlazeFace on the square around a face, for --refine */
+    ropts.models = CB_DET_BLAZEFACE;
     ropts.tiling = 0;
-    ropts.verify = 0;
+    memset(ropts.verify_score, 0, sizeof ropts.verify_score);
     cb_detector *det = NULL, *rdet = NULL;
     cb_embedder *emb = NULL;
     if (cb_detector_open(&opts, &det, &err) < 0 ||

@@ -60,27 +60,6 @@ void cb_media_command_options(cb_media_mode mode, FILE *f)
           f);
 }
 
-static int parse_detectors(const char *list, unsigned *out)
-{
-    unsigned flags = 0;
-    char buf[128];
-    if (strlen(list) >= sizeof buf)
-        return -1;
-    strcpy(buf, list);
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(tok, "blazeface"))
-            flags |= CB_DET_BLAZEFACE;
-        else if (!strcmp(tok, "ssd"))
-            flags |= CB_DET_SSD;
-        else if (!strcmp(tok, "haar"))
-            flags |= CB_DET_HAAR;
-        else
-            return -1;
-    }
-    *out = flags;
-    return flags ? 0 : -1;
-}
-
 static int parse_int(const char *s, int lo, int hi, int *out)
 {
     char *end;
@@ -233,7 +212,7 @@ int cb_media_parse(cb_media_mode mode, int argc, char **argv, cb_media_args *a)
                 return usage_error(a, _("--detect-every takes 1 to 30, not '%s'"), optarg);
             break;
         case OPT_DETECTORS:
-            if (parse_detectors(optarg, &a->job.det.models) < 0)
+            if (cb_detector_flags_parse(optarg, ",", &a->job.det.models) < 0)
                 return usage_error(a, _("--detectors takes a comma list of blazeface, ssd, "
                                         "haar, not '%s'"), optarg);
             break;

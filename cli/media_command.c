@@ -20,13 +20,6 @@
 #include "cli_job.h"
 #include "media_command.h"
 
-static const char *detector_names(unsigned flags)
-{
-    static const char *const names[] = {"", "blazeface", "ssd", "blazeface+ssd", "haar",
-                                        "blazeface+haar", "ssd+haar", "blazeface+ssd+haar"};
-    return names[flags & 7];
-}
-
 static void json_distance(FILE *f, const char *key, float d)
 {
     if (isfinite(d))
@@ -48,9 +41,11 @@ static void json_person(FILE *f, const cb_verdict *v)
 
 static void json_face(FILE *f, const cb_face *fc, const cb_verdict *v)
 {
+    char names[64];
     fprintf(f, "{\"box\": [%.1f, %.1f, %.1f, %.1f], \"score\": %.3f, \"detectors\": \"%s\","
                " \"action\": \"%s\", \"reason\": \"%s\", \"detail\": ",
-            fc->x, fc->y, fc->w, fc->h, fc->score, detector_names(fc->detectors),
+            fc->x, fc->y, fc->w, fc->h, fc->score,
+            cb_detector_flags_name(fc->detectors, names, sizeof names),
             v->keep ? "kept" : "redacted", cb_reason_name(v->reason));
     cb_json_write_string(f, v->detail);
     json_person(f, v);

@@ -120,9 +120,9 @@ int cb_cv_net_forward(cb_cv_net *net, const float *input, const int *shape, int 
             return set_error(err, CB_EINVAL, "running model", "bad arguments");
         std::vector<int> dims(shape, shape + ndim);
         // The blob wraps the caller's memory only for the duration of setInput,
-        // which copies it.
+        // which copies it into the network's own input buffer.
         cv::Mat blob(ndim, dims.data(), CV_32F, const_cast<float *>(input));
-        net->net.setInput(blob.clone());
+        net->net.setInput(blob);
         std::vector<cv::String> names(output_names, output_names + n_outputs);
         std::vector<cv::Mat> results;
         net->net.forward(results, names);
@@ -165,6 +165,36 @@ int cb_cv_resize_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *d
     });
 }
 
+int cb_cv_place_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, int dw_all,
+                    int dh_all, int dstride, int dx, int dy, int dw, int dh, int border,
+                    cb_error *err)
+{
+    return guarded(err, "placing image", [&]() -> int {
+        if (!src || !dst || sw <= 0 || sh <= 0 || dw <= 0 || dh <= 0 || dx < 0 || dy < 0 ||
+            dx + dw > dw_all || dy + dh > dh_all || sstride < sw * 3 || dstride < dw_all * 3)
+            return set_error(err, CB_EINVAL, "placing image", "bad arguments");
+        cv::Mat in(sh, sw, CV_8UC3, const_cast<uint8_t *>(src), (size_t)sstride);
+        cv::Mat out(dh_all, dw_all, CV_8UC3, dst, (size_t)dstride);
+        cv::Mat scaled = in;
+        if (dw != sw || dh != sh) {
+            int interp = ((long)dw * dh < (long)sw * sh) ? cv::INTER_AREA : cv::INTER_LINEAR;
+            cv::resize(in, scaled, cv::Size(dw, dh), 0, 0, interp);
+        }
+        int mode = cv::BORDER_CONSTANT;
+        if (border == CB_CV_BORDER_REPLICATE || (border == CB_CV_BORDER_REFLECT &&
+                                                 (dw < 2 || dh < 2)))
+            mode = cv::BORDER_REPLICATE;
+        else if (border == CB_CV_BORDER_REFLECT)
+            mode = cv::BORDER_REFLECT_101;
+        // BORDER_ISOLATED: never read outside `scaled`, even when it is a view of the source.
+        cv::copyMakeBorder(scaled, out, dy, dh_all - dy - dh, dx, dw_all - dx - dw,
+                           mode | cv::BORDER_ISOLATED, cv::Scalar(127, 127, 127));
+        if (out.data != dst)
+            throw std::runtime_error("copyMakeBorder reallocated the destination");
+        return 0;
+    });
+}
+
 int cb_cv_warp_affine_bgr(const uint8_t *src, int sw, int sh, int sstride, const double m[6],
                           uint8_t *dst, int dw, int dh, int dstride, cb_error *err)
 {
@@ -194,9 +224,24 @@ int cb_cv_gaussian_blur_bgr(uint8_t *data, int w, int h, int stride, double sigm
         if (!data || w <= 0 || h <= 0 || sigma <= 0)
             return set_error(err, CB_EINVAL, "blurring region", "bad arguments");
         cv::Mat roi(h, w, CV_8UC3, data, (size_t)stride);
-        // BORDER_REPLICATE on a Mat header that is not a submatrix never reads
-        // outside the region.
-        cv::GaussianBlur(roi, roi, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+        // A large sigma is blurred at a lower resolution: the kernel of a full
+        // resolution blur is 6 sigma wide (seconds for a face of 1000 pixels),
+        // and a picture blurred that much has nothing finer than sigma / 3 to
+        // lose by shrinking. BORDER_REPLICATE on a Mat header that is not a
+        // submatrix never reads outside the region.
+        const int shrink = sigma > 6.0 ? (int)(sigma / 3.0) : 1;
+        const int sw = std::max(1, w / shrink), sh = std::max(1, h / shrink);
+        if (shrink == 1 || sw < 4 || sh < 4) {
+            cv::GaussianBlur(roi, roi, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+            return 0;
+        }
+        cv::Mat small;
+        cv::resize(roi, small, cv::Size(sw, sh), 0, 0, cv::INTER_AREA);
+        const double ks = sigma * sw / w, ks_y = sigma * sh / h;
+        cv::GaussianBlur(small, small, cv::Size(0, 0), ks, ks_y, cv::BORDER_REPLICATE);
+        cv::resize(small, roi, roi.size(), 0, 0, cv::INTER_LINEAR);
+        if (roi.data != data)
+            throw std::runtime_error("resize reallocated the region");
         return 0;
     });
 }

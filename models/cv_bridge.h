@@ -73,6 +73,22 @@ int cb_cv_net_forward(cb_cv_net *net, const float *input, const int *shape, int 
 int cb_cv_resize_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, int dw,
                      int dh, int dstride, cb_error *err);
 
+/* How cb_cv_place_bgr fills the destination around the placed picture. */
+enum { CB_CV_BORDER_CONSTANT, /* mid grey (127) */
+       CB_CV_BORDER_REPLICATE, /* the edge pixel repeated */
+       CB_CV_BORDER_REFLECT /* mirrored at the edge (edge pixel not repeated) */ };
+
+/*
+ * Scale a BGR image (sw x sh) to dw x dh (bilinear when enlarging, area when
+ * shrinking), write it at (dx, dy) into a caller-allocated dw_all x dh_all
+ * destination and fill every other destination pixel by `border`. The
+ * placed rectangle must lie inside the destination. Returns 0, CB_EINVAL or
+ * another negative code.
+ */
+int cb_cv_place_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, int dw_all,
+                    int dh_all, int dstride, int dx, int dy, int dw, int dh, int border,
+                    cb_error *err);
+
 /*
  * Warp a BGR image with the affine map m (2x3, row-major: x' = m[0]x + m[1]y
  * + m[2], y' = m[3]x + m[4]y + m[5]) from source pixel coordinates to
@@ -89,7 +105,10 @@ int cb_cv_warp_affine_bgr(const uint8_t *src, int sw, int sh, int sstride, const
 
 /*
  * Gaussian-blur a BGR region in place (kernel sized from sigma; borders
- * replicated from inside the region only). Returns 0 or a negative code.
+ * replicated from inside the region only). A sigma above 6 pixels is applied
+ * to the region shrunk by sigma / 3 (area averaging) and the result enlarged
+ * again (bilinear): the same blur to within what a blur that strong keeps,
+ * at a cost that no longer grows with sigma. Returns 0 or a negative code.
  */
 int cb_cv_gaussian_blur_bgr(uint8_t *data, int w, int h, int stride, double sigma,
                             cb_error *err);

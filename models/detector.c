@@ -1,4 +1,4 @@
-/* detector.c - multi-scale, tiled face detection; see detector.h. */
+/* detector.c - whole-picture and tiled face detection; see detector.h. */
 #include "detector.h"
 
 #include <libavutil/pixfmt.h>
@@ -7,114 +7,115 @@
 #include <string.h>
 
 #include "cv_bridge.h"
-#include "face_models.h"
-#include "model_files.h"
 
-/* Candidates from one network in one tile are first merged with this IoU. */
+/* Candidates from one network in one call are first merged with this IoU. */
 #define CB_TILE_NMS_IOU 0.4f
-/* Across tiles, scales and networks. */
+/* Across tiles, levels and networks. */
 #define CB_MERGE_NMS_IOU 0.35f
 #define CB_MERGE_CONTAIN 0.7f
 /* Boxes smaller than this fraction of min_face are dropped: far below what
- * we look for, and mostly texture (buttons, patterns) at the finest tiles.
- * BlazeFace's box is tighter than the head, so a face of min_face gives a
- * smaller box: 0.75 lost a quarter of the 16-24 px faces of the synthetic
- * composites (bench/eval_detect), 0.5 and 0.35 found the same faces with the
- * same false positives. */
+ * we look for, and mostly texture (buttons, patterns) at the finest level.
+ * Box heights vary between networks (BlazeFace's is tighter than the head):
+ * 0.75 lost a quarter of the 16-24 px faces of the synthetic composites
+ * (bench/eval_detect), 0.5 and 0.35 found the same faces. */
 #define CB_SMALLEST_KEPT 0.5f
 /* A second look confirms a candidate with a detection this close to it. */
 #define CB_VERIFY_IOU 0.3f
 /* Most faces one Haar pass may report. */
 #define CB_HAAR_MAX 512
+/* A detection with less than this part of its box inside the picture is
+ * dropped: the mirrored padding shows a mirror image of every face near the
+ * edge, found as a face just outside the picture; a face half outside at a
+ * corner still has a quarter inside. */
+#define CB_MIN_INSIDE 0.2f
+/* Any-size networks: consecutive levels share a quarter of their face sizes. */
+#define CB_LEVEL_OVERLAP 1.25f
+/* ...and no level enlarges the picture more than this. */
+#define CB_MAX_UPSCALE 4.0f
+/* Second look by an any-size network: the face is this many times the
+ * network's smallest face. */
+#define CB_LOOK_FACE 2.0f
+
+/* The CB_DET_* flags of the networks that take a second look. */
+static unsigned verify_flags(const cb_detector_opts *o)
+{
+    unsigned flags = 0;
+    for (int id = 0; id < CB_NET_COUNT; id++)
+        if (o->verify_score[id] > 0)
+            flags |= cb_net_info_get(id)->flag;
+    return flags;
+}
+
+static int verifying(const cb_detector_opts *o)
+{
+    return verify_flags(o) != 0;
+}
 
 struct cb_detector {
     cb_detector_opts opts;
-    cb_blazeface *blazeface;
-    cb_ssd *ssd;
+    cb_face_net *nets[CB_NET_COUNT];
     cb_cv_cascade *haar;
-    uint8_t *tile; /* input-size square BGR buffer, largest network's size */
+    uint8_t *buf; /* a level's (or a look's) scaled, padded picture */
+    size_t buf_cap;
     int runs;
 };
 
 void cb_detector_opts_default(cb_detector_opts *opts)
 {
-    /* Chosen from bench/eval_detect's table (README, "Detection accuracy"):
-     * BlazeFace alone over the tiled pyramid finds as many faces as with SSD
-     * added, at a fifth of the time; looking for faces at 32 network pixels
-     * (tiles upscaled for the finest level) finds 20 px faces; the second
-     * look with 4 face sizes of context, at a score of 0.65, removes nine
-     * tenths of the false positives that the tiling makes; it misses 2 of 40
-     * faces of 16-24 px that a score of 0.5 keeps, but 0.5 leaves three
-     * times the false positives (0.66 per real photo). */
     memset(opts, 0, sizeof *opts);
-    opts->models = CB_DET_BLAZEFACE;
-    opts->blazeface_score = 0.5f;
-    opts->ssd_score = 0.5f;
+    opts->models = CB_DET_ULTRAFACE;
+    for (int i = 0; i < CB_NET_COUNT; i++)
+        opts->score[i] = 0.5f;
     opts->min_face = 20;
     opts->tiling = 1;
-    opts->blazeface_min_px = 32.0f;
-    opts->ssd_min_px = 28.0f;
-    opts->verify = CB_DET_BLAZEFACE;
+    opts->level_range = 4.0f;
+    opts->pad = 0.6f;
+    opts->pad_fill = CB_CV_BORDER_REFLECT;
+    opts->max_input_pixels = 1048576L;
+    opts->verify_score[CB_NET_ULTRAFACE] = 0.9f;
+    opts->verify_score[CB_NET_FULLRANGE] = 0.5f;
+    opts->verify_score[CB_NET_BLAZEFACE] = 0.5f;
     opts->verify_context = 4.0f;
-    opts->verify_score = 0.65f;
+    opts->landmarks = 1;
     opts->haar_path = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
 }
 
 int cb_detector_open(const cb_detector_opts *opts, cb_detector **out, cb_error *err)
 {
     *out = NULL;
-    if (!opts || !(opts->models & (CB_DET_BLAZEFACE | CB_DET_SSD | CB_DET_HAAR)) ||
-        opts->min_face < 4)
-        return cb_error_set(err, CB_EINVAL, "detector: no detector chosen or bad minimum face size");
+    if (!opts || !(opts->models & CB_DET_ALL) || opts->min_face < 4 ||
+        opts->level_range < 1.5f || opts->pad < 0 || opts->max_input_pixels < (1L << 16))
+        return cb_error_set(err, CB_EINVAL, "detector: no detector chosen or bad options");
     cb_detector *d = calloc(1, sizeof *d);
     if (!d)
         return cb_error_set(err, CB_ENOMEM, "out of memory");
     d->opts = *opts;
-    const char *dir = cb_model_dir(opts->model_dir);
     d->opts.model_dir = NULL; /* not kept: the caller's string may go away */
-    char path[4096];
-    int rc = 0;
-    const unsigned nets = opts->models | opts->verify;
-    if (nets & CB_DET_BLAZEFACE) {
-        rc = cb_model_file_check(dir, CB_BLAZEFACE_FILE, path, sizeof path, err);
-        if (rc == 0)
-            rc = cb_blazeface_open(path, &d->blazeface, err);
-        if (rc < 0)
-            goto fail;
-    }
-    if (nets & CB_DET_SSD) {
-        rc = cb_model_file_check(dir, CB_SSD_FILE, path, sizeof path, err);
-        if (rc == 0)
-            rc = cb_ssd_open(path, &d->ssd, err);
-        if (rc < 0)
-            goto fail;
-    }
-    if (opts->models & CB_DET_HAAR) {
-        rc = cb_cv_cascade_open(opts->haar_path, &d->haar, err);
-        if (rc < 0)
-            goto fail;
-    }
     d->opts.haar_path = NULL;
-    d->tile = malloc((size_t)CB_SSD_INPUT * CB_SSD_INPUT * 3);
-    if (!d->tile) {
-        rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-        goto fail;
+    int rc = 0;
+    const unsigned wanted = opts->models | verify_flags(opts) |
+                            (opts->landmarks ? (unsigned)CB_DET_BLAZEFACE : 0u);
+    for (int i = 0; rc == 0 && i < CB_NET_COUNT; i++)
+        if (wanted & cb_net_info_get(i)->flag)
+            rc = cb_face_net_open(i, opts->model_dir, &d->nets[i], err);
+    if (rc == 0 && (opts->models & CB_DET_HAAR))
+        rc = cb_cv_cascade_open(opts->haar_path, &d->haar, err);
+    if (rc < 0) {
+        cb_detector_close(d);
+        return rc;
     }
     *out = d;
     return 0;
-fail:
-    cb_detector_close(d);
-    return rc;
 }
 
 void cb_detector_close(cb_detector *d)
 {
     if (!d)
         return;
-    cb_blazeface_close(d->blazeface);
-    cb_ssd_close(d->ssd);
+    for (int i = 0; i < CB_NET_COUNT; i++)
+        cb_face_net_close(d->nets[i]);
     cb_cv_cascade_close(d->haar);
-    free(d->tile);
+    free(d->buf);
     free(d);
 }
 
@@ -123,74 +124,107 @@ int cb_detector_last_runs(const cb_detector *d)
     return d ? d->runs : 0;
 }
 
-/* A square region of the picture to feed one network at one scale. */
-typedef struct tile {
-    int x, y, w, h; /* region in picture pixels (w, h <= side) */
-    int side;       /* the region is scaled as if it were side x side */
-} tile;
-
-/*
- * Copy the tile, scaled to input x input, into d->tile (top-left aligned,
- * black padding where the region is smaller than the square).
- */
-static int load_tile(cb_detector *d, const AVFrame *frame, const tile *t, int input, cb_error *err)
+unsigned cb_detector_networks(const cb_detector *d)
 {
-    const int stride = input * 3;
-    double scale = (double)input / t->side;
-    int dw = (int)lround(t->w * scale), dh = (int)lround(t->h * scale);
-    if (dw < 1)
-        dw = 1;
-    if (dh < 1)
-        dh = 1;
-    if (dw > input)
-        dw = input;
-    if (dh > input)
-        dh = input;
-    if (dw < input || dh < input)
-        memset(d->tile, 0, (size_t)input * stride);
-    const uint8_t *src = frame->data[0] + (size_t)t->y * frame->linesize[0] + (size_t)t->x * 3;
-    return cb_cv_resize_bgr(src, t->w, t->h, frame->linesize[0], d->tile, dw, dh, stride, err);
+    unsigned flags = 0;
+    for (int i = 0; d && i < CB_NET_COUNT; i++)
+        if (d->nets[i])
+            flags |= cb_net_info_get(i)->flag;
+    if (d && d->haar)
+        flags |= CB_DET_HAAR;
+    return flags;
 }
 
-/*
- * Map candidates (network pixels) of one tile into picture pixels and append
- * those not cut by an interior tile edge to out.
- */
-static int keep_tile_faces(const cb_face_list *cands, const tile *t, int input, int pic_w,
-                           int pic_h, cb_face_list *out, cb_error *err)
+int cb_detector_flags_parse(const char *list, const char *sep, unsigned *out)
 {
-    float k = (float)t->side / (float)input;
-    float margin = 0.01f * (float)t->side + 2.0f;
-    for (int i = 0; i < cands->count; i++) {
-        cb_face f = cands->faces[i];
-        f.x = t->x + f.x * k;
-        f.y = t->y + f.y * k;
-        f.w *= k;
-        f.h *= k;
-        for (int j = 0; j < CB_LM_COUNT; j++) {
-            f.landmarks[j][0] = t->x + f.landmarks[j][0] * k;
-            f.landmarks[j][1] = t->y + f.landmarks[j][1] * k;
-        }
-        if ((t->x > 0 && f.x < t->x + margin) || (t->y > 0 && f.y < t->y + margin) ||
-            (t->x + t->w < pic_w && f.x + f.w > t->x + t->w - margin) ||
-            (t->y + t->h < pic_h && f.y + f.h > t->y + t->h - margin))
-            continue;
-        int rc = cb_face_list_push(out, &f, err);
-        if (rc < 0)
-            return rc;
+    unsigned flags = 0;
+    const char *p = list;
+    while (p && *p) {
+        size_t n = strcspn(p, sep);
+        char name[32];
+        if (n == 0 || n >= sizeof name)
+            return CB_EINVAL;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        int id = cb_net_by_name(name);
+        if (id >= 0)
+            flags |= cb_net_info_get(id)->flag;
+        else if (strcmp(name, "haar") == 0)
+            flags |= CB_DET_HAAR;
+        else
+            return CB_EINVAL;
+        p += n;
+        if (*p)
+            p++;
+        if (*p == '\0' && p[-1] != '\0' && strchr(sep, p[-1]))
+            return CB_EINVAL; /* a trailing separator */
     }
+    if (!flags)
+        return CB_EINVAL;
+    *out = flags;
     return 0;
 }
 
-/* Run one network on d->tile, keeping candidates scoring at least min_score. */
-static int run_network(cb_detector *d, unsigned which, float min_score, cb_face_list *cands,
-                       cb_error *err)
+const char *cb_detector_flags_name(unsigned flags, char *buf, size_t size)
+{
+    size_t len = 0;
+    if (size)
+        buf[0] = '\0';
+    for (int id = 0; id <= CB_NET_COUNT; id++) {
+        const unsigned flag = id < CB_NET_COUNT ? cb_net_info_get(id)->flag : (unsigned)CB_DET_HAAR;
+        const char *name = id < CB_NET_COUNT ? cb_net_info_get(id)->name : "haar";
+        if (!(flags & flag) || len >= size)
+            continue;
+        int n = snprintf(buf + len, size - len, "%s%s", len ? "+" : "", name);
+        len = n < 0 ? size : len + (size_t)n;
+    }
+    return buf;
+}
+
+static int ensure_buf(cb_detector *d, int w, int h, cb_error *err)
+{
+    size_t need = (size_t)w * (size_t)h * 3;
+    if (need <= d->buf_cap)
+        return 0;
+    uint8_t *grown = realloc(d->buf, need);
+    if (!grown)
+        return cb_error_set(err, CB_ENOMEM, "out of memory for a %dx%d detector input", w, h);
+    d->buf = grown;
+    d->buf_cap = need;
+    return 0;
+}
+
+static int round_up(int v, int multiple)
+{
+    return (v + multiple - 1) / multiple * multiple;
+}
+
+/* A rectangle of the network input and how it maps to the picture:
+ * picture = origin + input / scale. */
+typedef struct placement {
+    float origin_x, origin_y;
+    float scale;
+} placement;
+
+static void to_picture(cb_face *f, const placement *p)
+{
+    const float k = 1.0f / p->scale;
+    f->x = p->origin_x + f->x * k;
+    f->y = p->origin_y + f->y * k;
+    f->w *= k;
+    f->h *= k;
+    for (int j = 0; j < CB_LM_COUNT; j++) {
+        f->landmarks[j][0] = p->origin_x + f->landmarks[j][0] * k;
+        f->landmarks[j][1] = p->origin_y + f->landmarks[j][1] * k;
+    }
+}
+
+/* Run one network on d->buf (w x h, rows `stride` bytes apart, starting at byte `offset`). */
+static int run_net(cb_detector *d, int id, size_t offset, int w, int h, int stride, float min_score,
+                   cb_face_list *cands, cb_error *err)
 {
     d->runs++;
-    if (which == CB_DET_BLAZEFACE)
-        return cb_blazeface_detect(d->blazeface, d->tile, CB_BLAZEFACE_INPUT * 3, min_score,
-                                   cands, err);
-    return cb_ssd_detect(d->ssd, d->tile, CB_SSD_INPUT * 3, min_score, cands, err);
+    return cb_face_net_run(d->nets[id], d->buf + offset, w, h, stride, min_score, cands, err);
 }
 
 /* Start positions of tiles of size side along a length, overlapping by at least overlap. */
@@ -211,16 +245,230 @@ static int tile_starts(int length, int side, int overlap, int *starts, int max)
     return n;
 }
 
+/* A tile of an input image: the region (x, y, w, h) and which of its edges
+ * lie inside the image (a face cut there is seen whole by a neighbour). */
+enum { INNER_LEFT = 1, INNER_TOP = 2, INNER_RIGHT = 4, INNER_BOTTOM = 8 };
+typedef struct tile {
+    int x, y, w, h;
+    unsigned inner;
+} tile;
+
+static unsigned inner_edges(int x, int y, int w, int h, int full_w, int full_h)
+{
+    return (x > 0 ? INNER_LEFT : 0u) | (y > 0 ? INNER_TOP : 0u) |
+           (x + w < full_w ? INNER_RIGHT : 0u) | (y + h < full_h ? INNER_BOTTOM : 0u);
+}
+
+/* 1 when f (input pixels of the whole image) touches an inner edge of t. */
+static int cut_by_inner_edge(const cb_face *f, const tile *t, float margin)
+{
+    return ((t->inner & INNER_LEFT) && f->x < t->x + margin) ||
+           ((t->inner & INNER_TOP) && f->y < t->y + margin) ||
+           ((t->inner & INNER_RIGHT) && f->x + f->w > t->x + t->w - margin) ||
+           ((t->inner & INNER_BOTTOM) && f->y + f->h > t->y + t->h - margin);
+}
+
+/* At least CB_MIN_INSIDE of f's box lies inside the w x h picture. */
+static int inside_enough(const cb_face *f, int w, int h)
+{
+    float x0 = fmaxf(f->x, 0), y0 = fmaxf(f->y, 0);
+    float x1 = fminf(f->x + f->w, (float)w), y1 = fminf(f->y + f->h, (float)h);
+    return x1 > x0 && y1 > y0 && (x1 - x0) * (y1 - y0) >= CB_MIN_INSIDE * f->w * f->h;
+}
+
 /*
- * Run one network over the pyramid for this picture: every level, except
+ * Keep the candidates of one tile (tile-relative input pixels) that no inner
+ * tile edge cuts, mapped to the picture, and enough inside the picture
+ * (pic_w x pic_h), in out.
+ */
+static int keep_tile_faces(cb_face_list *cands, const tile *t, float margin, const placement *p,
+                           int pic_w, int pic_h, cb_face_list *out, cb_error *err)
+{
+    cb_face_list_nms(cands, CB_TILE_NMS_IOU, 1.0f);
+    for (int i = 0; i < cands->count; i++) {
+        cb_face f = cands->faces[i];
+        f.x += (float)t->x;
+        f.y += (float)t->y;
+        for (int j = 0; j < CB_LM_COUNT; j++) {
+            f.landmarks[j][0] += (float)t->x;
+            f.landmarks[j][1] += (float)t->y;
+        }
+        if (cut_by_inner_edge(&f, t, margin))
+            continue;
+        to_picture(&f, p);
+        if (!inside_enough(&f, pic_w, pic_h))
+            continue;
+        int rc = cb_face_list_push(out, &f, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- any-size networks: whole-picture pyramid ------------------------- */
+
+/* One level of the pyramid of an any-size network. */
+typedef struct level {
+    float scale;      /* network pixels per picture pixel */
+    int pad;          /* padding on the left and top, network pixels */
+    int w, h;         /* the padded input, multiples of the network's `multiple` */
+    int sw, sh;       /* the scaled picture inside it */
+    float top_face;   /* largest face of this level, network pixels */
+} level;
+
+static void make_level(const cb_detector *d, const cb_net_info *info, float scale, int pic_w,
+                       int pic_h, float smallest, level *lv)
+{
+    lv->scale = scale;
+    lv->top_face = fminf(smallest * d->opts.level_range, info->largest_face);
+    lv->pad = (int)ceilf(d->opts.pad * lv->top_face);
+    lv->sw = (int)lroundf((float)pic_w * scale);
+    lv->sh = (int)lroundf((float)pic_h * scale);
+    lv->sw = lv->sw < 1 ? 1 : lv->sw;
+    lv->sh = lv->sh < 1 ? 1 : lv->sh;
+    lv->w = round_up(lv->sw + 2 * lv->pad, info->multiple);
+    lv->h = round_up(lv->sh + 2 * lv->pad, info->multiple);
+}
+
+/* Tile side along a length for n tiles overlapping by overlap, a multiple of `multiple`. */
+static int tile_side(int length, int n, int overlap, int multiple)
+{
+    int side = round_up((length + (n - 1) * overlap + n - 1) / n, multiple);
+    return side < length ? side : length;
+}
+
+/*
+ * The tile size for a level larger than max_pixels: of the grids of equal
+ * tiles of at most max_pixels each that cover the level, the one with the
+ * least network input in all.
+ */
+static void choose_tiles(const level *lv, int overlap, int multiple, long max_pixels, int *tw,
+                         int *th)
+{
+    long best = -1;
+    for (int nx = 1; nx <= 32; nx++) {
+        const int w = tile_side(lv->w, nx, overlap, multiple);
+        for (int ny = 1; ny <= 32; ny++) {
+            const int h = tile_side(lv->h, ny, overlap, multiple);
+            const long total = (long)nx * ny * w * h;
+            if ((long)w * h > max_pixels || (w < lv->w && w <= 2 * overlap) ||
+                (h < lv->h && h <= 2 * overlap) || (best >= 0 && total >= best))
+                continue;
+            best = total;
+            *tw = w;
+            *th = h;
+        }
+    }
+    if (best < 0) { /* nothing fits: the smallest tiles that still hold a face */
+        *tw = tile_side(lv->w, 32, overlap, multiple);
+        *th = tile_side(lv->h, 32, overlap, multiple);
+    }
+}
+
+/*
+ * Run the network over one level: whole, or as overlapping tiles when it is
+ * larger than max_input_pixels; of the tiles only those whose index modulo
+ * rounds is round when `rolled`.
+ */
+static int run_level(cb_detector *d, int id, const level *lv, int pic_w, int pic_h, int rolled,
+                     int round, int rounds, cb_face_list *out, cb_error *err)
+{
+    const cb_net_info *info = cb_net_info_get(id);
+    /* Tiles overlap by twice the level's largest face: a face too large for this
+     * level is then still whole in some tile, and found here at a size where the
+     * network is surer of it than at the next level (where it is small). */
+    const int overlap = (int)ceilf(lv->top_face * 2.0f) + 8;
+    int side_w = lv->w, side_h = lv->h;
+    if ((long)lv->w * lv->h > d->opts.max_input_pixels)
+        choose_tiles(lv, overlap, info->multiple, d->opts.max_input_pixels, &side_w, &side_h);
+    int xs[64], ys[64];
+    const int nx = tile_starts(lv->w, side_w, overlap, xs, 64);
+    const int ny = tile_starts(lv->h, side_h, overlap, ys, 64);
+    const placement p = {-(float)lv->pad / lv->scale, -(float)lv->pad / lv->scale, lv->scale};
+    const float margin = 0.01f * (float)(side_w > side_h ? side_w : side_h) + 2.0f;
+    cb_face_list cands = {0};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < nx * ny; i++) {
+        if (rolled && nx * ny > 1 && i % rounds != round)
+            continue;
+        tile t = {xs[i % nx], ys[i / nx], side_w, side_h, 0};
+        t.inner = inner_edges(t.x, t.y, t.w, t.h, lv->w, lv->h);
+        cands.count = 0;
+        rc = run_net(d, id, ((size_t)t.y * lv->w + t.x) * 3, t.w, t.h, lv->w * 3,
+                     d->opts.score[id], &cands, err);
+        if (rc == 0)
+            rc = keep_tile_faces(&cands, &t, margin, &p, pic_w, pic_h, out, err);
+    }
+    cb_face_list_free(&cands);
+    return rc;
+}
+
+static int detect_whole(cb_detector *d, int id, const AVFrame *frame, int round, int rounds,
+                        cb_face_list *out, cb_error *err)
+{
+    const cb_net_info *info = cb_net_info_get(id);
+    const float smallest = d->opts.smallest[id] > 0 ? d->opts.smallest[id] : info->smallest_face;
+    const int longest = frame->width > frame->height ? frame->width : frame->height;
+    float scale = fminf(smallest / (float)d->opts.min_face, CB_MAX_UPSCALE);
+    int rc = 0;
+    for (int k = 0; rc == 0; k++) {
+        level lv;
+        make_level(d, info, scale, frame->width, frame->height, smallest, &lv);
+        rc = ensure_buf(d, lv.w, lv.h, err);
+        if (rc == 0)
+            rc = cb_cv_place_bgr(frame->data[0], frame->width, frame->height, frame->linesize[0],
+                                 d->buf, lv.w, lv.h, lv.w * 3, lv.pad, lv.pad, lv.sw, lv.sh,
+                                 d->opts.pad_fill, err);
+        if (rc == 0)
+            rc = run_level(d, id, &lv, frame->width, frame->height, k == 0, round, rounds, out,
+                           err);
+        /* The coarsest level has the whole picture inside the largest face. */
+        if ((float)longest * scale <= info->largest_face)
+            break;
+        scale *= CB_LEVEL_OVERLAP * smallest / lv.top_face;
+    }
+    return rc;
+}
+
+/* ---- fixed-size networks: tiled pyramid --------------------------------- */
+
+/* A square region of the picture to feed one fixed-size network at one scale. */
+typedef struct square {
+    int x, y, w, h; /* region in picture pixels (w, h <= side) */
+    int side;       /* the region is scaled as if it were side x side */
+} square;
+
+/*
+ * Copy the region, scaled to input x input, into d->buf (top-left aligned,
+ * black padding where the region is smaller than the square).
+ */
+static int load_square(cb_detector *d, const AVFrame *frame, const square *t, int input,
+                       cb_error *err)
+{
+    int rc = ensure_buf(d, input, input, err);
+    if (rc < 0)
+        return rc;
+    double scale = (double)input / t->side;
+    int dw = (int)lround(t->w * scale), dh = (int)lround(t->h * scale);
+    dw = dw < 1 ? 1 : dw > input ? input : dw;
+    dh = dh < 1 ? 1 : dh > input ? input : dh;
+    if (dw < input || dh < input)
+        memset(d->buf, 0, (size_t)input * input * 3);
+    const uint8_t *src = frame->data[0] + (size_t)t->y * frame->linesize[0] + (size_t)t->x * 3;
+    return cb_cv_resize_bgr(src, t->w, t->h, frame->linesize[0], d->buf, dw, dh, input * 3, err);
+}
+
+/*
+ * Run one fixed-size network over the tiled pyramid: every level, except
  * that of the finest level only the tiles whose index modulo `rounds` is
  * `round`.
  */
-static int detect_with(cb_detector *d, unsigned which, const AVFrame *frame, int round,
-                       int rounds, cb_face_list *out, cb_error *err)
+static int detect_tiled(cb_detector *d, int id, const AVFrame *frame, int round, int rounds,
+                        cb_face_list *out, cb_error *err)
 {
-    const int input = which == CB_DET_BLAZEFACE ? CB_BLAZEFACE_INPUT : CB_SSD_INPUT;
-    const float min_px = which == CB_DET_BLAZEFACE ? d->opts.blazeface_min_px : d->opts.ssd_min_px;
+    const cb_net_info *info = cb_net_info_get(id);
+    const int input = info->fixed_side;
+    const float min_px = d->opts.smallest[id] > 0 ? d->opts.smallest[id] : info->smallest_face;
     const int w = frame->width, h = frame->height;
     const int longest = w > h ? w : h;
     /* Finest tile side: a min_face face becomes min_px network pixels. */
@@ -230,7 +478,7 @@ static int detect_with(cb_detector *d, unsigned which, const AVFrame *frame, int
     cb_face_list cands = {0};
     int rc = 0;
     /* Sides from the whole picture down to the finest tiles, halving. */
-    for (int side = longest;; side = (side + 1) / 2) {
+    for (int side = longest; rc == 0; side = (side + 1) / 2) {
         int last = !d->opts.tiling || side <= finest;
         if (last && d->opts.tiling)
             side = finest < longest ? finest : longest;
@@ -239,30 +487,27 @@ static int detect_with(cb_detector *d, unsigned which, const AVFrame *frame, int
         int nx = tile_starts(w, side, overlap, xs, 256);
         int ny = tile_starts(h, side, overlap, ys, 256);
         const int rolled = last && side < longest;
-        for (int iy = 0; iy < ny; iy++) {
-            for (int ix = 0; ix < nx; ix++) {
-                if (rolled && (iy * nx + ix) % rounds != round)
-                    continue;
-                tile t = {xs[ix], ys[iy], side < w ? side : w, side < h ? side : h, side};
-                cands.count = 0;
-                rc = load_tile(d, frame, &t, input, err);
-                if (rc == 0)
-                    rc = run_network(d, which,
-                                     which == CB_DET_BLAZEFACE ? d->opts.blazeface_score
-                                                               : d->opts.ssd_score,
-                                     &cands, err);
-                if (rc < 0)
-                    goto done;
-                cb_face_list_nms(&cands, CB_TILE_NMS_IOU, 1.0f);
-                rc = keep_tile_faces(&cands, &t, input, w, h, out, err);
-                if (rc < 0)
-                    goto done;
-            }
+        const float k = (float)input / (float)side;
+        for (int i = 0; rc == 0 && i < nx * ny; i++) {
+            if (rolled && i % rounds != round)
+                continue;
+            square sq = {xs[i % nx], ys[i / nx], side < w ? side : w, side < h ? side : h, side};
+            tile t = {(int)lroundf((float)sq.x * k), (int)lroundf((float)sq.y * k),
+                      (int)lroundf((float)sq.w * k), (int)lroundf((float)sq.h * k),
+                      inner_edges(sq.x, sq.y, sq.w, sq.h, w, h)};
+            const placement p = {0, 0, k};
+            cands.count = 0;
+            rc = load_square(d, frame, &sq, input, err);
+            if (rc == 0)
+                rc = run_net(d, id, 0, input, input, input * 3, d->opts.score[id], &cands, err);
+            /* keep_tile_faces adds the tile's origin in network pixels of the whole picture */
+            if (rc == 0)
+                rc = keep_tile_faces(&cands, &t, 0.01f * (float)input + 2.0f * k, &p, w, h, out,
+                                     err);
         }
         if (last)
             break;
     }
-done:
     cb_face_list_free(&cands);
     return rc;
 }
@@ -286,86 +531,156 @@ static int detect_haar(cb_detector *d, const AVFrame *frame, cb_face_list *out, 
     return rc;
 }
 
+/* ---- looking around one face ------------------------------------------- */
+
 /*
- * Run one network on the square around f, context face sizes wide, keeping
- * candidates scoring at least min_score, mapped to picture pixels into out.
+ * Run network id on the square around f, context face sizes wide (the part
+ * beyond the picture filled as the levels' padding is), keeping candidates
+ * scoring at least min_score, mapped to picture pixels, in out.
  */
 static int look_around(cb_detector *d, const AVFrame *frame, const cb_face *f, float context,
-                       unsigned which, float min_score, cb_face_list *out, cb_error *err)
+                       int id, float min_score, cb_face_list *out, cb_error *err)
 {
-    float size = f->w > f->h ? f->w : f->h;
-    int side = (int)ceilf(size * context);
-    int x0 = (int)floorf(f->x + f->w / 2 - (float)side / 2);
-    int y0 = (int)floorf(f->y + f->h / 2 - (float)side / 2);
-    int x1 = x0 + side, y1 = y0 + side;
-    x0 = x0 < 0 ? 0 : x0;
-    y0 = y0 < 0 ? 0 : y0;
-    x1 = x1 > frame->width ? frame->width : x1;
-    y1 = y1 > frame->height ? frame->height : y1;
-    if (x1 - x0 < 1 || y1 - y0 < 1 || side < 1)
+    const cb_net_info *info = cb_net_info_get(id);
+    const float size = f->w > f->h ? f->w : f->h;
+    const float side = size * context;
+    if (!(side >= 1.0f))
         return 0;
-    tile t = {x0, y0, x1 - x0, y1 - y0, side};
-    const int input = which == CB_DET_BLAZEFACE ? CB_BLAZEFACE_INPUT : CB_SSD_INPUT;
-    const int first = out->count;
-    int rc = load_tile(d, frame, &t, input, err);
+    const int input = info->fixed_side > 0
+                          ? info->fixed_side
+                          : round_up((int)ceilf(context * CB_LOOK_FACE * info->smallest_face),
+                                     info->multiple);
+    const float k = (float)input / side;
+    const float x0 = f->x + f->w / 2 - side / 2, y0 = f->y + f->h / 2 - side / 2;
+    /* The part of the square inside the picture, and where it goes in the input. */
+    int cx0 = (int)floorf(fmaxf(x0, 0)), cy0 = (int)floorf(fmaxf(y0, 0));
+    int cx1 = (int)ceilf(fminf(x0 + side, (float)frame->width));
+    int cy1 = (int)ceilf(fminf(y0 + side, (float)frame->height));
+    if (cx1 <= cx0 || cy1 <= cy0)
+        return 0;
+    int dx = (int)lroundf(((float)cx0 - x0) * k), dy = (int)lroundf(((float)cy0 - y0) * k);
+    int dw = (int)lroundf((float)(cx1 - cx0) * k), dh = (int)lroundf((float)(cy1 - cy0) * k);
+    dx = dx < 0 ? 0 : dx > input - 1 ? input - 1 : dx;
+    dy = dy < 0 ? 0 : dy > input - 1 ? input - 1 : dy;
+    dw = dw < 1 ? 1 : dw > input - dx ? input - dx : dw;
+    dh = dh < 1 ? 1 : dh > input - dy ? input - dy : dh;
+    int rc = ensure_buf(d, input, input, err);
+    const uint8_t *src = frame->data[0] + (size_t)cy0 * frame->linesize[0] + (size_t)cx0 * 3;
     if (rc == 0)
-        rc = run_network(d, which, min_score, out, err);
-    const float k = (float)side / (float)input;
-    for (int i = first; rc == 0 && i < out->count; i++) {
-        cb_face *c = &out->faces[i];
-        c->x = (float)x0 + c->x * k;
-        c->y = (float)y0 + c->y * k;
-        c->w *= k;
-        c->h *= k;
-        for (int j = 0; j < CB_LM_COUNT; j++) {
-            c->landmarks[j][0] = (float)x0 + c->landmarks[j][0] * k;
-            c->landmarks[j][1] = (float)y0 + c->landmarks[j][1] * k;
-        }
-    }
+        rc = cb_cv_place_bgr(src, cx1 - cx0, cy1 - cy0, frame->linesize[0], d->buf, input, input,
+                             input * 3, dx, dy, dw, dh, d->opts.pad_fill, err);
+    const int first = out->count;
+    if (rc == 0)
+        rc = run_net(d, id, 0, input, input, input * 3, min_score, out, err);
+    /* map: picture = origin + input / k, with the origin where input (0, 0) lies */
+    const placement p = {(float)cx0 - (float)dx / k, (float)cy0 - (float)dy / k, k};
+    for (int i = first; rc == 0 && i < out->count; i++)
+        to_picture(&out->faces[i], &p);
     return rc;
 }
 
-/*
- * Run the verifying networks on the square around f (see detector.h);
- * *confirmed = 1 when one of them finds a face overlapping f.
- */
-static int second_look(cb_detector *d, const AVFrame *frame, const cb_face *f, int *confirmed,
-                       cb_error *err)
+/* Second looks are taken in this order, cheapest network first. */
+static const cb_net_id look_order[] = {CB_NET_ULTRAFACE, CB_NET_BLAZEFACE, CB_NET_FULLRANGE,
+                                       CB_NET_SSD};
+
+/* The best detection of network id around f that overlaps f and scores at
+ * least min_score (*found = 0 when none), in *best. */
+static int look_for(cb_detector *d, const AVFrame *frame, const cb_face *f, int id,
+                    float min_score, cb_face *best, int *found, cb_error *err)
 {
-    static const unsigned order[] = {CB_DET_BLAZEFACE, CB_DET_SSD};
-    *confirmed = 0;
     cb_face_list cands = {0};
-    int rc = 0;
-    for (size_t n = 0; rc == 0 && !*confirmed && n < sizeof order / sizeof order[0]; n++) {
-        if (!(d->opts.verify & order[n]))
-            continue;
-        cands.count = 0;
-        rc = look_around(d, frame, f, d->opts.verify_context, order[n], d->opts.verify_score,
-                         &cands, err);
-        for (int i = 0; rc == 0 && i < cands.count; i++)
-            if (cb_face_iou(&cands.faces[i], f) >= CB_VERIFY_IOU)
-                *confirmed = 1;
-    }
+    *found = 0;
+    int rc = look_around(d, frame, f, d->opts.verify_context, id, min_score, &cands, err);
+    for (int i = 0; rc == 0 && i < cands.count; i++)
+        if (cb_face_iou(&cands.faces[i], f) >= CB_VERIFY_IOU &&
+            (!*found || cands.faces[i].score > best->score)) {
+            *best = cands.faces[i];
+            *found = 1;
+        }
     cb_face_list_free(&cands);
     return rc;
 }
 
 /*
+ * The second look at f (see detector.h): *confirmed = 1 when a verifying
+ * network, asked in look_order, finds a face overlapping it.
+ */
+static int second_look(cb_detector *d, const AVFrame *frame, cb_face *f, int *confirmed,
+                       cb_error *err)
+{
+    *confirmed = 0;
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && !*confirmed && k < sizeof look_order / sizeof *look_order; k++) {
+        const int id = look_order[k];
+        if (d->opts.verify_score[id] <= 0)
+            continue;
+        cb_face best;
+        rc = look_for(d, frame, f, id, d->opts.verify_score[id], &best, confirmed, err);
+        if (*confirmed && best.has_landmarks && !f->has_landmarks) {
+            f->has_landmarks = 1;
+            memcpy(f->landmarks, best.landmarks, sizeof f->landmarks);
+        }
+    }
+    return rc;
+}
+
+/* Landmarks for a face that has none (opts.landmarks): those of the best
+ * BlazeFace detection around it at the network's own score; none found, none
+ * given (the face stays, without landmarks). */
+static int add_landmarks(cb_detector *d, const AVFrame *frame, cb_face *f, cb_error *err)
+{
+    if (f->has_landmarks || !d->nets[CB_NET_BLAZEFACE])
+        return 0;
+    cb_face best;
+    int found = 0;
+    int rc = look_for(d, frame, f, CB_NET_BLAZEFACE, d->opts.score[CB_NET_BLAZEFACE], &best,
+                      &found, err);
+    if (rc == 0 && found) {
+        f->has_landmarks = 1;
+        memcpy(f->landmarks, best.landmarks, sizeof f->landmarks);
+    }
+    return rc;
+}
+
+/* The network that looks around the hints: the first verifying one, else the first scanning one. */
+static int hint_network(const cb_detector *d)
+{
+    for (size_t k = 0; k < sizeof look_order / sizeof *look_order; k++)
+        if (d->opts.verify_score[look_order[k]] > 0)
+            return look_order[k];
+    for (int id = 0; id < CB_NET_COUNT; id++)
+        if (d->opts.models & cb_net_info_get(id)->flag)
+            return id;
+    return -1;
+}
+
+/*
  * Look for faces around each hint (where a face was in the last frame).
- * Detections scoring at least verify_score there are as good as confirmed
- * by a second look (same context, same threshold) and marked so.
+ * Detections scoring at least that network's verify_score there are as good
+ * as confirmed by a second look (same context, same threshold) and marked so.
  */
 static int look_at_hints(cb_detector *d, const AVFrame *frame, const cb_face *hints, int n_hints,
                          cb_face_list *found, cb_error *err)
 {
+    const int id = hint_network(d);
+    if (id < 0 || !d->nets[id])
+        return 0;
+    const float confirm = d->opts.verify_score[id] > 0 ? d->opts.verify_score[id] : 1.1f;
     int rc = 0;
     for (int i = 0; rc == 0 && i < n_hints; i++) {
         const int first = found->count;
-        rc = look_around(d, frame, &hints[i], d->opts.verify_context, CB_DET_BLAZEFACE,
-                         d->opts.blazeface_score, found, err);
-        for (int k = first; rc == 0 && k < found->count; k++)
-            if (found->faces[k].score >= d->opts.verify_score)
-                found->faces[k].detectors |= CB_DET_CONFIRMED;
+        rc = look_around(d, frame, &hints[i], d->opts.verify_context, id, d->opts.score[id],
+                         found, err);
+        int kept = first;
+        for (int k = first; rc == 0 && k < found->count; k++) {
+            cb_face *f = &found->faces[k];
+            if (!inside_enough(f, frame->width, frame->height))
+                continue;
+            if (f->score >= confirm)
+                f->detectors |= CB_DET_CONFIRMED;
+            found->faces[kept++] = *f;
+        }
+        found->count = kept;
     }
     return rc;
 }
@@ -386,6 +701,48 @@ int cb_detector_detect(cb_detector *d, const AVFrame *frame, cb_face_list *out, 
     return cb_detector_detect_part(d, frame, 0, 1, NULL, 0, out, err);
 }
 
+/* Every scanning network (and Haar) over the picture, into found. */
+static int scan(cb_detector *d, const AVFrame *frame, int round, int rounds, cb_face_list *found,
+                cb_error *err)
+{
+    int rc = 0;
+    for (int id = 0; rc == 0 && id < CB_NET_COUNT; id++) {
+        if (!(d->opts.models & cb_net_info_get(id)->flag))
+            continue;
+        rc = cb_net_info_get(id)->fixed_side > 0
+                 ? detect_tiled(d, id, frame, round, rounds, found, err)
+                 : detect_whole(d, id, frame, round, rounds, found, err);
+    }
+    if (rc == 0 && d->haar)
+        rc = detect_haar(d, frame, found, err);
+    return rc;
+}
+
+/* Merge, give a second look where needed, clip and keep the faces of found in out. */
+static int settle(cb_detector *d, const AVFrame *frame, cb_face_list *found, cb_face_list *out,
+                  cb_error *err)
+{
+    cb_face_list_nms(found, CB_MERGE_NMS_IOU, CB_MERGE_CONTAIN);
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < found->count; i++) {
+        cb_face *f = &found->faces[i];
+        int confirmed = 1;
+        const unsigned nets = f->detectors & ~(unsigned)CB_DET_CONFIRMED;
+        const int single = !(nets & (nets - 1));
+        if (verifying(&d->opts) && !(f->detectors & CB_DET_CONFIRMED) && single)
+            rc = second_look(d, frame, f, &confirmed, err);
+        if (rc == 0 && confirmed && d->opts.landmarks)
+            rc = add_landmarks(d, frame, f, err);
+        f->detectors = nets;
+        const float size = f->w > f->h ? f->w : f->h;
+        clip_to_picture(f, frame->width, frame->height);
+        if (rc == 0 && confirmed && f->w >= 1 && f->h >= 1 &&
+            size >= CB_SMALLEST_KEPT * (float)d->opts.min_face)
+            rc = cb_face_list_push(out, f, err);
+    }
+    return rc;
+}
+
 int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int rounds,
                             const cb_face *hints, int n_hints, cb_face_list *out, cb_error *err)
 {
@@ -395,31 +752,11 @@ int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int
     round = ((round % rounds) + rounds) % rounds;
     d->runs = 0;
     cb_face_list found = {0};
-    int rc = 0;
-    if (d->opts.models & CB_DET_BLAZEFACE)
-        rc = detect_with(d, CB_DET_BLAZEFACE, frame, round, rounds, &found, err);
-    if (rc == 0 && (d->opts.models & CB_DET_SSD))
-        rc = detect_with(d, CB_DET_SSD, frame, round, rounds, &found, err);
-    if (rc == 0 && d->haar)
-        rc = detect_haar(d, frame, &found, err);
-    if (rc == 0 && n_hints > 0 && d->blazeface)
+    int rc = scan(d, frame, round, rounds, &found, err);
+    if (rc == 0 && n_hints > 0)
         rc = look_at_hints(d, frame, hints, n_hints, &found, err);
-    if (rc == 0) {
-        cb_face_list_nms(&found, CB_MERGE_NMS_IOU, CB_MERGE_CONTAIN);
-        for (int i = 0; rc == 0 && i < found.count; i++) {
-            cb_face *f = &found.faces[i];
-            int confirmed = 1;
-            const unsigned nets = f->detectors & ~(unsigned)CB_DET_CONFIRMED;
-            if (d->opts.verify && !(f->detectors & CB_DET_CONFIRMED) && !(nets & (nets - 1)))
-                rc = second_look(d, frame, f, &confirmed, err);
-            f->detectors = nets;
-            clip_to_picture(f, frame->width, frame->height);
-            const float size = f->w > f->h ? f->w : f->h;
-            if (rc == 0 && confirmed && f->w >= 1 && f->h >= 1 &&
-                size >= CB_SMALLEST_KEPT * (float)d->opts.min_face)
-                rc = cb_face_list_push(out, f, err);
-        }
-    }
+    if (rc == 0)
+        rc = settle(d, frame, &found, out, err);
     cb_face_list_free(&found);
     cb_log(d->opts.log, CB_LOG_DEBUG, "detector: %d network runs, %d faces", d->runs, out->count);
     return rc;

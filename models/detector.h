@@ -1,50 +1,79 @@
 /*
  * detector.h - find every face in a picture.
  *
- * Runs one or more face networks (BlazeFace, SSD MobileNetV1, optionally
- * OpenCV's Haar cascade) over a pyramid: the whole picture scaled to the
- * network input, then overlapping square tiles at successively finer scales
- * until a face of `min_face` pixels is as large, in network pixels, as the
- * smallest face the network reliably finds. Detections that touch a tile
- * edge inside the picture are dropped (the neighbouring, overlapping tile or
- * a coarser level sees that face whole); the rest are merged across tiles,
- * scales and networks by non-maximum suppression.
+ * Runs one or more face networks (face_models.h) and optionally OpenCV's
+ * Haar cascade, merges what they find by non-maximum suppression, and gives
+ * each candidate a second look.
  *
- * Optionally (opts.verify) every merged candidate that only one network
- * found gets a second look: the square around it, verify_context face sizes
- * wide, is scaled to the input of each verifying network and run again. The
- * candidate stays when one of them finds a face there (IoU >= 0.3 with the
- * candidate, scoring at least verify_score). Tiles of wallpaper, windows
- * and fabric that looked like a face at one scale rarely survive this; the
- * README's accuracy table says what it costs in recall.
+ * Any-size networks (UltraFace, full-range BlazeFace) run on the whole
+ * picture, once per level of a pyramid: at the finest level a face of
+ * `min_face` picture pixels is as tall as the smallest face the network
+ * finds reliably; each coarser level is level_range times coarser (its
+ * faces overlap the finer level's by a quarter), down to the level whose
+ * whole picture fits inside the largest face the network finds, so that a
+ * close-up filling the picture is found there. Each level's picture is
+ * padded on every side by `pad` times the largest face of that level,
+ * filled by mirroring the picture (pad_fill), so that a face cut by the
+ * edge is still seen around its centre. A level larger than
+ * max_input_pixels runs as overlapping tiles (each overlap holds the
+ * largest face of the level whole); a detection touching a tile edge that
+ * lies inside the level is dropped there, as its neighbour sees it whole.
+ *
+ * Fixed-size networks (BlazeFace back-camera 256, SSD 512) run as before
+ * on a tiled pyramid: the whole picture scaled into the input, then
+ * overlapping square tiles at halving sizes until a min_face face is as
+ * large as the network's smallest face (tiling = 1), or the whole picture
+ * only (tiling = 0).
+ *
+ * The second look (opts.verify): every merged candidate that only one
+ * network found is looked at again by each verifying network on the square
+ * around it, verify_context face sizes wide (mirrored beyond the picture's
+ * edge, as the levels are); it stays when one of them finds a face there
+ * (IoU >= 0.3 with the candidate) scoring at least verify_score. Tiles of
+ * wallpaper, windows and fabric that looked like a face at one scale rarely
+ * survive this. A face without landmarks takes those of the look that
+ * confirmed it (when that network has them), for alignment in recognition.
+ *
+ * Boxes come back clipped to the picture: a face cut by the edge is
+ * reported as its visible part (never dropped for touching the border).
+ * The README's accuracy table says what each configuration finds and costs.
  *
  * A detector is not thread-safe; open one per thread.
  */
 #ifndef CB_DETECTOR_H
 #define CB_DETECTOR_H
 
+#include <stddef.h>
+
 #include <libavutil/frame.h>
 
 #include "../common/cb_error.h"
 #include "../common/cb_log.h"
 #include "face.h"
+#include "face_models.h"
 
 typedef struct cb_detector cb_detector;
 
 typedef struct cb_detector_opts {
     const char *model_dir;  /* NULL: cb_model_dir(NULL) */
-    unsigned models;        /* CB_DET_* flags */
-    float blazeface_score;  /* keep BlazeFace candidates scoring at least this */
-    float ssd_score;        /* keep SSD candidates scoring at least this */
+    unsigned models;        /* CB_DET_* flags: the networks (and haar) that scan the picture */
+    float score[CB_NET_COUNT];    /* keep candidates of each network scoring at least this */
+    float smallest[CB_NET_COUNT]; /* > 0: smallest face each network is asked to find,
+                                     network pixels (default: cb_net_info.smallest_face) */
     int min_face;           /* smallest face height to look for, image pixels; faces
                                whose box is under half of it are not reported */
-    int tiling;             /* 0: whole picture only; 1: pyramid of tiles */
-    float blazeface_min_px; /* smallest face BlazeFace finds, in its 256-px input */
-    float ssd_min_px;       /* smallest face SSD finds, in its 512-px input */
-    unsigned verify;        /* CB_DET_BLAZEFACE / CB_DET_SSD flags: networks that take a
-                               second look at each candidate (see below); 0: none */
+    int tiling;             /* fixed-size networks: 1 tiled pyramid, 0 whole picture only */
+    float level_range;      /* any-size networks: faces of one level span this factor */
+    float pad;              /* any-size networks: padding around each level, in that
+                               level's largest face */
+    int pad_fill;           /* CB_CV_BORDER_* of cv_bridge.h: how the padding is filled */
+    long max_input_pixels;  /* any-size networks: a larger level runs as tiles */
+    float verify_score[CB_NET_COUNT]; /* > 0: the network takes a second look at each
+                               candidate (see above) and must find a face scoring at least
+                               this; all 0: no second look */
     float verify_context;   /* the second look sees a square this many face sizes wide */
-    float verify_score;     /* ...and must find a face scoring at least this */
+    int landmarks;          /* 1: every face reported gets landmarks (a BlazeFace look
+                               around a face that has none) for recognition */
     const char *haar_path;  /* cascade XML when CB_DET_HAAR is set */
     const cb_logger *log;   /* may be NULL */
 } cb_detector_opts;
@@ -53,10 +82,10 @@ typedef struct cb_detector_opts {
 void cb_detector_opts_default(cb_detector_opts *opts);
 
 /*
- * Open the networks named in opts->models, checking each model file's hash
- * first. Returns 0 and a new detector in *out, or CB_EMODEL (missing or
- * corrupt file: the message names it and says how to rebuild it),
- * CB_EINVAL or CB_ENOMEM.
+ * Open the networks named in opts->models and opts->verify, checking each
+ * model file's hash first. Returns 0 and a new detector in *out, or
+ * CB_EMODEL (missing or corrupt file: the message names it and says how to
+ * rebuild it), CB_EINVAL or CB_ENOMEM.
  */
 int cb_detector_open(const cb_detector_opts *opts, cb_detector **out, cb_error *err);
 
@@ -69,22 +98,37 @@ int cb_detector_open(const cb_detector_opts *opts, cb_detector **out, cb_error *
 int cb_detector_detect(cb_detector *d, const AVFrame *frame, cb_face_list *out, cb_error *err);
 
 /*
- * The same for one frame of a video, doing part of the work: every level of
- * the pyramid is scanned except the finest (the many small tiles that find
- * the smallest faces), of which only the tiles whose index modulo `rounds`
- * equals round % rounds are (so `rounds` consecutive calls with round = 0,
- * 1, 2, ... cover every tile once); and the square around each of the
- * n_hints boxes (where faces were in the last frame: the tracks) is looked
- * at every time. A face that appears is found at once when it is twice the
- * smallest size or more, else within `rounds` frames (the tracker extends
- * tracks backwards to cover those); a tracked face is looked for in every
- * frame. rounds = 1 and no hints is exactly cb_detector_detect.
+ * The same for one frame of a video, doing part of the work: the tiles of
+ * the finest level (of a tiled fixed-size network, or of an any-size level
+ * too large for one call) whose index modulo `rounds` equals round % rounds
+ * are run, every other level whole (so `rounds` consecutive calls with
+ * round = 0, 1, 2, ... cover every tile once); and the square around each
+ * of the n_hints boxes (where faces were in the last frame: the tracks) is
+ * looked at every time. A face that appears is found at once unless it is
+ * small and in a finest-level tile not run this time, then within `rounds`
+ * frames (the tracker extends tracks backwards to cover those); a tracked
+ * face is looked for in every frame. rounds = 1 and no hints is exactly
+ * cb_detector_detect.
  */
 int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int rounds,
                             const cb_face *hints, int n_hints, cb_face_list *out, cb_error *err);
 
 /* Number of network runs made by the last cb_detector_detect call. */
 int cb_detector_last_runs(const cb_detector *d);
+
+/* The CB_DET_* flags of the networks this detector runs (scanning and second look). */
+unsigned cb_detector_networks(const cb_detector *d);
+
+/*
+ * The CB_DET_* flags named in list: network names (cb_net_info.name) and
+ * "haar", separated by any of the characters in sep (e.g. "," or "+").
+ * Returns 0, or CB_EINVAL for an unknown or missing name (*out unchanged).
+ */
+int cb_detector_flags_parse(const char *list, const char *sep, unsigned *out);
+
+/* The names of the detectors in flags joined by '+' ("ultraface+blazeface"),
+ * in table order, into buf; "" for none. Truncated to size. Returns buf. */
+const char *cb_detector_flags_name(unsigned flags, char *buf, size_t size);
 
 /* Free. Accepts NULL. */
 void cb_detector_close(cb_detector *d);

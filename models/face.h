@@ -14,8 +14,10 @@ enum { CB_LM_RIGHT_EYE, CB_LM_LEFT_EYE, CB_LM_NOSE, CB_LM_MOUTH, CB_LM_RIGHT_EAR
        CB_LM_COUNT };
 
 /* Which detector found a face (bit flags, so merged faces can say "both"). */
-enum { CB_DET_BLAZEFACE = 1, CB_DET_SSD = 2, CB_DET_HAAR = 4,
-       CB_DET_CONFIRMED = 8 /* inside the detector only: no second look needed */ };
+enum { CB_DET_BLAZEFACE = 1, CB_DET_SSD = 2, CB_DET_HAAR = 4, CB_DET_ULTRAFACE = 8,
+       CB_DET_FULLRANGE = 16,
+       CB_DET_ALL = 31, /* every detector bit above */
+       CB_DET_CONFIRMED = 0x100 /* inside the detector only: no second look needed */ };
 
 typedef struct cb_face {
     float x, y, w, h;               /* box in image pixels (top-left, size) */

@@ -1,10 +1,22 @@
 /*
- * face_models.h - the face detection networks, each run on one square,
- * already-resized BGR input. The detector (detector.h) does the scaling,
- * tiling and merging; these only turn pixels into candidate boxes.
+ * face_models.h - the face detection networks, behind one interface: a
+ * network turns a BGR picture of its input size into candidate boxes
+ * (scores before non-maximum suppression). The detector (detector.h) does
+ * the scaling, padding, tiling and merging.
  *
- * Boxes and landmarks come back in input pixels (0..input size). Each
- * handle owns an OpenCV network and is not thread-safe.
+ * Each network is one row of a definition table (face_nets.c): its model
+ * file, how its input is laid out and normalised, which outputs it has and
+ * the function that decodes them. Two kinds:
+ *   fixed size  BlazeFace back-camera (256x256) and SSD MobileNetV1
+ *               (512x512): the exported graphs decode a fixed anchor set;
+ *   any size    UltraFace RFB-320 and MediaPipe's full-range BlazeFace,
+ *               converted to fully convolutional graphs (models/convert_*.py)
+ *               that run on the whole picture at any size; the anchors are
+ *               made and decoded in C for the size actually run.
+ *
+ * Boxes and landmarks come back in input pixels. A cb_face_net owns an
+ * OpenCV network and its input buffer and is not thread-safe; open one per
+ * thread. Every function returns 0 or a negative CB_E* code with err filled.
  */
 #ifndef CB_FACE_MODELS_H
 #define CB_FACE_MODELS_H
@@ -14,42 +26,74 @@
 #include "../common/cb_error.h"
 #include "face.h"
 
-/* ---- MediaPipe BlazeFace, back-camera ("full") model, 256x256 ---------- */
+typedef enum cb_net_id {
+    CB_NET_BLAZEFACE, /* MediaPipe BlazeFace, back-camera model, 256x256 (as shipped) */
+    CB_NET_SSD,       /* face-api.js SSD MobileNetV1, 512x512 (converted) */
+    CB_NET_ULTRAFACE, /* UltraFace RFB-320, any size (cut at its heads) */
+    CB_NET_FULLRANGE, /* MediaPipe full-range BlazeFace, any size (from TFLite) */
+    CB_NET_COUNT
+} cb_net_id;
 
-enum { CB_BLAZEFACE_INPUT = 256 };
-#define CB_BLAZEFACE_FILE "blazeface_back_256.onnx"
+/* What the rest of the program may know about a network. */
+typedef struct cb_net_info {
+    const char *name;    /* as on the command line (--detectors) */
+    const char *file;    /* model file name in the model folder */
+    unsigned flag;       /* its CB_DET_* bit (face.h) */
+    int fixed_side;      /* > 0: input must be exactly fixed_side x fixed_side */
+    int multiple;        /* any size: width and height must be multiples of this */
+    int landmarks;       /* faces come with the 6 keypoints of face.h */
+    float smallest_face; /* smallest face it finds reliably, network pixels (measured,
+                            see the constants in face_nets.c) */
+    float largest_face;  /* largest face it finds reliably, network pixels */
+} cb_net_info;
 
-typedef struct cb_blazeface cb_blazeface;
+/* The table row of a network; NULL for an id out of range. */
+const cb_net_info *cb_net_info_get(cb_net_id id);
 
-/* Load from an ONNX path (already hash-checked). CB_EMODEL on failure. */
-int cb_blazeface_open(const char *onnx_path, cb_blazeface **out, cb_error *err);
+/* The network whose CB_DET_* bit is flag (exactly one bit), or -1. */
+int cb_net_by_flag(unsigned flag);
+
+/* The network called name (cb_net_info.name), or -1. */
+int cb_net_by_name(const char *name);
+
+typedef struct cb_face_net cb_face_net;
 
 /*
- * Run on a 256x256 BGR image. Appends to out every anchor whose score is at
- * least min_score (before NMS), with 6 landmarks. Returns 0 or a negative code.
+ * Check the model file in model_dir (NULL: cb_model_dir(NULL)) against
+ * models/MANIFEST, then load it. Returns 0 and a new network in *out, or
+ * CB_EMODEL (missing, corrupt or unreadable file: the message names it and
+ * says how to rebuild it), CB_EINVAL or CB_ENOMEM; *out is NULL on failure.
  */
-int cb_blazeface_detect(cb_blazeface *m, const uint8_t *bgr, int stride, float min_score,
+int cb_face_net_open(cb_net_id id, const char *model_dir, cb_face_net **out, cb_error *err);
+
+/* The table row of an open network. */
+const cb_net_info *cb_face_net_info(const cb_face_net *net);
+
+/*
+ * Run on a BGR image of w x h pixels (rows stride bytes apart; not
+ * modified): w == h == fixed_side, or multiples of `multiple` for an any-size
+ * network (CB_EINVAL otherwise). Appends to out every candidate scoring at
+ * least min_score, in input pixels, with its detector flag set and, for
+ * networks with landmarks, the 6 keypoints. On failure out may hold some
+ * candidates of this call.
+ */
+int cb_face_net_run(cb_face_net *net, const uint8_t *bgr, int w, int h, int stride,
+                    float min_score, cb_face_list *out, cb_error *err);
+
+/* Free. Accepts NULL. */
+void cb_face_net_close(cb_face_net *net);
+
+/* ---- decoders, one per network family (blazeface.c, ssd_mobilenet.c, ultraface.c) ----
+ * Each turns the network's outputs (in the order of its table row) for an
+ * input of w x h into candidates scoring at least min_score. */
+struct cb_tensor;
+int cb_decode_blazeface_back(const struct cb_tensor *outs, int w, int h, float min_score,
+                             cb_face_list *out, cb_error *err);
+int cb_decode_blazeface_full(const struct cb_tensor *outs, int w, int h, float min_score,
+                             cb_face_list *out, cb_error *err);
+int cb_decode_ssd(const struct cb_tensor *outs, int w, int h, float min_score,
+                  cb_face_list *out, cb_error *err);
+int cb_decode_ultraface(const struct cb_tensor *outs, int w, int h, float min_score,
                         cb_face_list *out, cb_error *err);
-
-/* Free. Accepts NULL. */
-void cb_blazeface_close(cb_blazeface *m);
-
-/* ---- face-api.js SSD MobileNetV1, 512x512 (converted to ONNX) ---------- */
-
-enum { CB_SSD_INPUT = 512 };
-#define CB_SSD_FILE "ssd_mobilenetv1.onnx"
-
-typedef struct cb_ssd cb_ssd;
-
-/* Load from an ONNX path (already hash-checked). CB_EMODEL on failure. */
-int cb_ssd_open(const char *onnx_path, cb_ssd **out, cb_error *err);
-
-/* Run on a 512x512 BGR image; appends candidates scoring at least min_score
- * (before NMS), without landmarks. Returns 0 or a negative code. */
-int cb_ssd_detect(cb_ssd *m, const uint8_t *bgr, int stride, float min_score, cb_face_list *out,
-                  cb_error *err);
-
-/* Free. Accepts NULL. */
-void cb_ssd_close(cb_ssd *m);
 
 #endif

@@ -1,5 +1,11 @@
 #!/bin/bash
 # fetch_models.sh CACHE_DIR OUT_DIR
+# fetch_models.sh --source CACHE_DIR PACKAGE MEMBER OUT_FILE
+#
+# The second form copies one file of a pinned package (fetched and checked as
+# below) to OUT_FILE: the model reference scripts use it to run the original
+# model (e.g. --source .cache/npm @mediapipe/face_detection
+# package/face_detection_full_range.tflite /tmp/x.tflite).
 #
 # Builds the model directory OUT_DIR from the pinned sources in models/MANIFEST:
 #   npm  NAME VERSION INTEGRITY   package tarballs, kept in CACHE_DIR as
@@ -30,12 +36,19 @@ die() {
     exit 1
 }
 
-if [ $# -ne 2 ]; then
+source_mode=0
+if [ "${1:-}" = --source ] && [ $# -eq 5 ]; then
+    source_mode=1
+    cache=$2
+    out=
+elif [ $# -eq 2 ]; then
+    cache=$1
+    out=$2
+else
     echo "usage: $prog CACHE_DIR OUT_DIR" >&2
+    echo "       $prog --source CACHE_DIR PACKAGE MEMBER OUT_FILE" >&2
     exit 2
 fi
-cache=$1
-out=$2
 [ -f "$manifest" ] || die "$manifest not found"
 
 # ---- MANIFEST ------------------------------------------------------------
@@ -65,22 +78,24 @@ sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 # ---- fast path: everything already there -----------------------------------
 
 todo=()
-for name in "${file_names[@]}"; do
-    if [ ! -f "$out/$name" ]; then
-        todo+=("$name")
-    elif [ "$(sha256_of "$out/$name")" != "${file_sha[$name]}" ]; then
-        echo "$prog: $out/$name has the wrong sha256; rebuilding it" >&2
-        todo+=("$name")
+if [ "$source_mode" = 0 ]; then
+    for name in "${file_names[@]}"; do
+        if [ ! -f "$out/$name" ]; then
+            todo+=("$name")
+        elif [ "$(sha256_of "$out/$name")" != "${file_sha[$name]}" ]; then
+            echo "$prog: $out/$name has the wrong sha256; rebuilding it" >&2
+            todo+=("$name")
+        fi
+    done
+    if [ ${#todo[@]} -eq 0 ]; then
+        echo "models up to date in $out (${#file_names[@]} files checked against MANIFEST)"
+        exit 0
     fi
-done
-if [ ${#todo[@]} -eq 0 ]; then
-    echo "models up to date in $out (${#file_names[@]} files checked against MANIFEST)"
-    exit 0
 fi
 
-mkdir -p "$cache" "$out"
+mkdir -p "$cache" ${out:+"$out"}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cb-models.XXXXXX")
-trap 'rm -rf "$work"; rm -f "$out"/.*.tmp.$$ "$out"/.*.tmp.$$.tmp' EXIT
+trap 'rm -rf "$work"; [ -z "$out" ] || rm -f "$out"/.*.tmp.$$ "$out"/.*.tmp.$$.tmp' EXIT
 
 # ---- npm tarballs ----------------------------------------------------------
 
@@ -157,11 +172,27 @@ make_file() {
             "$dir/package/model/face_recognition_model-weights_manifest.json" "$dest" ||
             die "$name: conversion failed (needs python3-onnx and python3-numpy; PYTHON=$PYTHON)"
         ;;
+    ultraface_rfb320.onnx)
+        dir=$(extract faceplugin-face-recognition-js package/model/fr_detect.onnx) || exit 1
+        "$PYTHON" "$here/convert_ultraface.py" "$dir/package/model/fr_detect.onnx" "$dest" ||
+            die "$name: conversion failed (needs python3-onnx; PYTHON=$PYTHON)"
+        ;;
+    blazeface_full_range.onnx)
+        dir=$(extract @mediapipe/face_detection package/face_detection_full_range.tflite) || exit 1
+        "$PYTHON" "$here/convert_tflite.py" "$dir/package/face_detection_full_range.tflite" "$dest" ||
+            die "$name: conversion failed (needs python3-onnx and python3-numpy; PYTHON=$PYTHON)"
+        ;;
     *)
         die "$manifest lists '$name' but $prog has no recipe for it"
         ;;
     esac
 }
+
+if [ "$source_mode" = 1 ]; then
+    dir=$(extract "$3" "$4") || exit 1
+    cp "$dir/$4" "$5"
+    exit 0
+fi
 
 for name in "${todo[@]}"; do
     tmp=$out/.$name.tmp.$$

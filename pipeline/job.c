@@ -43,7 +43,9 @@ int cb_worker_open(const cb_job_opts *opts, cb_worker **out, cb_error *err)
     if (!w)
         return cb_error_set(err, CB_ENOMEM, "out of memory");
     w->opts = *opts;
-    int rc = cb_detector_open(&opts->det, &w->photo_det, err);
+    /* Landmarks are for recognition only: `redact` does without the looks they take. */
+    w->opts.det.landmarks = opts->use_judge;
+    int rc = cb_detector_open(&w->opts.det, &w->photo_det, err);
     if (rc == 0 && opts->use_judge)
         rc = cb_judge_open(&opts->judge, &w->judge, err);
     if (rc == 0 && opts->use_judge && opts->record)
@@ -171,6 +173,31 @@ static int add_kept_people(cb_run *run, const cb_job_result *res, cb_error *err)
     return rc;
 }
 
+/* The networks the detector ran, by role ("detector:NAME" for those that scan
+ * the picture, "second-look:NAME"), with their model files and hashes. */
+static int add_detector_models(cb_run *run, const cb_detector_opts *det, cb_error *err)
+{
+    int rc = 0;
+    for (int id = 0; rc == 0 && id < CB_NET_COUNT; id++) {
+        const cb_net_info *info = cb_net_info_get(id);
+        const char *sha = cb_model_expected_sha256(info->file);
+        char role[64];
+        if (det->models & info->flag) {
+            snprintf(role, sizeof role, "detector:%s", info->name);
+            rc = cb_run_add_model(run, role, info->file, sha ? sha : "", err);
+        }
+        if (rc == 0 && det->verify_score[id] > 0) {
+            snprintf(role, sizeof role, "second-look:%s", info->name);
+            rc = cb_run_add_model(run, role, info->file, sha ? sha : "", err);
+        }
+    }
+    if (rc == 0 && (det->models & CB_DET_HAAR) && det->haar_path) {
+        const char *base = strrchr(det->haar_path, '/');
+        rc = cb_run_add_model(run, "detector:haar", base ? base + 1 : det->haar_path, "", err);
+    }
+    return rc;
+}
+
 /* Record the run of in_path (outcome rc, error why). */
 static int record_run(cb_worker *w, const char *in_path, const char *out_path, int rc,
                       const cb_error *why, const char *started, cb_job_result *res, cb_error *err)
@@ -202,8 +229,7 @@ static int record_run(cb_worker *w, const char *in_path, const char *out_path, i
         snprintf(run->error, sizeof run->error, "%s", why->msg[0] ? why->msg : "failed");
     }
     if (r == 0)
-        r = cb_run_add_model(run, "detector", CB_BLAZEFACE_FILE,
-                             cb_model_expected_sha256(CB_BLAZEFACE_FILE), err);
+        r = add_detector_models(run, &w->opts.det, err);
     if (r == 0)
         r = cb_run_add_model(run, "embedder", CB_EMBEDDER_MODEL_ID,
                              cb_model_expected_sha256(CB_EMBEDDER_FILE), err);

@@ -99,6 +99,11 @@ static int encode_image(const char *path, const AVFrame *frame, enum AVCodecID i
         enc->global_quality = q * FF_QP2LAMBDA;
         enc->qmin = 1;
         enc->qmax = 31;
+        /* The standard Huffman tables: FFmpeg's default, "optimal", keeps every
+         * coefficient of the picture for a second pass (144 MB for a 12 MP
+         * 4:4:4 photo, the largest allocation of a run); the file is about 4%
+         * larger, the pixels are the same. */
+        av_opt_set(enc->priv_data, "huffman", "default", 0);
     } else if (id == AV_CODEC_ID_WEBP) {
         av_opt_set_double(enc->priv_data, "quality", (double)quality, 0);
     }

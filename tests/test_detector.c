@@ -177,9 +177,9 @@ static void test_corrupt_model_file(void **state)
     char dir[256], src[1024], dst[1024];
     cb_test_make_temp_dir(dir, sizeof dir);
     cb_error err = {0};
-    assert_int_equal(cb_model_file_check(cb_model_dir(NULL), CB_BLAZEFACE_FILE, src, sizeof src,
+    assert_int_equal(cb_model_file_check(cb_model_dir(NULL), cb_net_info_get(CB_NET_BLAZEFACE)->file, src, sizeof src,
                                          &err), 0);
-    snprintf(dst, sizeof dst, "%s/%s", dir, CB_BLAZEFACE_FILE);
+    snprintf(dst, sizeof dst, "%s/%s", dir, cb_net_info_get(CB_NET_BLAZEFACE)->file);
     FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
     assert_non_null(in);
     assert_non_null(out);
@@ -197,7 +197,7 @@ static void test_corrupt_model_file(void **state)
     assert_int_equal(cb_detector_open(&opts, &det, &err), CB_EMODEL);
     assert_null(det);
     assert_non_null(strstr(err.msg, "corrupt"));
-    assert_non_null(strstr(err.msg, CB_BLAZEFACE_FILE));
+    assert_non_null(strstr(err.msg, cb_net_info_get(CB_NET_BLAZEFACE)->file));
     assert_non_null(strstr(err.msg, "make models"));
     cb_test_remove_tree(dir);
 }

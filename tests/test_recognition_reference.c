@@ -150,7 +150,7 @@ static void check_image(void **state, int index)
 
     /* 150x150 RGB bytes of the label (PATH or PATH#FILTER), made exactly as
      * gen_reference.sh made them */
-    uint8_t *rgb = cb_test_reference_rgb(im->label, SIZE, im->sha256);
+    uint8_t *rgb = cb_test_reference_rgb(im->label, SIZE, SIZE, im->sha256);
     for (size_t i = 0; i < (size_t)SIZE * SIZE; i++) { /* RGB -> BGR in place */
         uint8_t t = rgb[i * 3];
         rgb[i * 3] = rgb[i * 3 + 2];

@@ -180,7 +180,7 @@ static void check_image(void **state, int index)
     const ref_image *im = &c->images[index];
 
     /* 512x512 RGB bytes of the photo, made exactly as the reference made them */
-    uint8_t *rgb = cb_test_reference_rgb(im->path, SIZE, im->sha256);
+    uint8_t *rgb = cb_test_reference_rgb(im->path, SIZE, SIZE, im->sha256);
 
     /* NCHW float, normalised as the ONNX contract says: x * (1/127.5) - 1 */
     float *x = malloc(sizeof(float) * 3 * SIZE * SIZE);

@@ -334,7 +334,7 @@ double cb_test_json_number(const char *fixture, const char *p, const char *end,
     return d;
 }
 
-uint8_t *cb_test_reference_rgb(const char *label, int size, const char *sha256)
+uint8_t *cb_test_reference_rgb(const char *label, int w, int h, const char *sha256)
 {
     char rel[512], filter[256] = "";
     snprintf(rel, sizeof rel, "%s", label);
@@ -351,11 +351,11 @@ uint8_t *cb_test_reference_rgb(const char *label, int size, const char *sha256)
     snprintf(cmd, sizeof cmd,
              "ffmpeg -nostdin -v error -i '%s' -vf '%sscale=%d:%d:flags=bilinear' "
              "-pix_fmt rgb24 -f rawvideo -",
-             path, filter, size, size);
+             path, filter, w, h);
     FILE *pipe = popen(cmd, "r");
     if (!pipe)
         fail_msg("cannot run ffmpeg: %s", cmd);
-    size_t want = (size_t)size * size * 3;
+    size_t want = (size_t)w * h * 3;
     uint8_t *rgb = malloc(want + 1);
     assert_non_null(rgb);
     size_t got = fread(rgb, 1, want + 1, pipe);

@@ -133,16 +133,16 @@ double cb_test_json_number(const char *fixture, const char *p, const char *end,
                            const char *key);
 
 /*
- * The network input of a reference record: the size x size RGB24 bytes
- * (malloc'd, size*size*3 of them; free them) of the test data picture
+ * The network input of a reference record: the w x h RGB24 bytes
+ * (malloc'd, w*h*3 of them; free them) of the test data picture
  * named by `label`, "PATH" or "PATH#FILTER" (a filter ffmpeg runs before
  * the scale), made exactly as the reference scripts made them:
- *   ffmpeg -nostdin -v error -i PATH -vf '[FILTER,]scale=SIZE:SIZE:flags=bilinear' \
+ *   ffmpeg -nostdin -v error -i PATH -vf '[FILTER,]scale=W:H:flags=bilinear' \
  *          -pix_fmt rgb24 -f rawvideo -
  * Fails the test when the ffmpeg CLI fails or gives another number of
  * bytes, or when the bytes' sha256 (lower-case hex) is not `sha256`, the one
  * the reference recorded.
  */
-uint8_t *cb_test_reference_rgb(const char *label, int size, const char *sha256);
+uint8_t *cb_test_reference_rgb(const char *label, int w, int h, const char *sha256);
 
 #endif
