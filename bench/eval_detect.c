@@ -190,11 +190,13 @@ static const config default_configs[] = {
     CFG("bf 0.5 tiled", BF, 0.5f, 1, {0}),
     CFG("bf 0.5 tiled, 2nd look bf 0.65 (old default)", BF, 0.5f, 1, {0.65f, 0, 0, 0}),
     CFG("ssd 0.5 tiled", SSD, 0.5f, 1, {0}),
-    CFG("uf 0.5", UF, 0.5f, -1, {0}),
     CFG("fr 0.5", FR, 0.5f, -1, {0}),
+    CFG("fr 0.5, 2nd look", FR, 0.5f, -1, {0.5f, 0, 0.9f, 0.5f}),
+    CFG("uf 0.5", UF, 0.5f, -1, {0}),
     CFG("uf 0.5, 2nd look bf 0.5", UF, 0.5f, -1, {0.5f, 0, 0, 0}),
-    CFG("uf 0.5, 2nd look bf|fr 0.5 (default)", UF, 0.5f, -1, {0.5f, 0, 0, 0.5f}),
-    CFG("uf+fr 0.5, 2nd look bf|fr 0.5", UF | FR, 0.5f, -1, {0.5f, 0, 0, 0.5f}),
+    CFG("**uf 0.5, 2nd look (default)**", UF, 0.5f, -1, {0.5f, 0, 0.9f, 0.5f}),
+    CFG("uf+fr 0.5, 2nd look", UF | FR, 0.5f, -1, {0.5f, 0, 0.9f, 0.5f}),
+    CFG("uf+bf tiled 0.5, 2nd look", UF | BF, 0.5f, 1, {0.5f, 0, 0.9f, 0.5f}),
 };
 #undef CFG
 
@@ -232,8 +234,8 @@ static int parse_models(const char *list, config *c)
 /*
  * SPEC: comma-separated KEY=VALUE: models=uf+vbf:0.5 (required), score=F,
  * landmarks=0|1, tiling=0|1, min=PX, smallest=PX, pad=F,
- * fill=constant|replicate|reflect, range=F, name=TEXT (last: may not contain a
- * comma).
+ * fill=constant|replicate|reflect, range=F, name=TEXT (last: the rest of the
+ * spec is the name).
  */
 static int parse_config(const char *spec, config *c)
 {
@@ -241,6 +243,11 @@ static int parse_config(const char *spec, config *c)
     *c = (config){"", 0, {0}, 0, 0, -1, 20, 0, -1, -1, 0};
     char buf[256];
     snprintf(buf, sizeof buf, "%s", spec);
+    char *name = strstr(buf, "name=");
+    if (name) { /* the rest of the spec, commas and all */
+        snprintf(c->name, sizeof c->name, "%s", name + 5);
+        *name = '\0';
+    }
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *v = strchr(tok, '=');
         if (!v)
@@ -268,9 +275,7 @@ static int parse_config(const char *spec, config *c)
                     c->fill = k;
             if (c->fill < 0)
                 return -1;
-        } else if (!strcmp(tok, "name"))
-            snprintf(c->name, sizeof c->name, "%s", v);
-        else
+        } else
             return -1;
     }
     if (!c->models)

@@ -175,10 +175,10 @@ elif [ "${BENCH_FULL:-0}" = 1 ]; then
     eval_args=(--composites 4)
 else
     eval_args=(--composites 2
-        --config "haar,0,0,0,20,0,haar (OpenCV cascade)"
-        --config "bf,0.5,0,0,20,0,bf 0.5 whole picture"
-        --config "bf,0.5,0,1,20,0,bf 0.5 tiled"
-        --config "bf+vbf,0.5,0,1,20,0.65,bf 0.5 tiled, 2nd look 0.65 (default)")
+        --config "models=haar,name=haar (OpenCV cascade)"
+        --config "models=bf+vbf:0.65,tiling=1,name=bf 0.5 tiled, 2nd look bf 0.65 (old default)"
+        --config "models=uf,name=uf 0.5"
+        --config "models=uf+vuf:0.9+vbf:0.5+vfr:0.5,name=**uf 0.5, 2nd look (default)**")
 fi
 echo "### Detection accuracy (bench/eval_detect)"
 echo

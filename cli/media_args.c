@@ -55,8 +55,10 @@ void cb_media_command_options(cb_media_mode mode, FILE *f)
             "  --scan-rounds N        video: search for the smallest faces over N frames,\n"
             "                         tracked faces in every frame (default 6; 1 = every\n"
             "                         tile of every frame, slowest)\n"
-            "  --detectors LIST       comma list of blazeface, ssd, haar (default blazeface)\n"
-            "  --no-tiling            whole-picture detection only (faster, misses small faces)\n"),
+            "  --detectors LIST       comma list of ultraface, fullrange, blazeface, ssd,\n"
+            "                         haar (default ultraface)\n"
+            "  --no-tiling            blazeface, ssd: the whole picture only (faster, misses\n"
+            "                         small faces)\n"),
           f);
 }
 
@@ -213,8 +215,8 @@ int cb_media_parse(cb_media_mode mode, int argc, char **argv, cb_media_args *a)
             break;
         case OPT_DETECTORS:
             if (cb_detector_flags_parse(optarg, ",", &a->job.det.models) < 0)
-                return usage_error(a, _("--detectors takes a comma list of blazeface, ssd, "
-                                        "haar, not '%s'"), optarg);
+                return usage_error(a, _("--detectors takes a comma list of ultraface, "
+                                        "fullrange, blazeface, ssd, haar, not '%s'"), optarg);
             break;
         case OPT_NO_TILING: a->job.det.tiling = 0; break;
         case OPT_PURPOSE:

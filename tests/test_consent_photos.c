@@ -23,8 +23,9 @@
  *   alex        staff, own consent: social, ended 2026-06-30
  *   howard, raj, the child, lin-manuel-miranda: not enrolled
  * The recognition threshold is strict (no false accept on the test data), so
- * some faces of consenting people come out "unknown" - redacted, which is the
- * safe side; the expectations say so where it happens (penny in bbt3).
+ * some faces of consenting people may come out "unknown" - redacted, which is
+ * the safe side; the expectations say so where it happens (penny in bbt3 for
+ * social: no consent there, and in any case redacted).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -95,14 +96,16 @@ static int setup(void **state)
            "2026-01-01");
     RUN_OK("consent", "grant", "alex", "social", "--given-by", "self", "--from", "2026-01-01",
            "--until", "2026-06-30");
-    RUN_OK("enroll", "sheldon", data("identities/sheldon/sheldon2.png"),
-           data("identities/sheldon/sheldon3.png"), data("identities/sheldon/sheldon4.png"));
+    /* Frontal photos: enroll refuses a head turned by about 20 degrees or more
+     * (face quality under 0.5: sheldon3, leonard3, penny3 and obama2.jpg, whose
+     * noses sit well off the eyes' midline). */
+    RUN_OK("enroll", "sheldon", data("identities/sheldon/sheldon1.png"),
+           data("identities/sheldon/sheldon2.png"), data("identities/sheldon/sheldon5.png"));
     RUN_OK("enroll", "leonard", data("identities/leonard/leonard1.png"),
-           data("identities/leonard/leonard2.png"), data("identities/leonard/leonard3.png"));
+           data("identities/leonard/leonard2.png"), data("identities/leonard/leonard4.png"));
     RUN_OK("enroll", "penny", data("identities/penny/penny1.png"),
-           data("identities/penny/penny2.png"), data("identities/penny/penny3.png"));
-    RUN_OK("enroll", "obama", data("identities/obama/obama.jpg"),
-           data("identities/obama/obama2.jpg"));
+           data("identities/penny/penny2.png"), data("identities/penny/penny5.png"));
+    RUN_OK("enroll", "obama", data("identities/obama/obama.jpg"));
     /* biden.jpg is cut from two_people.jpg: enrol from the other photo only. */
     RUN_OK("enroll", "biden", data("identities/biden/biden2.jpg"));
     /* john2.jpeg shows him turned away: enroll refuses it (tested below). */
@@ -286,7 +289,7 @@ static void test_group_website(void **state)
     const expect bbt3[] = {
         {"sheldon", 60, 65, "kept", "consent"},
         {"howard", 180, 125, "redacted", "unknown"},
-        {"penny", 280, 130, "redacted", NULL}, /* consent, but not recognised for sure */
+        {"penny", 280, 130, "kept", "consent"},
         {"raj", 390, 140, "redacted", "unknown"},
         {"leonard", 515, 135, "redacted", "no-consent"},
     };
@@ -401,7 +404,7 @@ static void test_enroll_refusals(void **state)
     assert_int_equal(run("enroll", "sheldon", data("groups/no-face-white.png"), NULL), 1);
     assert_non_null(strstr(err_buf, "no face found"));
     assert_int_equal(run("enroll", "sheldon", data("probes/obama-240p.jpg"), NULL), 1);
-    assert_non_null(strstr(err_buf, "pixels tall"));
+    assert_non_null(strstr(err_buf, "too small"));
     RUN_OK("person", "add", "raj", "--name", "Raj", "--role", "staff");
     assert_int_equal(run("enroll", "raj", data("identities/raj/raj1.png"), NULL), 1);
     assert_non_null(strstr(err_buf, "no granted consent"));

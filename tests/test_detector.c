@@ -1,8 +1,11 @@
 /*
  * test_detector.c - the real models on real photos: faces counted by eye are
  * found, a picture without faces gives none, small faces in a large picture
- * are found by tiling, and missing or corrupt model files give clear errors.
+ * are found, faces cut by any edge or corner of the picture and close-ups
+ * filling it are found and redacted, and missing or corrupt model files give
+ * clear errors.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +20,7 @@
 #include "models/detector.h"
 #include "models/face_models.h"
 #include "models/model_files.h"
+#include "pipeline/redact.h"
 #include "test_support.h"
 
 static int count_faces(cb_detector *det, const char *rel)
@@ -156,6 +160,152 @@ static void test_small_faces_in_large_picture(void **state)
     cb_detector_close(det);
 }
 
+/* A new picture: the rectangle (x, y, w, h) of src, which must lie inside it. */
+static AVFrame *cut_out(const AVFrame *src, int x, int y, int w, int h)
+{
+    assert_true(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= src->width &&
+                y + h <= src->height);
+    AVFrame *f = cb_test_new_frame(AV_PIX_FMT_BGR24, w, h);
+    for (int r = 0; r < h; r++)
+        memcpy(f->data[0] + (size_t)r * f->linesize[0],
+               src->data[0] + (size_t)(y + r) * src->linesize[0] + (size_t)x * 3, (size_t)w * 3);
+    return f;
+}
+
+/* As bench/eval_detect scores: IoU >= 0.3, or the centre inside and the size within 2x. */
+static int hits(const cb_face *d, const cb_face *t)
+{
+    if (cb_face_iou(d, t) >= 0.3f)
+        return 1;
+    float cx = d->x + d->w / 2, cy = d->y + d->h / 2;
+    float r = sqrtf((d->w * d->h) / (t->w * t->h));
+    return cx >= t->x && cx <= t->x + t->w && cy >= t->y && cy <= t->y + t->h && r >= 0.5f &&
+           r <= 2.0f;
+}
+
+/* Mean absolute difference of two pictures over box b (every channel). */
+static double mean_change(const AVFrame *a, const AVFrame *b, const cb_face *box)
+{
+    double sum = 0;
+    long n = 0;
+    for (int y = (int)box->y; y < (int)(box->y + box->h); y++)
+        for (int x = 3 * (int)box->x; x < 3 * (int)(box->x + box->w); x++, n++)
+            sum += abs(a->data[0][(size_t)y * a->linesize[0] + x] -
+                       b->data[0][(size_t)y * b->linesize[0] + x]);
+    return n ? sum / (double)n : 0;
+}
+
+/*
+ * Detect faces in pic, where the face `truth` is (clipped to the picture);
+ * it must be found, and redacting what was found must change its pixels.
+ */
+static void check_found_and_redacted(cb_detector *det, const AVFrame *pic, cb_face truth,
+                                     const char *what)
+{
+    float x1 = fminf(truth.x + truth.w, (float)pic->width);
+    float y1 = fminf(truth.y + truth.h, (float)pic->height);
+    truth.x = fmaxf(truth.x, 0);
+    truth.y = fmaxf(truth.y, 0);
+    truth.w = x1 - truth.x;
+    truth.h = y1 - truth.y;
+    cb_face_list faces = {0};
+    cb_error err = {0};
+    if (cb_detector_detect(det, pic, &faces, &err) < 0)
+        fail_msg("%s: %s", what, err.msg);
+    int found = 0;
+    for (int i = 0; i < faces.count; i++) {
+        const cb_face *f = &faces.faces[i];
+        assert_true(f->x >= 0 && f->y >= 0 && f->x + f->w <= pic->width + 0.01f &&
+                    f->y + f->h <= pic->height + 0.01f);
+        found |= hits(f, &truth);
+    }
+    AVFrame *out = cb_test_new_frame(AV_PIX_FMT_BGR24, pic->width, pic->height);
+    assert_int_equal(av_frame_copy(out, pic), 0);
+    assert_int_equal(cb_redact_faces(out, faces.faces, faces.count, CB_REDACT_DEFAULT, &err), 0);
+    double change = mean_change(pic, out, &truth);
+    printf("%s (%dx%d, visible face %.0fx%.0f): %s, %d detection(s), mean change %.1f\n", what,
+           pic->width, pic->height, truth.w, truth.h, found ? "found" : "MISSED", faces.count,
+           change);
+    if (!found || change < 20)
+        fail_msg("%s: the face was %s (mean change of its pixels %.1f)", what,
+                 found ? "found but not redacted" : "not found", change);
+    av_frame_free(&out);
+    cb_face_list_free(&faces);
+}
+
+/* One axis of a window of a picture `size` long that cuts the face [a, a + len)
+ * at its start (dir < 0), its end (dir > 0) or holds it in its middle (0),
+ * cutting `frac` of the face's length; about `span` long where the picture allows. */
+static void cut_axis(float a, float len, int size, int dir, float frac, float span, int *lo,
+                     int *hi)
+{
+    float l = dir < 0 ? a + frac * len : dir > 0 ? a + (1 - frac) * len - span
+                                                 : a + len / 2 - span / 2;
+    *lo = l < 0 ? 0 : (int)l;
+    *hi = (int)(l + span) > size ? size : (int)(l + span);
+}
+
+/*
+ * Faces cut by each edge and corner: half of the face box's area outside the
+ * picture (half its width or height at an edge, 29% of both at a corner),
+ * the picture about three face heights wide. Obama's face in
+ * obama_and_biden.jpg (box as in bench/groups_truth.txt).
+ */
+static void test_faces_cut_by_edges(void **state)
+{
+    (void)state;
+    static const char *const names[3][3] = {{"top-left", "top", "top-right"},
+                                            {"left", "", "right"},
+                                            {"bottom-left", "bottom", "bottom-right"}};
+    const cb_face face = {.x = 1144, .y = 400, .w = 188, .h = 192};
+    AVFrame *photo = cb_test_read_data_image("groups/obama_and_biden.jpg");
+    cb_detector *det = cb_test_open_detector(NULL);
+    for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++) {
+            if (!dx && !dy)
+                continue;
+            const float f = dx && dy ? 1 - sqrtf(0.5f) : 0.5f;
+            int x0, x1, y0, y1;
+            cut_axis(face.x, face.w, photo->width, dx, f, 3 * face.h, &x0, &x1);
+            cut_axis(face.y, face.h, photo->height, dy, f, 2.25f * face.h, &y0, &y1);
+            AVFrame *pic = cut_out(photo, x0, y0, x1 - x0, y1 - y0);
+            const cb_face t = {.x = face.x - (float)x0, .y = face.y - (float)y0, .w = face.w,
+                               .h = face.h};
+            char what[64];
+            snprintf(what, sizeof what, "half outside, %s edge", names[dy + 1][dx + 1]);
+            check_found_and_redacted(det, pic, t, what);
+            av_frame_free(&pic);
+        }
+    cb_detector_close(det);
+    av_frame_free(&photo);
+}
+
+/* Close-ups: the face box 60, 80, 95 and 100% of the picture height (a 3:4
+ * portrait around it). probes/obama1.jpg (box as in bench/photos_truth.txt). */
+static void test_close_ups(void **state)
+{
+    (void)state;
+    static const float fracs[] = {0.60f, 0.80f, 0.95f, 1.0f};
+    const cb_face face = {.x = 515, .y = 195, .w = 384, .h = 414};
+    AVFrame *photo = cb_test_read_data_image("probes/obama1.jpg");
+    cb_detector *det = cb_test_open_detector(NULL);
+    for (size_t k = 0; k < sizeof fracs / sizeof fracs[0]; k++) {
+        int h = (int)(face.h / fracs[k]), w = h * 3 / 4;
+        int x0 = (int)(face.x + face.w / 2) - w / 2, y0 = (int)(face.y + face.h / 2) - h / 2;
+        x0 = x0 < 0 ? 0 : x0 + w > photo->width ? photo->width - w : x0;
+        y0 = y0 < 0 ? 0 : y0 + h > photo->height ? photo->height - h : y0;
+        AVFrame *pic = cut_out(photo, x0, y0, w, h);
+        const cb_face t = {.x = face.x - (float)x0, .y = face.y - (float)y0, .w = face.w,
+                           .h = face.h};
+        char what[64];
+        snprintf(what, sizeof what, "close-up, face %.0f%% of the height", fracs[k] * 100);
+        check_found_and_redacted(det, pic, t, what);
+        av_frame_free(&pic);
+    }
+    cb_detector_close(det);
+    av_frame_free(&photo);
+}
+
 static void test_missing_model_dir(void **state)
 {
     (void)state;
@@ -220,6 +370,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_group_photos),      cmocka_unit_test(test_no_face),
         cmocka_unit_test(test_identity_crops),    cmocka_unit_test(test_small_faces_in_large_picture),
+        cmocka_unit_test(test_faces_cut_by_edges), cmocka_unit_test(test_close_ups),
         cmocka_unit_test(test_missing_model_dir),
         cmocka_unit_test(test_corrupt_model_file), cmocka_unit_test(test_rejects_bad_frames),
     };

@@ -265,10 +265,12 @@ static void test_model_missing_or_corrupt(void **state)
     snprintf(models, sizeof models, "%s/models", dir);
     snprintf(out, sizeof out, "%s/model-out", dir);
     mkdir(models, 0755);
-    /* Only the detector: recognition's model is missing. */
+    /* Only the detector's networks: recognition's model is missing. */
     const char *src = getenv("CONSENTBLUR_MODELS") ? getenv("CONSENTBLUR_MODELS")
                                                    : CB_SOURCE_DIR "/.cache/models";
-    snprintf(cmd, sizeof cmd, "cp '%s/blazeface_back_256.onnx' '%s/'", src, models);
+    snprintf(cmd, sizeof cmd,
+             "cp '%s/ultraface_rfb320.onnx' '%s/blazeface_back_256.onnx' "
+             "'%s/blazeface_full_range.onnx' '%s/'", src, src, src, models);
     assert_int_equal(system(cmd), 0);
     char *const argv[] = {(char *)cb_test_cli_path(), "--registry", reg, "--models", models,
                           "process", photo, "-o", out, "--purpose", "social", NULL};

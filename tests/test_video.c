@@ -85,12 +85,12 @@ static int setup(void **state)
     snprintf(reg, sizeof reg, "%s/registry.db", dir);
     setenv("CONSENTBLUR_ACTOR", "test", 1);
     make_clip();
-    char o1[1024], o2[1024];
+    char o1[1024];
+    /* (obama2.jpg, his head turned, is below enroll's quality) */
     cb_test_data_path("identities/obama/obama.jpg", o1, sizeof o1);
-    cb_test_data_path("identities/obama/obama2.jpg", o2, sizeof o2);
     RUN_OK("person", "add", "obama", "--name", "Barack", "--role", "other");
     RUN_OK("consent", "grant", "obama", "social", "--given-by", "self", "--from", "2026-01-01");
-    RUN_OK("enroll", "obama", o1, o2);
+    RUN_OK("enroll", "obama", o1);
     return 0;
 }
 
