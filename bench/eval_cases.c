@@ -690,6 +690,25 @@ static face_src *photo_faces(const eval_samples *l, int *n)
     return src;
 }
 
+/* Move the samples of the sets in want from `from` to the end of out; free the
+ * others, and from's array. */
+static void move_wanted(eval_samples *from, const int want[SET_COUNT], eval_samples *out)
+{
+    for (int i = 0; i < from->count; i++) {
+        eval_sample *s = &from->items[i];
+        if (want[s->set]) {
+            eval_sample *d = add_sample(out, s->set, s->img, "%s", s->label);
+            d->truth = s->truth;
+            d->ntruth = s->ntruth;
+        } else {
+            av_frame_free(&s->img);
+            free(s->truth);
+        }
+    }
+    free(from->items);
+    memset(from, 0, sizeof *from);
+}
+
 int eval_build(const char *testdata, const char *truth_dir, const int want[SET_COUNT],
                int composites, eval_samples *out)
 {
@@ -731,32 +750,10 @@ int eval_build(const char *testdata, const char *truth_dir, const int want[SET_C
     free(src);
     free(crop_imgs);
     /* the real crops and photos go in last: the derived sets refer to their pictures */
-    for (int k = 0; k < 2; k++) {
-        eval_samples *from = k ? &photos : &crops;
-        for (int i = 0; i < from->count; i++) {
-            eval_sample *s = &from->items[i];
-            if (want[s->set]) {
-                eval_sample *d = add_sample(out, s->set, s->img, "%s", s->label);
-                d->truth = s->truth;
-                d->ntruth = s->ntruth;
-            } else {
-                av_frame_free(&s->img);
-                free(s->truth);
-            }
-        }
-        free(from->items);
-    }
-    /* edge cases asked for one fraction only */
-    int kept = 0;
-    for (int i = 0; i < out->count; i++) {
-        eval_sample *s = &out->items[i];
-        if (want[s->set]) {
-            out->items[kept++] = *s;
-        } else {
-            av_frame_free(&s->img);
-            free(s->truth);
-        }
-    }
-    out->count = kept;
+    move_wanted(&crops, want, out);
+    move_wanted(&photos, want, out);
+    eval_samples all = *out; /* edge cases asked for one fraction only */
+    memset(out, 0, sizeof *out);
+    move_wanted(&all, want, out);
     return rc;
 }

@@ -120,6 +120,40 @@ printf '| ffmpeg -i in.jpg out.jpg | %.2f | %.3f | %.1f | %s |\n' "$ff_pps" "$(e
 printf '| ratio (consentblur / ffmpeg time) | | %.1fx | | |\n' "$ratio"
 echo
 
+# Where the time goes: the same photos again with the per-stage timing of the
+# debug log (`-v -v`); the median of each stage over the photos.
+"$bin" -v -v redact "${files[@]}" -o "$dir/out-cb" --force 2>&1 >/dev/null | awk '
+    function median(a, n,   i, j, t) {
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    /detector: .* seconds: levels/ {
+        n++
+        sub(/.*seconds: levels /, "")
+        split($0, part, ", second looks ")
+        nl = split(part[1], lv, " ")
+        for (k = 1; k <= nl; k++) { level[k, n] = lv[k]; if (nl > levels) levels = nl }
+        split(part[2], lk, " "); looks[n] = lk[1]; gsub(/[()]/, "", lk[2]); nlooks[n] = lk[2]
+    }
+    /: seconds: read/ {
+        m++
+        match($0, /read [0-9.]+/); rd[m] = substr($0, RSTART + 5, RLENGTH - 5)
+        match($0, /detect [0-9.]+/); dt[m] = substr($0, RSTART + 7, RLENGTH - 7)
+        match($0, /redact [0-9.]+/); rc[m] = substr($0, RSTART + 7, RLENGTH - 7)
+        match($0, /write [0-9.]+/); wr[m] = substr($0, RSTART + 6, RLENGTH - 6)
+    }
+    END {
+        if (!m) exit
+        print "Where the time goes (median over the photos, seconds; `consentblur -v -v` prints them):"
+        print ""
+        print "| read (decode, orientation, BGR) | detect | of which: pyramid levels 0, 1, ... | second looks (candidates) | redact | write (encode, fsync, rename) |"
+        print "|---|---|---|---|---|---|"
+        s = ""
+        for (k = 1; k <= levels; k++) { for (i = 1; i <= n; i++) a[i] = level[k, i]; s = s sprintf("%s%.3f", k > 1 ? ", " : "", median(a, n)) }
+        printf "| %.3f | %.3f | %s | %.3f (%d) | %.3f | %.3f |\n", median(rd, m), median(dt, m), s, median(looks, n), median(nlooks, n), median(rc, m), median(wr, m)
+        print ""
+    }'
+
 # ---- 3. video: a 1080p30 clip of 30 s (the Hamilton clip of the test data,
 # scaled to 1920x1080 and played three times), against ffmpeg's own transcode
 # with the same x264 settings and audio copied, in the same run.

@@ -63,12 +63,28 @@ typedef struct timing {
     int n_looks, n_landmarks;
 } timing;
 
+/*
+ * The picture at 1, 1/2, 1/4 and 1/8 of its size (each step half the one
+ * before, area-averaged), made when first needed in each detection call: a
+ * level or a look is scaled from the smallest step still at least as large
+ * as it needs, not from the whole picture each time (shrinking a region of a
+ * 12 MP picture to a 256-pixel look costs more than the look itself).
+ */
+enum { STEPS = 4 };
+typedef struct step {
+    uint8_t *data; /* step 0: the frame's own rows (not owned) */
+    int w, h, stride;
+    size_t cap;
+} step;
+
 struct cb_detector {
     cb_detector_opts opts;
     cb_face_net *nets[CB_NET_COUNT];
     cb_cv_cascade *haar;
     uint8_t *buf; /* a level's (or a look's) scaled, padded picture */
     size_t buf_cap;
+    step steps[STEPS];
+    int steps_made; /* for the frame of this call; 0: none yet */
     int runs;
     timing time;
 };
@@ -136,6 +152,8 @@ void cb_detector_close(cb_detector *d)
         cb_face_net_close(d->nets[i]);
     cb_cv_cascade_close(d->haar);
     free(d->buf);
+    for (int i = 1; i < STEPS; i++)
+        free(d->steps[i].data);
     free(d);
 }
 
@@ -211,6 +229,49 @@ static int ensure_buf(cb_detector *d, int w, int h, cb_error *err)
         return cb_error_set(err, CB_ENOMEM, "out of memory for a %dx%d detector input", w, h);
     d->buf = grown;
     d->buf_cap = need;
+    return 0;
+}
+
+/*
+ * The smallest step of the picture at least `scale` times its size (scale in
+ * 0..1; 1 or more: the picture itself), made now if need be; *sx, *sy its
+ * size over the picture's.
+ */
+static int step_for(cb_detector *d, const AVFrame *frame, float scale, const step **out,
+                    float *sx, float *sy, cb_error *err)
+{
+    if (d->steps_made == 0) {
+        d->steps[0] = (step){frame->data[0], frame->width, frame->height, frame->linesize[0], 0};
+        d->steps_made = 1;
+    }
+    int i = 0;
+    while (i + 1 < STEPS && scale <= 1.0f / (float)(2 << i) && d->steps[i].w >= 64 &&
+           d->steps[i].h >= 64)
+        i++;
+    for (int j = d->steps_made; j <= i; j++) {
+        const step *from = &d->steps[j - 1];
+        step *to = &d->steps[j];
+        const int w = from->w / 2, h = from->h / 2;
+        const size_t need = (size_t)w * (size_t)h * 3;
+        if (need > to->cap) {
+            uint8_t *grown = realloc(to->data, need);
+            if (!grown)
+                return cb_error_set(err, CB_ENOMEM, "out of memory for a %dx%d picture", w, h);
+            to->data = grown;
+            to->cap = need;
+        }
+        to->w = w;
+        to->h = h;
+        to->stride = w * 3;
+        int rc = cb_cv_resize_bgr(from->data, from->w, from->h, from->stride, to->data, w, h,
+                                  to->stride, err);
+        if (rc < 0)
+            return rc;
+        d->steps_made = j + 1;
+    }
+    *out = &d->steps[i];
+    *sx = (float)d->steps[i].w / (float)frame->width;
+    *sy = (float)d->steps[i].h / (float)frame->height;
     return 0;
 }
 
@@ -440,11 +501,14 @@ static int detect_whole(cb_detector *d, int id, const AVFrame *frame, int round,
         const double t0 = now_s();
         level lv;
         make_level(d, info, scale, frame->width, frame->height, smallest, &lv);
+        const step *src = NULL;
+        float sx, sy;
         rc = ensure_buf(d, lv.w, lv.h, err);
         if (rc == 0)
-            rc = cb_cv_place_bgr(frame->data[0], frame->width, frame->height, frame->linesize[0],
-                                 d->buf, lv.w, lv.h, lv.w * 3, lv.pad, lv.pad, lv.sw, lv.sh,
-                                 d->opts.pad_fill, err);
+            rc = step_for(d, frame, scale, &src, &sx, &sy, err);
+        if (rc == 0)
+            rc = cb_cv_place_bgr(src->data, src->w, src->h, src->stride, d->buf, lv.w, lv.h,
+                                 lv.w * 3, lv.pad, lv.pad, lv.sw, lv.sh, d->opts.pad_fill, err);
         if (rc == 0)
             rc = run_level(d, id, &lv, frame->width, frame->height, k == 0, round, rounds, out,
                            err);
@@ -599,11 +663,20 @@ static int look_around(cb_detector *d, const AVFrame *frame, const cb_face *f, c
     dy = dy < 0 ? 0 : dy > input - 1 ? input - 1 : dy;
     dw = dw < 1 ? 1 : dw > input - dx ? input - dx : dw;
     dh = dh < 1 ? 1 : dh > input - dy ? input - dy : dh;
+    const step *st = NULL;
+    float sx, sy;
     int rc = ensure_buf(d, input, input, err);
-    const uint8_t *src = frame->data[0] + (size_t)cy0 * frame->linesize[0] + (size_t)cx0 * 3;
     if (rc == 0)
-        rc = cb_cv_place_bgr(src, cx1 - cx0, cy1 - cy0, frame->linesize[0], d->buf, input, input,
+        rc = step_for(d, frame, k, &st, &sx, &sy, err);
+    if (rc == 0) { /* the same region in the step's pixels */
+        const int x0s = (int)floorf((float)cx0 * sx), y0s = (int)floorf((float)cy0 * sy);
+        const int x1s = (int)fmaxf(ceilf((float)cx1 * sx), (float)x0s + 1);
+        const int y1s = (int)fmaxf(ceilf((float)cy1 * sy), (float)y0s + 1);
+        const uint8_t *src = st->data + (size_t)y0s * st->stride + (size_t)x0s * 3;
+        rc = cb_cv_place_bgr(src, (x1s < st->w ? x1s : st->w) - x0s,
+                             (y1s < st->h ? y1s : st->h) - y0s, st->stride, d->buf, input, input,
                              input * 3, dx, dy, dw, dh, how->fill, err);
+    }
     const int first = out->count;
     if (rc == 0)
         rc = run_net(d, id, 0, input, input, input * 3, min_score, out, err);
@@ -792,6 +865,22 @@ static int settle(cb_detector *d, const AVFrame *frame, cb_face_list *found, cb_
     return rc;
 }
 
+/* Free the scaled copies of a large picture (a 12 MP photo's take 30 MB)
+ * between calls: the encoder needs the memory more; a look's small buffer
+ * stays. */
+static void release_pictures(cb_detector *d)
+{
+    if (d->buf_cap > ((size_t)1 << 20)) {
+        free(d->buf);
+        d->buf = NULL;
+        d->buf_cap = 0;
+    }
+    for (int i = 1; i < STEPS; i++) {
+        free(d->steps[i].data);
+        d->steps[i] = (step){0};
+    }
+}
+
 /* One debug line: network runs, faces, and where the time went. */
 static void log_timing(const cb_detector *d, int faces)
 {
@@ -814,6 +903,7 @@ int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int
         return cb_error_set(err, CB_EINVAL, "detector: expected a BGR24 frame");
     round = ((round % rounds) + rounds) % rounds;
     d->runs = 0;
+    d->steps_made = 0;
     memset(&d->time, 0, sizeof d->time);
     cb_face_list found = {0};
     int rc = scan(d, frame, round, rounds, &found, err);
@@ -823,5 +913,6 @@ int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int
         rc = settle(d, frame, &found, out, err);
     cb_face_list_free(&found);
     log_timing(d, out->count);
+    release_pictures(d);
     return rc;
 }
