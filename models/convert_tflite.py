@@ -38,6 +38,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from model_io import write_model
+
 OPSET = 11
 
 # BuiltinOperator codes (tensorflow/lite/schema/schema.fbs)
@@ -311,13 +313,7 @@ def main(argv):
     with open(argv[1], "rb") as f:
         buf = f.read()
     source = os.path.splitext(os.path.basename(argv[1]))[0]
-    data = Converter(Model(buf)).model(source).SerializeToString()
-    tmp = argv[2] + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, argv[2])
+    write_model(Converter(Model(buf)).model(source), argv[2])
     return 0
 
 

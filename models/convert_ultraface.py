@@ -25,11 +25,12 @@ Contract (the C side depends on it):
 
 Every weight is copied unchanged. Deterministic bytes; needs only python3-onnx.
 """
-import os
 import sys
 
 import onnx
 from onnx import helper
+
+from model_io import write_model
 
 # Head convolution outputs of fr_detect.onnx -> our output names. The score heads
 # at stride 8-32 are depthwise 3x3 + ReLU + 1x1 convs; the last ones are 3x3 convs.
@@ -98,13 +99,7 @@ def main(argv):
     if len(argv) != 3:
         print(f"usage: {argv[0]} fr_detect.onnx OUT.onnx", file=sys.stderr)
         return 2
-    data = cut(onnx.load(argv[1])).SerializeToString()
-    tmp = argv[2] + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, argv[2])
+    write_model(cut(onnx.load(argv[1])), argv[2])
     return 0
 
 

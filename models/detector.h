@@ -8,16 +8,20 @@
  * Any-size networks (UltraFace, full-range BlazeFace) run on the whole
  * picture, once per level of a pyramid: at the finest level a face of
  * `min_face` picture pixels is as tall as the smallest face the network
- * finds reliably; each coarser level is level_range times coarser (its
- * faces overlap the finer level's by a quarter), down to the level whose
- * whole picture fits inside the largest face the network finds, so that a
- * close-up filling the picture is found there. Each level's picture is
- * padded on every side by `pad` times the largest face of that level,
- * filled by mirroring the picture (pad_fill), so that a face cut by the
- * edge is still seen around its centre. A level larger than
- * max_input_pixels runs as overlapping tiles (each overlap holds the
- * largest face of the level whole); a detection touching a tile edge that
+ * finds reliably (and a small picture is no smaller than the level's
+ * largest face); each level's faces span level_range, the next level's
+ * overlap them by a quarter, down to the level whose whole picture fits
+ * inside the largest face the network finds, so that a close-up filling
+ * the picture is found there. Each level's picture is padded on every side
+ * by `pad` times the largest face of that level, filled by mirroring the
+ * picture (pad_fill), so that a face cut by the edge is still seen around
+ * its centre; a detection with less than a fifth of its box inside the
+ * picture (the mirror image of a face near the edge) is dropped. A level
+ * larger than max_input_pixels runs as equal overlapping tiles (the overlap
+ * twice the level's largest face); a detection touching a tile edge that
  * lies inside the level is dropped there, as its neighbour sees it whole.
+ * Levels and looks are scaled from a 1/2, 1/4 or 1/8 copy of the picture
+ * where that is large enough.
  *
  * Fixed-size networks (BlazeFace back-camera 256, SSD 512) run as before
  * on a tiled pyramid: the whole picture scaled into the input, then
@@ -25,14 +29,18 @@
  * large as the network's smallest face (tiling = 1), or the whole picture
  * only (tiling = 0).
  *
- * The second look (opts.verify): every merged candidate that only one
- * network found is looked at again by each verifying network on the square
- * around it, verify_context face sizes wide (mirrored beyond the picture's
- * edge, as the levels are); it stays when one of them finds a face there
- * (IoU >= 0.3 with the candidate) scoring at least verify_score. Tiles of
- * wallpaper, windows and fabric that looked like a face at one scale rarely
- * survive this. A face without landmarks takes those of the look that
- * confirmed it (when that network has them), for alignment in recognition.
+ * The second look (opts.verify_score): every merged candidate that only one
+ * network found is looked at again on the square around it, verify_context
+ * face sizes wide (mirrored beyond the picture's edge, as the levels are),
+ * by each verifying network in turn, cheapest first (UltraFace, BlazeFace,
+ * full-range BlazeFace, SSD), until one finds a face there (IoU >= 0.3 with
+ * the candidate) scoring at least its verify_score; confirmed by none, the
+ * candidate is dropped. Tiles of wallpaper, windows and fabric that looked
+ * like a face at one scale rarely survive this.
+ *
+ * Landmarks (opts.landmarks, for recognition): every face kept gets those of
+ * BlazeFace on the square two face sizes wide around it (grey beyond the
+ * edge), whatever network found it; see add_landmarks in detector.c.
  *
  * Boxes come back clipped to the picture: a face cut by the edge is
  * reported as its visible part (never dropped for touching the border).
@@ -115,9 +123,6 @@ int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int
 
 /* Number of network runs made by the last cb_detector_detect call. */
 int cb_detector_last_runs(const cb_detector *d);
-
-/* The CB_DET_* flags of the networks this detector runs (scanning and second look). */
-unsigned cb_detector_networks(const cb_detector *d);
 
 /*
  * The CB_DET_* flags named in list: network names (cb_net_info.name) and

@@ -25,10 +25,15 @@ typedef struct net_def {
 
 /*
  * smallest_face / largest_face: face heights (eyebrows to chin, as the
- * truth boxes of bench/) in network pixels that each network finds in
- * nearly every case, measured by bench/eval_detect on faces pasted with
- * their surroundings (see the README's detection section). The detector
- * builds its pyramid from them.
+ * truth boxes of bench/) in network pixels between which each network finds
+ * faces; the detector builds its pyramid from them. Smallest: UltraFace 14
+ * and full-range 24 were measured on faces of the test photos pasted with
+ * their surroundings at known sizes (UltraFace 94% at 12 px, all at 14;
+ * full-range 93% at 20, 99% at 28; faces cut out at brow and chin need about
+ * twice that, see the README); BlazeFace 32 and SSD 28 are the sizes their
+ * tiled pyramid was tuned to (bench/eval_detect). Largest: under each
+ * network's largest anchor (UltraFace 256 px; 0.75 of the input for the
+ * MediaPipe models; SSD's, 0.9 of 512, for completeness: it runs tiled).
  */
 static const net_def nets[CB_NET_COUNT] = {
     [CB_NET_BLAZEFACE] = {

