@@ -233,6 +233,18 @@ static void check_found_and_redacted(cb_detector *det, const AVFrame *pic, cb_fa
     cb_face_list_free(&faces);
 }
 
+/* The window (x, y, w, h) of photo as a picture of its own, in which `face`
+ * (photo pixels) must be found and redacted. */
+static void check_window(cb_detector *det, const AVFrame *photo, const cb_face *face, int x,
+                         int y, int w, int h, const char *what)
+{
+    AVFrame *pic = cut_out(photo, x, y, w, h);
+    const cb_face t = {.x = face->x - (float)x, .y = face->y - (float)y, .w = face->w,
+                       .h = face->h};
+    check_found_and_redacted(det, pic, t, what);
+    av_frame_free(&pic);
+}
+
 /* One axis of a window of a picture `size` long that cuts the face [a, a + len)
  * at its start (dir < 0), its end (dir > 0) or holds it in its middle (0),
  * cutting `frac` of the face's length; about `span` long where the picture allows. */
@@ -268,13 +280,9 @@ static void test_faces_cut_by_edges(void **state)
             int x0, x1, y0, y1;
             cut_axis(face.x, face.w, photo->width, dx, f, 3 * face.h, &x0, &x1);
             cut_axis(face.y, face.h, photo->height, dy, f, 2.25f * face.h, &y0, &y1);
-            AVFrame *pic = cut_out(photo, x0, y0, x1 - x0, y1 - y0);
-            const cb_face t = {.x = face.x - (float)x0, .y = face.y - (float)y0, .w = face.w,
-                               .h = face.h};
             char what[64];
             snprintf(what, sizeof what, "half outside, %s edge", names[dy + 1][dx + 1]);
-            check_found_and_redacted(det, pic, t, what);
-            av_frame_free(&pic);
+            check_window(det, photo, &face, x0, y0, x1 - x0, y1 - y0, what);
         }
     cb_detector_close(det);
     av_frame_free(&photo);
@@ -294,13 +302,9 @@ static void test_close_ups(void **state)
         int x0 = (int)(face.x + face.w / 2) - w / 2, y0 = (int)(face.y + face.h / 2) - h / 2;
         x0 = x0 < 0 ? 0 : x0 + w > photo->width ? photo->width - w : x0;
         y0 = y0 < 0 ? 0 : y0 + h > photo->height ? photo->height - h : y0;
-        AVFrame *pic = cut_out(photo, x0, y0, w, h);
-        const cb_face t = {.x = face.x - (float)x0, .y = face.y - (float)y0, .w = face.w,
-                           .h = face.h};
         char what[64];
         snprintf(what, sizeof what, "close-up, face %.0f%% of the height", fracs[k] * 100);
-        check_found_and_redacted(det, pic, t, what);
-        av_frame_free(&pic);
+        check_window(det, photo, &face, x0, y0, w, h, what);
     }
     cb_detector_close(det);
     av_frame_free(&photo);
