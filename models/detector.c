@@ -871,19 +871,21 @@ static int settle(cb_detector *d, const AVFrame *frame, cb_face_list *found, cb_
 }
 
 /* Free the scaled copies of a large picture (a 12 MP photo's take 30 MB)
- * between calls: the encoder needs the memory more; a look's small buffer
- * stays. */
+ * between calls: the encoder needs the memory more. Those of a video frame
+ * (1080p: 5 MB) stay for the next frame. */
 static void release_pictures(cb_detector *d)
 {
-    if (d->buf_cap > ((size_t)1 << 20)) {
+    const size_t large = (size_t)8 << 20;
+    if (d->buf_cap > large) {
         free(d->buf);
         d->buf = NULL;
         d->buf_cap = 0;
     }
-    for (int i = 1; i < STEPS; i++) {
-        free(d->steps[i].data);
-        d->steps[i] = (step){0};
-    }
+    if (d->steps[1].cap > large / 2)
+        for (int i = 1; i < STEPS; i++) {
+            free(d->steps[i].data);
+            d->steps[i] = (step){0};
+        }
 }
 
 /* One debug line: network runs, faces, and where the time went. */
