@@ -15,9 +15,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../common/cb_date.h"
 #include "../common/fsutil.h"
 #include "../common/json.h"
 #include "../common/sha256.h"
@@ -70,13 +70,6 @@ typedef struct batch {
     int setup_failed;   /* a worker could not start: stop */
     cb_error setup_error;
 } batch;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int add_item(batch *b, const char *rel)
 {
@@ -181,7 +174,7 @@ static int already_done(cb_worker *w, const char *in, const char *out_path)
 /* The progress line (terminal) or one line per file (otherwise). */
 static void progress(batch *b, const item *it)
 {
-    double elapsed = now_seconds() - b->started;
+    double elapsed = cb_monotonic_seconds() - b->started;
     int processed = b->finished - b->skipped;
     double rate = processed > 0 && elapsed > 0 ? processed / elapsed : 0;
     double eta = rate > 0 ? (b->n - b->finished) / rate : 0;
@@ -360,7 +353,7 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
         cb_cv_set_threads(1); /* the workers keep the CPUs busy themselves */
     cb_log(&common->log, CB_LOG_INFO, _("batch: %d file(s) under %s, %d at a time"), b.n,
            b.root, jobs);
-    b.started = now_seconds();
+    b.started = cb_monotonic_seconds();
     pthread_t threads[64];
     int started = 0;
     for (int i = 0; i < jobs; i++)
@@ -368,7 +361,7 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
             started++;
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
-    double seconds = now_seconds() - b.started;
+    double seconds = cb_monotonic_seconds() - b.started;
     if (b.tty)
         fputc('\n', stderr);
     if (b.setup_failed || started == 0) {

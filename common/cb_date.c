@@ -86,3 +86,10 @@ int cb_date_age_on(const char *birth_date, const char *date)
         age--;
     return age;
 }
+
+double cb_monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

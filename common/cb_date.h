@@ -1,9 +1,13 @@
 /*
  * cb_date.h - calendar dates as the registry stores them ("YYYY-MM-DD"):
- * validation, today's date, birthdays and ages. No allocation, no state.
+ * validation, today's date, birthdays and ages; and the monotonic clock that
+ * times the work. No allocation, no state.
  */
 #ifndef CB_DATE_H
 #define CB_DATE_H
+
+/* Seconds on the monotonic clock (for durations; not a date). */
+double cb_monotonic_seconds(void);
 
 /* Is s exactly a real calendar date "YYYY-MM-DD" (years 1900-2999)? 1 or 0. */
 int cb_date_valid(const char *s);

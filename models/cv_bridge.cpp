@@ -41,6 +41,12 @@ int set_error(cb_error *err, int code, const char *what, const char *detail)
     return code;
 }
 
+// Area averaging to shrink (no aliasing), bilinear to enlarge.
+int scaling(int sw, int sh, int dw, int dh)
+{
+    return ((long)dw * dh < (long)sw * sh) ? cv::INTER_AREA : cv::INTER_LINEAR;
+}
+
 // Runs fn, turning any exception into a status code and message.
 template <typename Fn> int guarded(cb_error *err, const char *what, Fn fn)
 {
@@ -157,8 +163,7 @@ int cb_cv_resize_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *d
             return set_error(err, CB_EINVAL, "resizing image", "bad arguments");
         cv::Mat in(sh, sw, CV_8UC3, const_cast<uint8_t *>(src), (size_t)sstride);
         cv::Mat out(dh, dw, CV_8UC3, dst, (size_t)dstride);
-        int interp = ((long)dw * dh < (long)sw * sh) ? cv::INTER_AREA : cv::INTER_LINEAR;
-        cv::resize(in, out, cv::Size(dw, dh), 0, 0, interp);
+        cv::resize(in, out, cv::Size(dw, dh), 0, 0, scaling(sw, sh, dw, dh));
         if (out.data != dst)
             throw std::runtime_error("resize reallocated the destination");
         return 0;
@@ -177,8 +182,7 @@ int cb_cv_place_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *ds
         cv::Mat out(dh_all, dw_all, CV_8UC3, dst, (size_t)dstride);
         cv::Mat scaled = in;
         if (dw != sw || dh != sh) {
-            int interp = ((long)dw * dh < (long)sw * sh) ? cv::INTER_AREA : cv::INTER_LINEAR;
-            cv::resize(in, scaled, cv::Size(dw, dh), 0, 0, interp);
+            cv::resize(in, scaled, cv::Size(dw, dh), 0, 0, scaling(sw, sh, dw, dh));
         }
         int mode = cv::BORDER_CONSTANT;
         if (border == CB_CV_BORDER_REPLICATE || (border == CB_CV_BORDER_REFLECT &&

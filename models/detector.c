@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../common/cb_date.h"
 #include "cv_bridge.h"
 
 /* Candidates from one network in one call are first merged with this IoU. */
@@ -49,11 +49,6 @@ static unsigned verify_flags(const cb_detector_opts *o)
     return flags;
 }
 
-static int verifying(const cb_detector_opts *o)
-{
-    return verify_flags(o) != 0;
-}
-
 /* Where the time of the last call went (seconds), for the debug log. */
 enum { TIMED_LEVELS = 8 };
 typedef struct timing {
@@ -88,13 +83,6 @@ struct cb_detector {
     int runs;
     timing time;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 void cb_detector_opts_default(cb_detector_opts *opts)
 {
@@ -497,7 +485,7 @@ static int detect_whole(cb_detector *d, int id, const AVFrame *frame, int round,
     scale = fminf(scale, CB_MAX_UPSCALE);
     int rc = 0;
     for (int k = 0; rc == 0; k++) {
-        const double t0 = now_s();
+        const double t0 = cb_monotonic_seconds();
         level lv;
         make_level(d, info, scale, frame->width, frame->height, smallest, &lv);
         const step *src = NULL;
@@ -511,7 +499,7 @@ static int detect_whole(cb_detector *d, int id, const AVFrame *frame, int round,
         if (rc == 0)
             rc = run_level(d, id, &lv, frame->width, frame->height, k == 0, round, rounds, out,
                            err);
-        d->time.level[k < TIMED_LEVELS ? k : TIMED_LEVELS - 1] += now_s() - t0;
+        d->time.level[k < TIMED_LEVELS ? k : TIMED_LEVELS - 1] += cb_monotonic_seconds() - t0;
         d->time.levels = k + 1 > d->time.levels ? k + 1 : d->time.levels;
         /* The coarsest level has the whole picture inside the largest face. */
         if ((float)longest * scale <= info->largest_face)
@@ -848,18 +836,18 @@ static int settle(cb_detector *d, const AVFrame *frame, cb_face_list *found, cb_
         int confirmed = 1;
         const unsigned nets = f->detectors & ~(unsigned)CB_DET_CONFIRMED;
         const int single = !(nets & (nets - 1));
-        double t0 = now_s();
-        if (verifying(&d->opts) && !(f->detectors & CB_DET_CONFIRMED) && single) {
+        double t0 = cb_monotonic_seconds();
+        if (verify_flags(&d->opts) && !(f->detectors & CB_DET_CONFIRMED) && single) {
             rc = second_look(d, frame, f, &confirmed, err);
             d->time.n_looks++;
         }
-        double t1 = now_s();
+        double t1 = cb_monotonic_seconds();
         if (rc == 0 && confirmed && d->opts.landmarks) {
             rc = add_landmarks(d, frame, f, err);
             d->time.n_landmarks++;
         }
         d->time.looks += t1 - t0;
-        d->time.landmarks += now_s() - t1;
+        d->time.landmarks += cb_monotonic_seconds() - t1;
         f->detectors = nets;
         const float size = f->w > f->h ? f->w : f->h;
         clip_to_picture(f, frame->width, frame->height);

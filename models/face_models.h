@@ -50,9 +50,6 @@ typedef struct cb_net_info {
 /* The table row of a network; NULL for an id out of range. */
 const cb_net_info *cb_net_info_get(cb_net_id id);
 
-/* The network whose CB_DET_* bit is flag (exactly one bit), or -1. */
-int cb_net_by_flag(unsigned flag);
-
 /* The network called name (cb_net_info.name), or -1. */
 int cb_net_by_name(const char *name);
 
@@ -65,9 +62,6 @@ typedef struct cb_face_net cb_face_net;
  * says how to rebuild it), CB_EINVAL or CB_ENOMEM; *out is NULL on failure.
  */
 int cb_face_net_open(cb_net_id id, const char *model_dir, cb_face_net **out, cb_error *err);
-
-/* The table row of an open network. */
-const cb_net_info *cb_face_net_info(const cb_face_net *net);
 
 /*
  * Run on a BGR image of w x h pixels (rows stride bytes apart; not

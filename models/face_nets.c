@@ -89,14 +89,6 @@ const cb_net_info *cb_net_info_get(cb_net_id id)
     return (unsigned)id < CB_NET_COUNT ? &nets[id].info : NULL;
 }
 
-int cb_net_by_flag(unsigned flag)
-{
-    for (int i = 0; i < CB_NET_COUNT; i++)
-        if (nets[i].info.flag == flag)
-            return i;
-    return -1;
-}
-
 int cb_net_by_name(const char *name)
 {
     for (int i = 0; name && i < CB_NET_COUNT; i++)
@@ -124,11 +116,6 @@ int cb_face_net_open(cb_net_id id, const char *model_dir, cb_face_net **out, cb_
     }
     *out = n;
     return 0;
-}
-
-const cb_net_info *cb_face_net_info(const cb_face_net *net)
-{
-    return &net->def->info;
 }
 
 void cb_face_net_close(cb_face_net *net)

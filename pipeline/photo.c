@@ -4,8 +4,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../common/cb_date.h"
 #include "media_out.h"
 
 void cb_photo_opts_default(cb_photo_opts *opts)
@@ -24,13 +24,6 @@ void cb_photo_result_free(cb_photo_result *result)
     cb_face_list_free(&result->faces);
     free(result->verdicts);
     memset(result, 0, sizeof *result);
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Fill res->verdicts (one per face) and the list of faces to redact. */
@@ -67,9 +60,9 @@ int cb_photo_process(cb_detector *det, cb_judge *judge, const char *in_path,
     memset(res, 0, sizeof *res);
     AVFrame *frame = NULL;
     cb_image_info info;
-    double t0 = now_seconds();
+    double t0 = cb_monotonic_seconds();
     int rc = cb_image_read(in_path, &opts->limits, &frame, &info, err);
-    double t1 = now_seconds();
+    double t1 = cb_monotonic_seconds();
     res->seconds_read = t1 - t0;
     if (rc < 0)
         goto done;
@@ -80,7 +73,7 @@ int cb_photo_process(cb_detector *det, cb_judge *judge, const char *in_path,
     res->out_codec = opts->out_codec != AV_CODEC_ID_NONE ? opts->out_codec : info.codec_id;
 
     rc = cb_detector_detect(det, frame, &res->faces, err);
-    double t2 = now_seconds();
+    double t2 = cb_monotonic_seconds();
     res->seconds_detect = t2 - t1;
     res->detector_runs = cb_detector_last_runs(det);
     if (rc < 0) {
@@ -88,7 +81,7 @@ int cb_photo_process(cb_detector *det, cb_judge *judge, const char *in_path,
         goto done;
     }
     rc = judge_faces(judge, frame, res, &to_redact, err);
-    double t3 = now_seconds();
+    double t3 = cb_monotonic_seconds();
     res->seconds_judge = t3 - t2;
     if (rc < 0) {
         cb_error_prefix(err, "%s: recognition failed, nothing written", in_path);
@@ -103,7 +96,7 @@ int cb_photo_process(cb_detector *det, cb_judge *judge, const char *in_path,
         goto done;
     }
     rc = cb_redact_faces(frame, to_redact.faces, to_redact.count, opts->style, err);
-    double t4 = now_seconds();
+    double t4 = cb_monotonic_seconds();
     res->seconds_redact = t4 - t3;
     if (rc < 0) {
         cb_error_prefix(err, "%s: redaction failed", in_path);
@@ -113,7 +106,7 @@ int cb_photo_process(cb_detector *det, cb_judge *judge, const char *in_path,
     cb_image_write_opts wopts = {.codec_id = res->out_codec, .quality = opts->quality,
                                  .overwrite = opts->overwrite};
     rc = cb_image_write(out_path, frame, &wopts, err);
-    res->seconds_write = now_seconds() - t4;
+    res->seconds_write = cb_monotonic_seconds() - t4;
     if (rc == 0)
         cb_log(opts->log, CB_LOG_INFO, "%s -> %s: %d face(s) kept, %d redacted", in_path,
                out_path, res->kept, res->redacted);

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../common/cb_date.h"
 #include "../common/fsutil.h"
 #include "frame_reader.h"
 
@@ -35,13 +35,6 @@ void cb_video_result_free(cb_video_result *result)
         return;
     free(result->tracks);
     memset(result, 0, sizeof *result);
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* What pass 1 learns about one track. */
@@ -395,7 +388,7 @@ int cb_video_process(cb_detector *det, cb_judge *judge, const char *in_path,
         opts->max_embeddings < 1)
         return cb_error_set(err, CB_EINVAL, "video: bad options");
     analysis a = {0};
-    double t0 = now_seconds();
+    double t0 = cb_monotonic_seconds();
     cb_file_id analysed;
     int rc = cb_file_id_get(in_path, &analysed);
     if (rc < 0)
@@ -404,13 +397,13 @@ int cb_video_process(cb_detector *det, cb_judge *judge, const char *in_path,
         rc = analyse(det, judge, in_path, opts, &a, res, err);
     if (rc == 0)
         rc = decide(judge, &a, res, err);
-    double t1 = now_seconds();
+    double t1 = cb_monotonic_seconds();
     res->seconds_analyse = t1 - t0;
     cb_log(opts->log, CB_LOG_INFO, "%s: %lld frames, %d face track(s): %d kept, %d redacted",
            in_path, (long long)res->frames, res->n_tracks, res->kept, res->redacted);
     if (rc == 0 && out_path) {
         rc = render(in_path, out_path, &a, res, &analysed, opts, err);
-        res->seconds_render = now_seconds() - t1;
+        res->seconds_render = cb_monotonic_seconds() - t1;
     }
     analysis_free(&a);
     if (res == &local)
