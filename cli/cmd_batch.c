@@ -24,6 +24,7 @@
 #include "../models/cv_bridge.h"
 #include "cli_job.h"
 #include "media_command.h"
+#include "progress.h"
 
 void cb_cmd_batch_usage(FILE *f)
 {
@@ -49,6 +50,8 @@ typedef struct item {
     enum { ITEM_TODO, ITEM_DONE, ITEM_SKIPPED, ITEM_FAILED } state;
     int video;
     int kept, redacted;
+    int64_t frames;     /* a video done: its frames and the seconds they took */
+    double seconds;
     int code;           /* ITEM_FAILED: the status code */
     char error[CB_ERROR_MSG_SIZE];
 } item;
@@ -65,6 +68,7 @@ typedef struct batch {
     int done, skipped, failed, kept, redacted;
     int ignored;        /* files that are not photos or videos by their name */
     cb_report *report;
+    cb_progress *progress; /* the bar or the per-file lines, and each video's progress */
     int tty;
     double started;
     int setup_failed;   /* a worker could not start: stop */
@@ -171,9 +175,10 @@ static int already_done(cb_worker *w, const char *in, const char *out_path)
     return state;
 }
 
-/* The progress line (terminal) or one line per file (otherwise). */
+/* The progress bar (terminal) or one line per file (otherwise). */
 static void progress(batch *b, const item *it)
 {
+    char line[1024];
     double elapsed = cb_monotonic_seconds() - b->started;
     int processed = b->finished - b->skipped;
     double rate = processed > 0 && elapsed > 0 ? processed / elapsed : 0;
@@ -186,25 +191,43 @@ static void progress(batch *b, const item *it)
             bar[i] = i < fill ? '#' : '.';
         bar[BAR] = '\0';
         /* TRANSLATORS: the progress line: [bar] done/total  rate  time left  failures. */
-        fputc('\r', stderr);
-        fprintf(stderr, _("[%s] %d/%d  %.2f files/s  ETA %d:%02d  %d failed "), bar,
-                b->finished, b->n, rate, (int)eta / 60, (int)eta % 60, b->failed);
-        fflush(stderr);
+        snprintf(line, sizeof line, _("[%s] %d/%d  %.2f files/s  ETA %d:%02d  %d failed "), bar,
+                 b->finished, b->n, rate, (int)eta / 60, (int)eta % 60, b->failed);
+        cb_progress_set_head(b->progress, line); /* the videos under way follow it */
         return;
     }
     /* TRANSLATORS: what became of a file, in the per-file lines of `batch`. */
     static const char *const states[] = {N_("todo"), N_("done"), N_("skipped (already done)"),
                                          N_("FAILED")};
-    fprintf(stderr, "%d/%d %s: %s", b->finished, b->n, it->rel, _(states[it->state]));
-    if (it->state == ITEM_DONE)
-        fprintf(stderr, _(" (%d kept, %d redacted)"), it->kept, it->redacted);
-    else if (it->state == ITEM_FAILED)
-        fprintf(stderr, ": %s (%s)", cb_i18n_reason(it->code), it->error);
-    fputc('\n', stderr);
+    int n = snprintf(line, sizeof line, "%d/%d %s: %s", b->finished, b->n, it->rel,
+                     _(states[it->state]));
+    if (n >= 0 && n < (int)sizeof line && it->state == ITEM_DONE)
+        snprintf(line + n, sizeof line - (size_t)n, _(" (%d kept, %d redacted)"), it->kept,
+                 it->redacted);
+    else if (n >= 0 && n < (int)sizeof line && it->state == ITEM_FAILED)
+        snprintf(line + n, sizeof line - (size_t)n, ": %s (%s)", cb_i18n_reason(it->code),
+                 it->error);
+    cb_progress_print(b->progress, line); /* whole lines: other threads' lines go between */
+}
+
+/* What became of a file that was run (rc, err, res). */
+static void set_outcome(item *it, int rc, const cb_error *err, const cb_job_result *res)
+{
+    it->state = rc < 0 ? ITEM_FAILED : ITEM_DONE;
+    it->kept = res->kept;
+    it->redacted = res->redacted;
+    if (rc == 0 && res->video) {
+        it->frames = res->vid.frames;
+        it->seconds = cb_video_seconds(&res->vid);
+    }
+    if (rc < 0) {
+        it->code = rc;
+        snprintf(it->error, sizeof it->error, "%s", err->msg);
+    }
 }
 
 /* Process one item with the worker; fills it. */
-static void run_item(batch *b, cb_worker *w, item *it)
+static void run_item(batch *b, cb_worker *w, cb_progress_video *pv, item *it)
 {
     const cb_media_args *a = b->args;
     char in[4096], out_dir[4096], out[4096];
@@ -226,15 +249,12 @@ static void run_item(batch *b, cb_worker *w, item *it)
     } else {
         if (rc == 0)
             rc = cb_mkdir_p(out_dir, &err);
-        if (rc == 0)
+        if (rc == 0) {
+            cb_progress_video_begin(pv, it->rel, 2);
             rc = cb_worker_run(w, in, out, &res, &err);
-        it->state = rc < 0 ? ITEM_FAILED : ITEM_DONE;
-        it->kept = res.kept;
-        it->redacted = res.redacted;
-        if (rc < 0) {
-            it->code = rc;
-            snprintf(it->error, sizeof it->error, "%s", err.msg);
+            cb_progress_video_end(pv, rc, &res);
         }
+        set_outcome(it, rc, &err, &res);
     }
     pthread_mutex_lock(&b->lock);
     b->finished++;
@@ -254,8 +274,15 @@ static void *worker_main(void *arg)
 {
     batch *b = arg;
     cb_worker *w = NULL;
+    cb_progress_video *pv = NULL;
     cb_error err = {0};
-    if (cb_worker_open(&b->args->job, &w, &err) < 0) {
+    /* The worker keeps a copy of the options: this thread's progress slot goes in it. */
+    cb_job_opts opts = b->args->job;
+    int rc = cb_progress_video_open(b->progress, &opts.video, &pv, &err);
+    if (rc == 0)
+        rc = cb_worker_open(&opts, &w, &err);
+    if (rc < 0) {
+        cb_progress_video_close(pv);
         pthread_mutex_lock(&b->lock);
         if (!b->setup_failed)
             b->setup_error = err;
@@ -269,10 +296,25 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&b->lock);
         if (i >= b->n)
             break;
-        run_item(b, w, &b->items[i]);
+        run_item(b, w, pv, &b->items[i]);
     }
     cb_worker_close(w);
+    cb_progress_video_close(pv);
     return NULL;
+}
+
+/* The items on `jobs` threads (at most 64, as the options allow); returns
+ * how many threads started. */
+static int run_workers(batch *b, int jobs)
+{
+    pthread_t threads[64];
+    int started = 0;
+    for (int i = 0; i < jobs && i < 64; i++)
+        if (pthread_create(&threads[started], NULL, worker_main, b) == 0)
+            started++;
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    return started;
 }
 
 static void print_summary(const batch *b, double seconds)
@@ -301,6 +343,9 @@ static void print_json(const batch *b, double seconds)
         cb_json_write_string(stdout, it->rel);
         printf(", \"status\": \"%s\", \"kind\": \"%s\", \"faces_kept\": %d, \"faces_redacted\": %d",
                states[it->state], it->video ? "video" : "photo", it->kept, it->redacted);
+        if (it->state == ITEM_DONE && it->video)
+            printf(", \"frames\": %lld, \"seconds\": %.3f, \"fps\": %.1f",
+                   (long long)it->frames, it->seconds, cb_video_fps(it->frames, it->seconds));
         if (it->state == ITEM_FAILED) {
             printf(", \"error\": ");
             cb_json_write_string(stdout, it->error);
@@ -319,8 +364,10 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
     int rc = cb_media_parse(CB_MODE_BATCH, argc, argv, &a);
     if (rc)
         return rc > 0 ? rc : CB_EXIT_OK;
-    batch b = {.args = &a, .common = common, .root = argv[a.first_input],
-               .tty = isatty(2)};
+    cb_cli_common logged;
+    batch b = {.args = &a, .root = argv[a.first_input], .tty = isatty(2)};
+    b.progress = cb_progress_start(common, 1, b.tty, &logged);
+    b.common = common = &logged;
     pthread_mutex_init(&b.lock, NULL);
     cb_error err = {0};
     char registry[4096];
@@ -354,16 +401,12 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
     cb_log(&common->log, CB_LOG_INFO, _("batch: %d file(s) under %s, %d at a time"), b.n,
            b.root, jobs);
     b.started = cb_monotonic_seconds();
-    pthread_t threads[64];
-    int started = 0;
-    for (int i = 0; i < jobs; i++)
-        if (pthread_create(&threads[started], NULL, worker_main, &b) == 0)
-            started++;
-    for (int i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    double seconds = cb_monotonic_seconds() - b.started;
     if (b.tty)
-        fputc('\n', stderr);
+        progress(&b, NULL); /* the bar from the start; the videos under way below it */
+    int started = run_workers(&b, jobs);
+    double seconds = cb_monotonic_seconds() - b.started;
+    cb_progress_close(b.progress); /* the last bar stays; the summary follows */
+    b.progress = NULL;
     if (b.setup_failed || started == 0) {
         if (!b.setup_failed)
             cb_error_set(&b.setup_error, CB_EINTERNAL, "%s", _("cannot start worker threads"));
@@ -380,6 +423,7 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
     else
         print_summary(&b, seconds);
 done:
+    cb_progress_close(b.progress);
     cb_report_close(b.report);
     for (int i = 0; i < b.n; i++)
         free(b.items[i].rel);

@@ -27,6 +27,7 @@
 #include "../pipeline/inbox.h"
 #include "cli_job.h"
 #include "media_command.h"
+#include "progress.h"
 
 /* Claimed-but-unfinished items handled at start. */
 #define CB_WATCH_MAX_PENDING 1024
@@ -68,6 +69,8 @@ typedef struct watcher {
     const cb_cli_common *common;
     cb_inbox *inbox;
     cb_worker *worker;
+    cb_progress *progress;    /* lines, also on a terminal: this is a log */
+    cb_progress_video *video; /* the worker's videos */
     int done, failed;
 } watcher;
 
@@ -117,7 +120,9 @@ static int process_item(watcher *w, const cb_inbox_item *item)
     cb_error err = {0};
     cb_job_result res = {0};
     snprintf(recorded_as, sizeof recorded_as, "%s/%s", cb_inbox_dir(w->inbox), item->name);
+    cb_progress_video_begin(w->video, item->name, 2);
     int rc = cb_worker_run_as(w->worker, item->path, recorded_as, item->output, &res, &err);
+    cb_progress_video_end(w->video, rc, &res);
     cb_error move_err = {0};
     int moved;
     if (rc == 0) {
@@ -287,7 +292,10 @@ int cb_cmd_watch(int argc, char **argv, const cb_cli_common *common)
     int rc = cb_media_parse(CB_MODE_WATCH, argc, argv, &a);
     if (rc)
         return rc > 0 ? rc : CB_EXIT_OK;
-    watcher w = {.args = &a, .common = common};
+    cb_cli_common logged;
+    watcher w = {.args = &a};
+    w.progress = cb_progress_start(common, 1, 0, &logged);
+    w.common = common = &logged;
     cb_error err = {0};
     char registry[4096];
     a.job.record = 1;
@@ -298,12 +306,13 @@ int cb_cmd_watch(int argc, char **argv, const cb_cli_common *common)
     if (rc == 0)
         rc = cb_inbox_open(&dirs, &w.inbox, &err);
     if (rc == 0)
+        rc = cb_progress_video_open(w.progress, &a.job.video, &w.video, &err);
+    if (rc == 0)
         rc = cb_worker_open(&a.job, &w.worker, &err);
     if (rc < 0) {
         cb_cli_cannot_start(&err);
-        cb_worker_close(w.worker);
-        cb_inbox_close(w.inbox);
-        return CB_EXIT_FAILED;
+        rc = -1;
+        goto done;
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -316,7 +325,10 @@ int cb_cmd_watch(int argc, char **argv, const cb_cli_common *common)
     if (rc == 0)
         rc = watch_loop(&w);
     say(&w, _("stopped: %d file(s) done, %d failed"), w.done, w.failed);
+done:
     cb_worker_close(w.worker);
+    cb_progress_video_close(w.video);
+    cb_progress_close(w.progress);
     cb_inbox_close(w.inbox);
     return rc < 0 ? CB_EXIT_FAILED : CB_EXIT_OK;
 }

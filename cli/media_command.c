@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/cb_date.h"
 #include "../common/fsutil.h"
@@ -19,6 +20,7 @@
 #include "../pipeline/report.h"
 #include "cli_job.h"
 #include "media_command.h"
+#include "progress.h"
 
 static void json_distance(FILE *f, const char *key, float d)
 {
@@ -85,10 +87,10 @@ static void json_video(FILE *f, const cb_media_args *a, const char *out, const c
         fputs("null", f);
     fprintf(f, ", \"width\": %d, \"height\": %d, \"rotation\": %d, \"frames\": %lld,"
                " \"frames_analysed\": %lld, \"style\": \"%s\", \"faces_kept\": %d,"
-               " \"faces_redacted\": %d, \"seconds\": %.3f, \"tracks\": [",
+               " \"faces_redacted\": %d, \"seconds\": %.3f, \"fps\": %.1f, \"tracks\": [",
             r->info.width, r->info.height, r->info.rotation, (long long)r->frames,
             (long long)r->frames_analysed, cb_redact_style_name(a->job.video.style), r->kept,
-            r->redacted, r->seconds_analyse + r->seconds_render);
+            r->redacted, cb_video_seconds(r), cb_video_fps(r->frames, cb_video_seconds(r)));
     for (int i = 0; i < r->n_tracks; i++) {
         const cb_video_track *t = &r->tracks[i];
         fprintf(f, "%s{\"track\": %d, \"first_frame\": %lld, \"last_frame\": %lld,"
@@ -185,12 +187,62 @@ void cb_media_report_file(cb_report *report, const char *in, const char *out, in
         fprintf(stderr, _("consentblur: report: %s\n"), err.msg);
 }
 
+/* What the files of one run came to. */
+typedef struct tally {
+    int failed, done, kept, redacted, not_clear;
+} tally;
+
+/* One file of the command line: run it, print and report what became of it. */
+static void run_file(const cb_media_args *a, cb_worker *worker, cb_progress_video *pv,
+                     cb_report *report, const char *in, int first, tally *t)
+{
+    char out[4096];
+    const char *out_path = NULL;
+    cb_job_result result = {0};
+    cb_error err = {0};
+    int rc = 0;
+    if (a->out_dir) {
+        rc = cb_job_output_path(&a->job, in, cb_job_is_video(in), a->out_dir, out, sizeof out,
+                                &err);
+        out_path = out;
+    }
+    if (rc == 0) {
+        cb_progress_video_begin(pv, in, out_path ? 2 : 1); /* `check` only analyses */
+        rc = cb_worker_run(worker, in, out_path, &result, &err);
+        cb_progress_video_end(pv, rc, &result);
+    }
+    if (rc < 0) {
+        t->failed++;
+        cb_cli_file_failed(in, rc, &err);
+    } else {
+        t->done++;
+        t->kept += result.kept;
+        t->redacted += result.redacted;
+        if (result.redacted > 0)
+            t->not_clear++;
+        if (a->mode == CB_MODE_CHECK && !a->json && result.video)
+            print_video_check_problems(in, &result.vid);
+        else if (a->mode == CB_MODE_CHECK && !a->json)
+            print_check_problems(in, &result.photo);
+    }
+    if (a->json)
+        json_file(stdout, first, a, in, out_path, rc, &err, &result);
+    if (report)
+        cb_media_report_file(report, in, out_path, rc, &err, &result);
+    cb_job_result_free(&result);
+}
+
 int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_common *common)
 {
     cb_media_args a;
     int rc = cb_media_parse(mode, argc, argv, &a);
     if (rc)
         return rc > 0 ? rc : CB_EXIT_OK;
+    /* Progress only with -v: scripts' stderr stays quiet. */
+    cb_cli_common logged;
+    cb_progress *progress =
+        cb_progress_start(common, common->log.level >= CB_LOG_INFO, isatty(2), &logged);
+    common = &logged;
     cb_error err = {0};
     char registry[4096];
     rc = cb_cli_job_setup(&a.job, common, a.registry, mode != CB_MODE_REDACT, registry,
@@ -198,7 +250,10 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
     a.job.record = mode != CB_MODE_REDACT;
     a.job.run_command = mode == CB_MODE_CHECK ? CB_RUN_CHECK : CB_RUN_PROCESS;
     cb_worker *worker = NULL;
+    cb_progress_video *pv = NULL;
     cb_report *report = NULL;
+    if (rc == 0)
+        rc = cb_progress_video_open(progress, &a.job.video, &pv, &err);
     if (rc == 0)
         rc = cb_worker_open(&a.job, &worker, &err);
     if (rc == 0 && a.out_dir)
@@ -213,9 +268,11 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
     if (rc < 0) {
         cb_cli_cannot_start(&err);
         cb_worker_close(worker);
+        cb_progress_video_close(pv);
+        cb_progress_close(progress);
         return CB_EXIT_FAILED;
     }
-    int failed = 0, done = 0, kept = 0, redacted = 0, not_clear = 0;
+    tally t = {0};
     if (a.json) {
         fprintf(stdout, "{\"command\": \"%s\"", a.name);
         if (judge) {
@@ -224,56 +281,26 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
         }
         fputs(", \"files\": [", stdout);
     }
-    for (int i = a.first_input; i < argc; i++) {
-        const char *in = argv[i];
-        char out[4096];
-        const char *out_path = NULL;
-        cb_job_result result = {0};
-        memset(&err, 0, sizeof err);
-        rc = 0;
-        if (a.out_dir) {
-            rc = cb_job_output_path(&a.job, in, cb_job_is_video(in), a.out_dir, out, sizeof out,
-                                    &err);
-            out_path = out;
-        }
-        if (rc == 0)
-            rc = cb_worker_run(worker, in, out_path, &result, &err);
-        if (rc < 0) {
-            failed++;
-            cb_cli_file_failed(in, rc, &err);
-        } else {
-            done++;
-            kept += result.kept;
-            redacted += result.redacted;
-            if (result.redacted > 0)
-                not_clear++;
-            if (mode == CB_MODE_CHECK && !a.json && result.video)
-                print_video_check_problems(in, &result.vid);
-            else if (mode == CB_MODE_CHECK && !a.json)
-                print_check_problems(in, &result.photo);
-        }
-        if (a.json)
-            json_file(stdout, i == a.first_input, &a, in, out_path, rc, &err, &result);
-        if (report)
-            cb_media_report_file(report, in, out_path, rc, &err, &result);
-        cb_job_result_free(&result);
-    }
+    for (int i = a.first_input; i < argc; i++)
+        run_file(&a, worker, pv, report, argv[i], i == a.first_input, &t);
     if (report && cb_report_finish(report, &err) < 0) {
         fprintf(stderr, _("consentblur: report: %s\n"), err.msg);
-        failed++;
+        t.failed++;
     }
     cb_report_close(report);
     if (a.json)
         printf("\n  ],\n  \"summary\": {\"files\": %d, \"failed\": %d, \"faces_kept\": %d,"
                " \"faces_redacted\": %d%s}}\n",
-               done + failed, failed, kept, redacted,
-               mode != CB_MODE_CHECK ? "" : not_clear || failed ? ", \"may_publish\": false"
-                                                                : ", \"may_publish\": true");
+               t.done + t.failed, t.failed, t.kept, t.redacted,
+               mode != CB_MODE_CHECK ? "" : t.not_clear || t.failed ? ", \"may_publish\": false"
+                                                                    : ", \"may_publish\": true");
     cb_log(&common->log, CB_LOG_INFO,
-           _("%d file(s) done, %d failed, %d face(s) kept, %d redacted"), done, failed, kept,
-           redacted);
+           _("%d file(s) done, %d failed, %d face(s) kept, %d redacted"), t.done, t.failed,
+           t.kept, t.redacted);
     cb_worker_close(worker);
-    if (mode == CB_MODE_CHECK && not_clear)
+    cb_progress_video_close(pv);
+    cb_progress_close(progress);
+    if (mode == CB_MODE_CHECK && t.not_clear)
         return CB_EXIT_FAILED;
-    return failed ? CB_EXIT_FAILED : CB_EXIT_OK;
+    return t.failed ? CB_EXIT_FAILED : CB_EXIT_OK;
 }

@@ -4,6 +4,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+const char *cb_log_level_name(int level)
+{
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    return names[level < 0 ? 0 : level > 3 ? 3 : level];
+}
+
 void cb_log(const cb_logger *log, int level, const char *fmt, ...)
 {
     if (!log || level > log->level)
@@ -17,6 +23,5 @@ void cb_log(const cb_logger *log, int level, const char *fmt, ...)
         log->sink(log->user, level, line);
         return;
     }
-    static const char *const names[] = { "error", "warning", "info", "debug" };
-    fprintf(stderr, "consentblur: %s: %s\n", names[level < 0 ? 0 : level > 3 ? 3 : level], line);
+    fprintf(stderr, "consentblur: %s: %s\n", cb_log_level_name(level), line);
 }

@@ -18,6 +18,10 @@ typedef struct cb_logger {
     void *user;
 } cb_logger;
 
+/* "error", "warning", "info" or "debug" (level clamped to that range): the
+ * word the default sink prints, for sinks that print lines the same way. */
+const char *cb_log_level_name(int level);
+
 /* Format and emit one message if log is non-NULL and level <= log->level. */
 void cb_log(const cb_logger *log, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

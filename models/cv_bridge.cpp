@@ -222,12 +222,13 @@ int cb_cv_warp_affine_bgr(const uint8_t *src, int sw, int sh, int sstride, const
     });
 }
 
-int cb_cv_gaussian_blur_bgr(uint8_t *data, int w, int h, int stride, double sigma, cb_error *err)
+int cb_cv_gaussian_blur(uint8_t *data, int w, int h, int stride, int channels, double sigma,
+                        cb_error *err)
 {
     return guarded(err, "blurring region", [&]() -> int {
-        if (!data || w <= 0 || h <= 0 || sigma <= 0)
+        if (!data || w <= 0 || h <= 0 || sigma <= 0 || (channels != 1 && channels != 3))
             return set_error(err, CB_EINVAL, "blurring region", "bad arguments");
-        cv::Mat roi(h, w, CV_8UC3, data, (size_t)stride);
+        cv::Mat roi(h, w, CV_8UC(channels), data, (size_t)stride);
         // A large sigma is blurred at a lower resolution: the kernel of a full
         // resolution blur is 6 sigma wide (seconds for a face of 1000 pixels),
         // and a picture blurred that much has nothing finer than sigma / 3 to

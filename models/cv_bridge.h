@@ -104,14 +104,15 @@ int cb_cv_warp_affine_bgr(const uint8_t *src, int sw, int sh, int sstride, const
                           uint8_t *dst, int dw, int dh, int dstride, cb_error *err);
 
 /*
- * Gaussian-blur a BGR region in place (kernel sized from sigma; borders
- * replicated from inside the region only). A sigma above 6 pixels is applied
+ * Gaussian-blur a region of `channels` (1, or 3 as BGR) interleaved bytes
+ * per pixel in place (kernel sized from sigma; borders replicated from
+ * inside the region only). A sigma above 6 pixels is applied
  * to the region shrunk by sigma / 3 (area averaging) and the result enlarged
  * again (bilinear): the same blur to within what a blur that strong keeps,
  * at a cost that no longer grows with sigma. Returns 0 or a negative code.
  */
-int cb_cv_gaussian_blur_bgr(uint8_t *data, int w, int h, int stride, double sigma,
-                            cb_error *err);
+int cb_cv_gaussian_blur(uint8_t *data, int w, int h, int stride, int channels, double sigma,
+                        cb_error *err);
 
 /* ---- Haar cascades (cv::CascadeClassifier) ---------------------------- */
 

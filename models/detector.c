@@ -38,6 +38,12 @@
 /* Second look by an any-size network: the face is this many times the
  * network's smallest face. */
 #define CB_LOOK_FACE 2.0f
+/* Second-look rejections remembered between the frames of a video: at most
+ * this many, for twice the scan's rounds; a candidate counts as the same one
+ * at this IoU, unless it scores this much more than it did then. */
+#define CB_REJECTED_MAX 64
+#define CB_REJECTED_IOU 0.5f
+#define CB_REJECTED_SCORE_RISE 0.05f
 
 /* The CB_DET_* flags of the networks that take a second look. */
 static unsigned verify_flags(const cb_detector_opts *o)
@@ -56,6 +62,8 @@ typedef struct timing {
     int levels;
     double looks, landmarks;    /* second looks, landmark looks */
     int n_looks, n_landmarks;
+    double hints;               /* looks around the hints (video: the tracks) */
+    int n_hints;
 } timing;
 
 /*
@@ -82,6 +90,14 @@ struct cb_detector {
     int steps_made; /* for the frame of this call; 0: none yet */
     int runs;
     timing time;
+    /* Candidates the second look turned down in the last frames of a video
+     * (see cb_detector_detect_part); `call` numbers the calls. */
+    struct rejected {
+        cb_face face;
+        long call;
+    } rejected[CB_REJECTED_MAX];
+    int n_rejected;
+    long call;
 };
 
 void cb_detector_opts_default(cb_detector_opts *opts)
@@ -433,33 +449,50 @@ static void choose_tiles(const level *lv, int overlap, int multiple, long max_pi
     }
 }
 
-/*
- * Run the network over one level: whole, or as overlapping tiles when it is
- * larger than max_input_pixels; of the tiles only those whose index modulo
- * rounds is round when `rolled`.
- */
-static int run_level(cb_detector *d, int id, const level *lv, int pic_w, int pic_h, int rolled,
-                     int round, int rounds, cb_face_list *out, cb_error *err)
+/* How a level is cut into tiles: nx x ny tiles of side_w x side_h starting
+ * at xs[i % nx], ys[i / nx] (one tile: the whole level). */
+typedef struct tiling {
+    int side_w, side_h, nx, ny, overlap;
+    int xs[64], ys[64];
+} tiling;
+
+/* Whole, or as overlapping tiles when the level is larger than max_input_pixels. */
+static void plan_tiles(const cb_detector *d, const cb_net_info *info, const level *lv, tiling *t)
 {
-    const cb_net_info *info = cb_net_info_get(id);
     /* Tiles overlap by twice the level's largest face: a face too large for this
      * level is then still whole in some tile, and found here at a size where the
      * network is surer of it than at the next level (where it is small). */
-    const int overlap = (int)ceilf(lv->top_face * 2.0f) + 8;
-    int side_w = lv->w, side_h = lv->h;
+    t->overlap = (int)ceilf(lv->top_face * 2.0f) + 8;
+    t->side_w = lv->w;
+    t->side_h = lv->h;
     if ((long)lv->w * lv->h > d->opts.max_input_pixels)
-        choose_tiles(lv, overlap, info->multiple, d->opts.max_input_pixels, &side_w, &side_h);
-    int xs[64], ys[64];
-    const int nx = tile_starts(lv->w, side_w, overlap, xs, 64);
-    const int ny = tile_starts(lv->h, side_h, overlap, ys, 64);
+        choose_tiles(lv, t->overlap, info->multiple, d->opts.max_input_pixels, &t->side_w,
+                     &t->side_h);
+    t->nx = tile_starts(lv->w, t->side_w, t->overlap, t->xs, 64);
+    t->ny = tile_starts(lv->h, t->side_h, t->overlap, t->ys, 64);
+}
+
+/* Is tile i of a level whose first tile is scan item `first` due this round? */
+static int tile_due(int first, int i, int round, int rounds)
+{
+    return (first + i) % rounds == round;
+}
+
+/*
+ * Run the network over the tiles of one level (d->buf holds the level) that
+ * are due this round; the level's first tile is scan item `first`.
+ */
+static int run_level(cb_detector *d, int id, const level *lv, const tiling *tl, int pic_w,
+                     int pic_h, int first, int round, int rounds, cb_face_list *out, cb_error *err)
+{
     const placement p = {-(float)lv->pad / lv->scale, -(float)lv->pad / lv->scale, lv->scale};
-    const float margin = 0.01f * (float)(side_w > side_h ? side_w : side_h) + 2.0f;
+    const float margin = 0.01f * (float)(tl->side_w > tl->side_h ? tl->side_w : tl->side_h) + 2.0f;
     cb_face_list cands = {0};
     int rc = 0;
-    for (int i = 0; rc == 0 && i < nx * ny; i++) {
-        if (rolled && nx * ny > 1 && i % rounds != round)
+    for (int i = 0; rc == 0 && i < tl->nx * tl->ny; i++) {
+        if (!tile_due(first, i, round, rounds))
             continue;
-        tile t = {xs[i % nx], ys[i / nx], side_w, side_h, 0};
+        tile t = {tl->xs[i % tl->nx], tl->ys[i / tl->nx], tl->side_w, tl->side_h, 0};
         t.inner = inner_edges(t.x, t.y, t.w, t.h, lv->w, lv->h);
         cands.count = 0;
         rc = run_net(d, id, ((size_t)t.y * lv->w + t.x) * 3, t.w, t.h, lv->w * 3,
@@ -471,8 +504,28 @@ static int run_level(cb_detector *d, int id, const level *lv, int pic_w, int pic
     return rc;
 }
 
+/* Scale the picture into d->buf as level lv (padded, mirrored beyond the edge). */
+static int make_level_picture(cb_detector *d, const AVFrame *frame, const level *lv,
+                              cb_error *err)
+{
+    const step *src = NULL;
+    float sx, sy;
+    int rc = ensure_buf(d, lv->w, lv->h, err);
+    if (rc == 0)
+        rc = step_for(d, frame, lv->scale, &src, &sx, &sy, err);
+    if (rc == 0)
+        rc = cb_cv_place_bgr(src->data, src->w, src->h, src->stride, d->buf, lv->w, lv->h,
+                             lv->w * 3, lv->pad, lv->pad, lv->sw, lv->sh, d->opts.pad_fill, err);
+    return rc;
+}
+
+/*
+ * The pyramid of an any-size network. Its tiles, level by level, are scan
+ * items *item, *item + 1, ...; only those whose number modulo rounds is
+ * round run (a level none of whose tiles is due is not even scaled).
+ */
 static int detect_whole(cb_detector *d, int id, const AVFrame *frame, int round, int rounds,
-                        cb_face_list *out, cb_error *err)
+                        int *item, cb_face_list *out, cb_error *err)
 {
     const cb_net_info *info = cb_net_info_get(id);
     const float smallest = d->opts.smallest[id] > 0 ? d->opts.smallest[id] : info->smallest_face;
@@ -487,18 +540,19 @@ static int detect_whole(cb_detector *d, int id, const AVFrame *frame, int round,
     for (int k = 0; rc == 0; k++) {
         const double t0 = cb_monotonic_seconds();
         level lv;
+        tiling tl;
         make_level(d, info, scale, frame->width, frame->height, smallest, &lv);
-        const step *src = NULL;
-        float sx, sy;
-        rc = ensure_buf(d, lv.w, lv.h, err);
-        if (rc == 0)
-            rc = step_for(d, frame, scale, &src, &sx, &sy, err);
-        if (rc == 0)
-            rc = cb_cv_place_bgr(src->data, src->w, src->h, src->stride, d->buf, lv.w, lv.h,
-                                 lv.w * 3, lv.pad, lv.pad, lv.sw, lv.sh, d->opts.pad_fill, err);
-        if (rc == 0)
-            rc = run_level(d, id, &lv, frame->width, frame->height, k == 0, round, rounds, out,
-                           err);
+        plan_tiles(d, info, &lv, &tl);
+        const int n = tl.nx * tl.ny;
+        int due = 0;
+        for (int i = 0; i < n && !due; i++)
+            due = tile_due(*item, i, round, rounds);
+        if (due)
+            rc = make_level_picture(d, frame, &lv, err);
+        if (rc == 0 && due)
+            rc = run_level(d, id, &lv, &tl, frame->width, frame->height, *item, round, rounds,
+                           out, err);
+        *item += n;
         d->time.level[k < TIMED_LEVELS ? k : TIMED_LEVELS - 1] += cb_monotonic_seconds() - t0;
         d->time.levels = k + 1 > d->time.levels ? k + 1 : d->time.levels;
         /* The coarsest level has the whole picture inside the largest face. */
@@ -764,7 +818,11 @@ static int hint_network(const cb_detector *d)
 /*
  * Look for faces around each hint (where a face was in the last frame).
  * Detections scoring at least that network's verify_score there are as good
- * as confirmed by a second look (same context, same threshold) and marked so.
+ * as confirmed by a second look (same context, same threshold) and marked so;
+ * so is a detection on the hint itself (IoU >= CB_VERIFY_IOU): the face the
+ * hint stands for was confirmed when its track began, and is followed now
+ * at the scanning threshold (a face turning away scores less, and must not
+ * be lost for that).
  */
 static int look_at_hints(cb_detector *d, const AVFrame *frame, const cb_face *hints, int n_hints,
                          cb_face_list *found, cb_error *err)
@@ -783,7 +841,7 @@ static int look_at_hints(cb_detector *d, const AVFrame *frame, const cb_face *hi
             cb_face *f = &found->faces[k];
             if (!inside_enough(f, frame->width, frame->height))
                 continue;
-            if (f->score >= confirm)
+            if (f->score >= confirm || cb_face_iou(f, &hints[i]) >= CB_VERIFY_IOU)
                 f->detectors |= CB_DET_CONFIRMED;
             found->faces[kept++] = *f;
         }
@@ -812,35 +870,77 @@ int cb_detector_detect(cb_detector *d, const AVFrame *frame, cb_face_list *out, 
 static int scan(cb_detector *d, const AVFrame *frame, int round, int rounds, cb_face_list *found,
                 cb_error *err)
 {
-    int rc = 0;
+    int rc = 0, item = 0;
     for (int id = 0; rc == 0 && id < CB_NET_COUNT; id++) {
         if (!(d->opts.models & cb_net_info_get(id)->flag))
             continue;
         rc = cb_net_info_get(id)->fixed_side > 0
                  ? detect_tiled(d, id, frame, round, rounds, found, err)
-                 : detect_whole(d, id, frame, round, rounds, found, err);
+                 : detect_whole(d, id, frame, round, rounds, &item, found, err);
     }
     if (rc == 0 && d->haar)
         rc = detect_haar(d, frame, found, err);
     return rc;
 }
 
-/* Merge, give a second look where needed, clip and keep the faces of found in out. */
-static int settle(cb_detector *d, const AVFrame *frame, cb_face_list *found, cb_face_list *out,
-                  cb_error *err)
+/* Was f turned down by the second look in the last `reach` calls (and scores no better)? */
+static int rejected_before(const cb_detector *d, const cb_face *f, int reach)
+{
+    for (int i = 0; i < d->n_rejected; i++) {
+        const struct rejected *r = &d->rejected[i];
+        if (d->call - r->call <= reach && cb_face_iou(f, &r->face) >= CB_REJECTED_IOU &&
+            f->score <= r->face.score + CB_REJECTED_SCORE_RISE)
+            return 1;
+    }
+    return 0;
+}
+
+/* Remember f as turned down in this call, in place of the oldest entry when full. */
+static void remember_rejected(cb_detector *d, const cb_face *f)
+{
+    int at = d->n_rejected < CB_REJECTED_MAX ? d->n_rejected++ : 0;
+    for (int i = 0; i < d->n_rejected && d->n_rejected == CB_REJECTED_MAX; i++)
+        if (d->rejected[i].call < d->rejected[at].call)
+            at = i;
+    d->rejected[at] = (struct rejected){*f, d->call};
+}
+
+/*
+ * The second look at f when it needs one (found by one network only, not
+ * confirmed at a hint): *confirmed = 0 when it fails, or when it failed on
+ * the same candidate in the last `reach` calls (reach 0: never reuse).
+ */
+static int check_candidate(cb_detector *d, const AVFrame *frame, cb_face *f, int reach,
+                           int *confirmed, cb_error *err)
+{
+    const unsigned nets = f->detectors & ~(unsigned)CB_DET_CONFIRMED;
+    *confirmed = 1;
+    if (!verify_flags(&d->opts) || (f->detectors & CB_DET_CONFIRMED) || (nets & (nets - 1)))
+        return 0;
+    if (reach > 0 && rejected_before(d, f, reach)) {
+        *confirmed = 0;
+        return 0;
+    }
+    d->time.n_looks++;
+    int rc = second_look(d, frame, f, confirmed, err);
+    if (rc == 0 && !*confirmed && reach > 0)
+        remember_rejected(d, f);
+    return rc;
+}
+
+/* Merge, give a second look where needed (reach: see check_candidate), clip
+ * and keep the faces of found in out. */
+static int settle(cb_detector *d, const AVFrame *frame, cb_face_list *found, int reach,
+                  cb_face_list *out, cb_error *err)
 {
     cb_face_list_nms(found, CB_MERGE_NMS_IOU, CB_MERGE_CONTAIN);
     int rc = 0;
     for (int i = 0; rc == 0 && i < found->count; i++) {
         cb_face *f = &found->faces[i];
-        int confirmed = 1;
         const unsigned nets = f->detectors & ~(unsigned)CB_DET_CONFIRMED;
-        const int single = !(nets & (nets - 1));
+        int confirmed = 1;
         double t0 = cb_monotonic_seconds();
-        if (verify_flags(&d->opts) && !(f->detectors & CB_DET_CONFIRMED) && single) {
-            rc = second_look(d, frame, f, &confirmed, err);
-            d->time.n_looks++;
-        }
+        rc = check_candidate(d, frame, f, reach, &confirmed, err);
         double t1 = cb_monotonic_seconds();
         if (rc == 0 && confirmed && d->opts.landmarks) {
             rc = add_landmarks(d, frame, f, err);
@@ -886,8 +986,9 @@ static void log_timing(const cb_detector *d, int faces)
                                 d->time.level[k]);
     cb_log(d->opts.log, CB_LOG_DEBUG,
            "detector: %d network runs, %d faces; seconds: levels %s, second looks %.3f (%d), "
-           "landmarks %.3f (%d)", d->runs, faces, levels[0] ? levels : "-", d->time.looks,
-           d->time.n_looks, d->time.landmarks, d->time.n_landmarks);
+           "landmarks %.3f (%d), hints %.3f (%d)", d->runs, faces, levels[0] ? levels : "-",
+           d->time.looks, d->time.n_looks, d->time.landmarks, d->time.n_landmarks, d->time.hints,
+           d->time.n_hints);
 }
 
 int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int rounds,
@@ -902,10 +1003,18 @@ int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int
     memset(&d->time, 0, sizeof d->time);
     cb_face_list found = {0};
     int rc = scan(d, frame, round, rounds, &found, err);
+    const double t0 = cb_monotonic_seconds();
     if (rc == 0 && n_hints > 0)
         rc = look_at_hints(d, frame, hints, n_hints, &found, err);
+    d->time.hints = cb_monotonic_seconds() - t0;
+    d->time.n_hints = n_hints;
+    /* a video's frames (rounds > 1): a rejection holds for two rounds; a
+     * single picture, or a frame after a cut (rounds 1), starts afresh */
+    d->call++;
+    if (rounds == 1)
+        d->n_rejected = 0;
     if (rc == 0)
-        rc = settle(d, frame, &found, out, err);
+        rc = settle(d, frame, &found, rounds > 1 ? 2 * rounds : 0, out, err);
     cb_face_list_free(&found);
     log_timing(d, out->count);
     release_pictures(d);

@@ -15,6 +15,9 @@ struct cb_frame_reader {
     int status;     /* 0 running; 1 end; < 0 error (after the queued frames) */
     int stop;       /* the consumer is closing */
     cb_error error;
+    cb_frame_prepare_fn prepare;
+    void *prepare_ctx;
+    int64_t decoded; /* frames read so far */
 };
 
 static void *decode_loop(void *arg)
@@ -24,6 +27,11 @@ static void *decode_loop(void *arg)
         AVFrame *frame = NULL;
         cb_error err = {0};
         int rc = cb_video_in_read(r->in, &frame, &err);
+        if (rc == 0 && r->prepare)
+            rc = r->prepare(r->prepare_ctx, frame, r->decoded, &err);
+        r->decoded++;
+        if (rc != 0)
+            av_frame_free(&frame);
         pthread_mutex_lock(&r->lock);
         while (rc == 0 && !r->stop && r->count == r->depth)
             pthread_cond_wait(&r->changed, &r->lock);
@@ -46,22 +54,26 @@ static void *decode_loop(void *arg)
     }
 }
 
-int cb_frame_reader_open(const char *path, long long max_pixels, int depth,
+int cb_frame_reader_open(const char *path, const cb_frame_reader_opts *opts,
                          cb_frame_reader **out, cb_video_info *info, cb_error *err)
 {
     *out = NULL;
-    if (depth < 1)
+    if (opts->depth < 1)
         return cb_error_set(err, CB_EINVAL, "frame reader: depth must be at least 1");
     cb_frame_reader *r = calloc(1, sizeof *r);
     if (!r)
         return cb_error_set(err, CB_ENOMEM, "out of memory");
-    r->depth = depth;
-    r->ring = calloc((size_t)depth, sizeof *r->ring);
+    r->depth = opts->depth;
+    r->prepare = opts->prepare;
+    r->prepare_ctx = opts->prepare_ctx;
+    r->ring = calloc((size_t)r->depth, sizeof *r->ring);
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->changed, NULL);
     int rc = r->ring ? 0 : cb_error_set(err, CB_ENOMEM, "out of memory");
     if (rc == 0)
-        rc = cb_video_in_open(path, max_pixels, &r->in, info, err);
+        rc = cb_video_in_open(path, opts->max_pixels, &r->in, info, err);
+    if (rc == 0)
+        cb_video_in_set_use(r->in, opts->use);
     if (rc == 0) {
         int e = pthread_create(&r->thread, NULL, decode_loop, r);
         if (e != 0)

@@ -1,6 +1,7 @@
 /*
  * frame_reader.h - decode a video on a thread of its own, a few frames ahead
- * of the caller, so that decoding overlaps with detection or encoding.
+ * of the caller, so that decoding (and work on each frame that needs no
+ * other, such as redaction) overlaps with detection or encoding.
  *
  * Wraps a cb_video_in (video_in.h): a background thread reads frames into a
  * bounded queue (memory: `depth` frames at most); cb_frame_reader_next hands
@@ -17,12 +18,24 @@
 
 typedef struct cb_frame_reader cb_frame_reader;
 
+/* Work done on each frame on the decoding thread, in order, before it is
+ * queued: index = 0, 1, 2, ... Returns 0 or a negative code (err filled),
+ * which ends the stream there as a decoder error would. */
+typedef int (*cb_frame_prepare_fn)(void *ctx, AVFrame *frame, int64_t index, cb_error *err);
+
+typedef struct cb_frame_reader_opts {
+    long long max_pixels;        /* cb_video_in_open's limit (0: its default) */
+    int depth;                   /* decoded frames kept ahead, >= 1 */
+    cb_video_use use;            /* what the frames are for (cb_video_in_set_use) */
+    cb_frame_prepare_fn prepare; /* may be NULL; called on the decoding thread */
+    void *prepare_ctx;
+} cb_frame_reader_opts;
+
 /*
- * Open path (cb_video_in_open with max_pixels) and start decoding, keeping
- * at most depth (>= 1) decoded frames ahead. Fills *info. Returns 0 or the
+ * Open path as opts say and start decoding. Fills *info. Returns 0 or the
  * open error.
  */
-int cb_frame_reader_open(const char *path, long long max_pixels, int depth,
+int cb_frame_reader_open(const char *path, const cb_frame_reader_opts *opts,
                          cb_frame_reader **out, cb_video_info *info, cb_error *err);
 
 /*

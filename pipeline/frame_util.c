@@ -52,12 +52,11 @@ int cb_frame_get_zeroed_buffer(AVFrame *frame)
     return 0;
 }
 
-int cb_bgr24_orient(const AVFrame *src, int o, AVFrame **out)
+/* Copy one plane (w x h pixels of bpp bytes as stored) turned by orientation o
+ * into dst (its size: w x h, or h x w for o >= 5). */
+static void orient_plane(const uint8_t *src, ptrdiff_t ls, int w, int h, int bpp, int o,
+                         uint8_t *dst, ptrdiff_t dls)
 {
-    if (!src || !out || src->format != AV_PIX_FMT_BGR24 || o < 1 || o > 8 || src->width <= 0 ||
-        src->height <= 0)
-        return AVERROR(EINVAL);
-    const int w = src->width, h = src->height;
     /* Source pixel for display pixel (x, y): sx = a0 + ax*x + ay*y,
      * sy = b0 + bx*x + by*y. */
     static const struct { int a0w, ax, ay, b0h, bx, by; } map[9] = {
@@ -71,42 +70,54 @@ int cb_bgr24_orient(const AVFrame *src, int o, AVFrame **out)
         { 1, 0, -1, 1, -1, 0 }, /* 7: sx = w-1-y, sy = h-1-x */
         { 1, 0, -1, 0, 1, 0 },  /* 8: sx = w-1-y, sy = x */
     };
-    const ptrdiff_t ls = src->linesize[0];
     const ptrdiff_t origin = (ptrdiff_t)(map[o].b0h ? h - 1 : 0) * ls +
-                             3 * (ptrdiff_t)(map[o].a0w ? w - 1 : 0);
-    const ptrdiff_t step_x = map[o].bx * ls + 3 * map[o].ax;
-    const ptrdiff_t step_y = map[o].by * ls + 3 * map[o].ay;
+                             bpp * (ptrdiff_t)(map[o].a0w ? w - 1 : 0);
+    const ptrdiff_t step_x = map[o].bx * ls + bpp * map[o].ax;
+    const ptrdiff_t step_y = map[o].by * ls + bpp * map[o].ay;
+    const int dw = o >= 5 ? h : w, dh = o >= 5 ? w : h;
+    for (int y = 0; y < dh; y++) {
+        uint8_t *d = dst + (ptrdiff_t)y * dls;
+        const uint8_t *s = src + origin + (ptrdiff_t)y * step_y;
+        if (step_x == bpp) {
+            memcpy(d, s, (size_t)bpp * dw);
+            continue;
+        }
+        for (int x = 0; x < dw; x++, s += step_x, d += bpp)
+            memcpy(d, s, (size_t)bpp);
+    }
+}
 
+int cb_frame_orient(const AVFrame *src, int o, AVFrame **out)
+{
+    const int yuv =
+        src && (src->format == AV_PIX_FMT_YUV420P || src->format == AV_PIX_FMT_YUVJ420P);
+    if (!src || !out || (src->format != AV_PIX_FMT_BGR24 && !yuv) || o < 1 || o > 8 ||
+        src->width <= 0 || src->height <= 0)
+        return AVERROR(EINVAL);
     AVFrame *dst = av_frame_alloc();
     if (!dst)
         return AVERROR(ENOMEM);
-    dst->format = AV_PIX_FMT_BGR24;
-    dst->width = o >= 5 ? h : w;
-    dst->height = o >= 5 ? w : h;
+    dst->format = src->format;
+    dst->width = o >= 5 ? src->height : src->width;
+    dst->height = o >= 5 ? src->width : src->height;
     int ret = cb_frame_get_zeroed_buffer(dst);
     if (ret < 0) {
         av_frame_free(&dst);
         return ret;
     }
-    for (int y = 0; y < dst->height; y++) {
-        uint8_t *d = dst->data[0] + (ptrdiff_t)y * dst->linesize[0];
-        const uint8_t *s = src->data[0] + origin + (ptrdiff_t)y * step_y;
-        if (step_x == 3) {
-            memcpy(d, s, 3 * (size_t)dst->width);
-            continue;
-        }
-        for (int x = 0; x < dst->width; x++, s += step_x) {
-            d[3 * x] = s[0];
-            d[3 * x + 1] = s[1];
-            d[3 * x + 2] = s[2];
-        }
+    for (int i = 0; i < (yuv ? 3 : 1); i++) {
+        const int s = i > 0; /* the chroma planes of 4:2:0: half size, rounded up */
+        orient_plane(src->data[i], src->linesize[i], (src->width + s) >> s,
+                     (src->height + s) >> s, yuv ? 1 : 3, o, dst->data[i], dst->linesize[i]);
     }
+    dst->color_range = src->color_range;
+    dst->colorspace = src->colorspace;
     *out = dst;
     return 0;
 }
 
 struct SwsContext *cb_sws_to_rgb(const AVFrame *in, int dst_w, int dst_h, enum AVPixelFormat dst,
-                                 int default_colorspace)
+                                 int default_colorspace, int fast)
 {
     enum AVPixelFormat src = in->format;
     int full = in->color_range == AVCOL_RANGE_JPEG;
@@ -118,9 +129,9 @@ struct SwsContext *cb_sws_to_rgb(const AVFrame *in, int dst_w, int dst_h, enum A
     case AV_PIX_FMT_YUVJ411P: src = AV_PIX_FMT_YUV411P; full = 1; break;
     default: break;
     }
+    const int flags = fast ? SWS_BILINEAR : SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT;
     struct SwsContext *sws =
-        sws_getContext(in->width, in->height, src, dst_w, dst_h, dst,
-                       SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
+        sws_getContext(in->width, in->height, src, dst_w, dst_h, dst, flags, NULL, NULL, NULL);
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(src);
     if (sws && desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3) {
         int cs = in->colorspace;

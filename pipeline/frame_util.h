@@ -32,12 +32,13 @@ struct SwsContext;
 int cb_orientation_from_display_matrix(const int32_t matrix[9], int *rotation_cw);
 
 /*
- * A new AV_PIX_FMT_BGR24 frame (owned by the caller) holding `src` (BGR24,
- * not modified) turned by orientation o (1..8; 5-8 swap width and height).
- * Only the pixels are copied: no timestamps or side data. Returns 0 or
- * AVERROR(ENOMEM) / AVERROR(EINVAL).
+ * A new frame (owned by the caller) holding `src` (AV_PIX_FMT_BGR24, or
+ * 8-bit YUV 4:2:0: YUV420P / YUVJ420P; not modified) turned by orientation
+ * o (1..8; 5-8 swap width and height), in the same format. Only the pixels
+ * (and for YUV its matrix and range) are copied: no timestamps or side
+ * data. Returns 0 or AVERROR(ENOMEM) / AVERROR(EINVAL).
  */
-int cb_bgr24_orient(const AVFrame *src, int o, AVFrame **out);
+int cb_frame_orient(const AVFrame *src, int o, AVFrame **out);
 
 /*
  * av_frame_get_buffer(frame, 0) for a frame whose format, width and height
@@ -51,14 +52,16 @@ int cb_frame_get_zeroed_buffer(AVFrame *frame);
 
 /*
  * A swscale context converting frames like `in` (its format, size, colour
- * matrix and range) to dst_w x dst_h in `dst` (an RGB format), bicubic,
- * accurate rounding, full chroma interpolation. The deprecated yuvj formats
- * are taken as yuv + full range. A YUV source with an unspecified or unknown
+ * matrix and range) to dst_w x dst_h in `dst` (an RGB format): bicubic,
+ * accurate rounding, full chroma interpolation; or with `fast`, swscale's
+ * SIMD path (bilinear, chroma as stored, rounding within a level or two:
+ * several times faster, for pictures that are only analysed, never shown).
+ * The deprecated yuvj formats are taken as yuv + full range. A YUV source with an unspecified or unknown
  * matrix uses `default_colorspace` (SWS_CS_ITU601 or SWS_CS_ITU709). Returns
  * NULL when swscale cannot do it. Free with sws_freeContext.
  */
 struct SwsContext *cb_sws_to_rgb(const AVFrame *in, int dst_w, int dst_h, enum AVPixelFormat dst,
-                                 int default_colorspace);
+                                 int default_colorspace, int fast);
 
 /* Is this libavformat demuxer name one that reads still images (the
  * *_pipe image demuxers, image2, gif, apng, mjpeg)? */

@@ -367,7 +367,7 @@ static int to_bgr24(const AVFrame *in, int no_real_alpha, AVFrame **out, int *ha
         goto fail;
 
     if (!alpha) {
-        sws = cb_sws_to_rgb(in, in->width, in->height, AV_PIX_FMT_BGR24, SWS_CS_ITU601);
+        sws = cb_sws_to_rgb(in, in->width, in->height, AV_PIX_FMT_BGR24, SWS_CS_ITU601, 0);
         if (!sws) {
             ret = AVERROR(EINVAL);
             goto fail;
@@ -387,7 +387,7 @@ static int to_bgr24(const AVFrame *in, int no_real_alpha, AVFrame **out, int *ha
         bgra->height = in->height;
         if ((ret = cb_frame_get_zeroed_buffer(bgra)) < 0)
             goto fail;
-        sws = cb_sws_to_rgb(in, in->width, in->height, AV_PIX_FMT_BGRA, SWS_CS_ITU601);
+        sws = cb_sws_to_rgb(in, in->width, in->height, AV_PIX_FMT_BGRA, SWS_CS_ITU601, 0);
         if (!sws) {
             ret = AVERROR(EINVAL);
             goto fail;
@@ -716,7 +716,7 @@ int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out
             orientation = o;
     }
     if (orientation != 1) {
-        if ((ret = cb_bgr24_orient(bgr, orientation, &upright)) < 0)
+        if ((ret = cb_frame_orient(bgr, orientation, &upright)) < 0)
             goto nomem;
         av_frame_free(&bgr);
         bgr = upright;

@@ -11,9 +11,9 @@
  *   CB_REDACT_BLUR     strong Gaussian blur plus noise;
  *   CB_REDACT_PIXELATE coarse blocks plus noise;
  *   CB_REDACT_FILL     a flat grey ellipse.
- * Strength scales with the face size. Noise comes from a generator seeded
- * from the kernel (getrandom), so two runs differ and there is no fixed
- * pattern to subtract.
+ * Strength scales with the face size. Noise comes from a key drawn from
+ * the kernel (getrandom) for each face (each track of a video), so two
+ * runs differ and there is no fixed pattern to subtract.
  */
 #ifndef CB_REDACT_H
 #define CB_REDACT_H
@@ -51,11 +51,28 @@ int cb_redact_contains(const cb_redact_ellipse *e, int x, int y);
 
 /*
  * Redact every face in `faces` (count of them) in an AV_PIX_FMT_BGR24 frame,
- * in place. The frame must be writable (av_frame_make_writable).
+ * or an 8-bit YUV 4:2:0 one (AV_PIX_FMT_YUV420P / YUVJ420P: each plane
+ * obfuscated alike, the chroma planes at their half size; a chroma pixel
+ * whose centre lies in the region is replaced), in place. The frame must be
+ * writable (av_frame_make_writable).
  * Returns 0, or CB_EINVAL / CB_ENOMEM / an OpenCV error; on error the frame
  * is partly redacted and must not be written out.
  */
 int cb_redact_faces(AVFrame *frame, const cb_face *faces, int count, cb_redact_style style,
                     cb_error *err);
+
+/*
+ * The same with the noise of face i drawn from keys[i]: the same key gives
+ * the same noise pattern, placed on the face's region so that it moves with
+ * the region. For video: a redacted face keeps its noise from frame to frame
+ * instead of flickering, which an encoder would spend many bits on (a clip
+ * of large redacted faces came out 15 times the size with fresh noise in
+ * every frame). Make each key with cb_redact_noise_key.
+ */
+int cb_redact_faces_keyed(AVFrame *frame, const cb_face *faces, const uint64_t *keys, int count,
+                          cb_redact_style style, cb_error *err);
+
+/* A random key for cb_redact_faces_keyed (getrandom). Returns 0 or a negative code. */
+int cb_redact_noise_key(uint64_t *key, cb_error *err);
 
 #endif

@@ -2,6 +2,7 @@
 #include "track.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,9 +10,15 @@
  * (in face sizes) and its size within this ratio. */
 #define CB_TRACK_NEAR 0.6f
 #define CB_TRACK_SIZE_RATIO 1.5f
+/* Two detections overlapping this much are one face found twice. */
+#define CB_TRACK_SAME_FACE_IOU 0.3f
+/* Another pairing fitting at least this share as well as the best one makes it doubtful. */
+#define CB_TRACK_RIVAL 0.5f
 /* Extended frames grow the box by this fraction per frame (the face may be
  * moving in a way the last detections do not show). */
 #define CB_TRACK_EXTEND_GROWTH 0.04f
+/* An end of a track is taken from this many detections. */
+#define CB_TRACK_END_DETECTIONS 4
 
 typedef struct det {
     int64_t frame;
@@ -23,6 +30,7 @@ typedef struct track_state {
     det *dets;
     int n, cap;
     int ended;
+    int64_t lo, hi; /* the frames it may cover: between the scene cuts around it */
 } track_state;
 
 struct cb_tracker {
@@ -31,6 +39,7 @@ struct cb_tracker {
     int n, cap;
     cb_track *finished; /* public views, after finish */
     int64_t last_frame;
+    int64_t last_cut;   /* the first frame of the current scene */
     int done;
 };
 
@@ -38,6 +47,7 @@ void cb_tracker_opts_default(cb_tracker_opts *opts)
 {
     opts->max_gap = 15;
     opts->extend = 6;
+    opts->extend_after = 6;
     opts->smooth = 2;
     opts->min_iou = 0.2f;
 }
@@ -45,7 +55,7 @@ void cb_tracker_opts_default(cb_tracker_opts *opts)
 int cb_tracker_open(const cb_tracker_opts *opts, cb_tracker **out, cb_error *err)
 {
     *out = NULL;
-    if (!opts || opts->max_gap < 0 || opts->extend < 0 || opts->smooth < 0 ||
+    if (!opts || opts->max_gap < 0 || opts->extend < 0 || opts->extend_after < 0 || opts->smooth < 0 ||
         opts->min_iou <= 0 || opts->min_iou > 1)
         return cb_error_set(err, CB_EINVAL, "tracker: bad options");
     cb_tracker *t = calloc(1, sizeof *t);
@@ -152,6 +162,8 @@ static int new_track(cb_tracker *t, int64_t frame, const cb_face *f, cb_error *e
     track_state *s = &t->tracks[t->n];
     memset(s, 0, sizeof *s);
     s->pub.id = t->n + 1;
+    s->lo = t->last_cut;
+    s->hi = INT64_MAX;
     int rc = push_det(s, frame, f, err);
     if (rc < 0) {
         free(s->dets);
@@ -170,6 +182,43 @@ static int by_score_desc(const void *a, const void *b)
 {
     const pair *p = a, *q = b;
     return (p->score < q->score) - (p->score > q->score);
+}
+
+/*
+ * Is the pairing p of a track and a face in doubt: could the face as well
+ * be another track's, or the track as well be another face (one that is not
+ * the same face found twice), fitting at least CB_TRACK_RIVAL as well? Then
+ * the two may have swapped, as two faces crossing do, and the track must not
+ * carry on with it. (Two faces side by side are no rivals: each overlaps its
+ * own track's box, and is only near the other's.)
+ */
+static int contested(const pair *pairs, int np, const pair *p, const cb_face *faces)
+{
+    for (int i = 0; i < np; i++) {
+        const pair *q = &pairs[i];
+        if (q->score < CB_TRACK_RIVAL * p->score)
+            continue;
+        if (q->face == p->face && q->track != p->track)
+            return 1;
+        if (q->track == p->track && q->face != p->face &&
+            cb_face_iou(&faces[q->face], &faces[p->face]) < CB_TRACK_SAME_FACE_IOU)
+            return 1;
+    }
+    return 0;
+}
+
+int cb_tracker_cut(cb_tracker *t, int64_t frame, cb_error *err)
+{
+    if (t->done || frame <= t->last_frame)
+        return cb_error_set(err, CB_EINVAL, "tracker: a cut must come before its frame's faces");
+    for (int i = 0; i < t->n; i++) {
+        track_state *s = &t->tracks[i];
+        s->ended = 1;
+        if (s->hi > frame - 1)
+            s->hi = frame - 1;
+    }
+    t->last_cut = frame;
+    return 0;
 }
 
 int cb_tracker_add(cb_tracker *t, int64_t frame, const cb_face *faces, int count, int *track_ids,
@@ -210,8 +259,12 @@ int cb_tracker_add(cb_tracker *t, int64_t frame, const cb_face *faces, int count
     for (int i = 0; rc == 0 && i < np; i++) {
         if (taken[pairs[i].face] || joined[pairs[i].track])
             continue;
-        taken[pairs[i].face] = 1;
         joined[pairs[i].track] = 1;
+        if (contested(pairs, np, &pairs[i], faces)) {
+            t->tracks[pairs[i].track].ended = 1; /* the face starts a track of its own below */
+            continue;
+        }
+        taken[pairs[i].face] = 1;
         rc = push_det(&t->tracks[pairs[i].track], frame, &faces[pairs[i].face], err);
         if (track_ids)
             track_ids[pairs[i].face] = t->tracks[pairs[i].track].pub.id;
@@ -232,13 +285,50 @@ done:
     return rc;
 }
 
+/*
+ * One end of a track (side 0: the start, 1: the end) to extend from: the
+ * mean centre and the largest size of its last (first) CB_TRACK_END_DETECTIONS
+ * detections, at the frame of the outermost one, and their velocity (pixels
+ * per frame, outwards in time) from the first to the last of them. Not the
+ * last box alone: one box found half off the face, as at the picture's edge,
+ * would throw the whole extension off.
+ */
+static void track_end(const track_state *s, int side, det *e, float *vx, float *vy)
+{
+    const int n = s->n < CB_TRACK_END_DETECTIONS ? s->n : CB_TRACK_END_DETECTIONS;
+    const det *run = side ? &s->dets[s->n - n] : s->dets; /* n detections in time order */
+    float cx = 0, cy = 0, w = 0, h = 0;
+    for (int i = 0; i < n; i++) {
+        cx += run[i].x + run[i].w / 2;
+        cy += run[i].y + run[i].h / 2;
+        w = fmaxf(w, run[i].w);
+        h = fmaxf(h, run[i].h);
+    }
+    cx /= (float)n;
+    cy /= (float)n;
+    const det *a = &run[0], *b = &run[n - 1];
+    const float dt = (float)(b->frame - a->frame);
+    *vx = dt > 0 ? (b->x + b->w / 2 - a->x - a->w / 2) / dt : 0;
+    *vy = dt > 0 ? (b->y + b->h / 2 - a->y - a->h / 2) / dt : 0;
+    /* the mean centre lies (n - 1) / 2 detections back from the end: move it there */
+    const det *outer = side ? b : a;
+    const float back = (float)(side ? outer->frame - (a->frame + b->frame) / 2.0
+                                    : (a->frame + b->frame) / 2.0 - outer->frame);
+    const float sign = side ? 1.0f : -1.0f;
+    cx += sign * *vx * back;
+    cy += sign * *vy * back;
+    *e = (det){outer->frame, cx - w / 2, cy - h / 2, w, h};
+}
+
 /* Dense boxes for one track: interpolated, extended, smoothed, widened. */
 static int finish_track(track_state *s, const cb_tracker_opts *o, int64_t frames, cb_error *err)
 {
     const det *d = s->dets;
     const int64_t d0 = d[0].frame, d1 = d[s->n - 1].frame;
-    int64_t first = d0 - o->extend < 0 ? 0 : d0 - o->extend;
-    int64_t last = d1 + o->extend > frames - 1 ? frames - 1 : d1 + o->extend;
+    int64_t first = d0 - o->extend < s->lo ? s->lo : d0 - o->extend;
+    int64_t last = d1 + o->extend_after > frames - 1 ? frames - 1 : d1 + o->extend_after;
+    if (last > s->hi)
+        last = s->hi;
     if (last < d1)
         last = d1;
     const int64_t len = last - first + 1;
@@ -262,18 +352,16 @@ static int finish_track(track_state *s, const cb_tracker_opts *o, int64_t frames
     }
     /* Extend, moving on with the end's velocity and growing. */
     for (int side = 0; side < 2; side++) {
-        const det *e = side ? &d[s->n - 1] : &d[0];
-        const det *n = s->n > 1 ? (side ? &d[s->n - 2] : &d[1]) : e;
-        float dt = (float)(e->frame - n->frame);
-        float vx = dt != 0 ? (e->x + e->w / 2 - n->x - n->w / 2) / dt : 0;
-        float vy = dt != 0 ? (e->y + e->h / 2 - n->y - n->h / 2) / dt : 0;
+        det e;
+        float vx, vy;
+        track_end(s, side, &e, &vx, &vy);
         int64_t from = side ? d1 + 1 : first, to = side ? last : d0 - 1;
         for (int64_t f = from; f <= to; f++) {
-            float k = (float)(f - e->frame); /* negative before the start */
+            float k = (float)(f - e.frame); /* negative before the start */
             float g = 1 + CB_TRACK_EXTEND_GROWTH * fabsf(k);
-            float cx = e->x + e->w / 2 + vx * k, cy = e->y + e->h / 2 + vy * k;
-            raw[f - first] = (cb_track_box){cx - e->w * g / 2, cy - e->h * g / 2, e->w * g,
-                                            e->h * g, 0};
+            float cx = e.x + e.w / 2 + vx * k, cy = e.y + e.h / 2 + vy * k;
+            raw[f - first] = (cb_track_box){cx - e.w * g / 2, cy - e.h * g / 2, e.w * g,
+                                            e.h * g, 0};
         }
     }
     /* Smooth centre and size; then widen so the raw box stays covered. */

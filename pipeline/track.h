@@ -9,13 +9,18 @@
  * that were not analysed are simply skipped). A detection joins the active
  * track whose last box it overlaps best (IoU, or a centre within half a face
  * of it with a similar size), else it starts a new track; a track that finds
- * no detection for more than max_gap frames ends.
+ * no detection for more than max_gap frames ends. Where the pairing is in
+ * doubt - the detection could as well join another track, or the track
+ * take another detection (two faces crossing) - the track ends and the
+ * detection starts a new one: a track never carries on with a face that may
+ * be someone else's, so that each is judged on its own. A scene cut
+ * (cb_tracker_cut) ends every track, and no track reaches across it.
  *
  * After the last frame, cb_tracker_finish turns each track into a box for
  * every frame it covers: gaps between detections are filled by linear
  * interpolation, the track is extended `extend` frames before its first and
- * after its last detection (the face may be there before the detector sees
- * it), and the boxes are smoothed over a few frames (no jitter) and widened
+ * `extend_after` frames after its last detection (the face may be there before the detector sees
+ * it; not across a scene cut), and the boxes are smoothed over a few frames (no jitter) and widened
  * by the smoothing's possible lag. Memory: 20 bytes per track per covered
  * frame (a 10-minute 30 fps clip with 10 faces on screen: about 3.6 MB); no
  * pixels are kept.
@@ -30,7 +35,8 @@
 
 typedef struct cb_tracker_opts {
     int max_gap;        /* frames without a detection before a track ends (default 15) */
-    int extend;         /* frames added before the first / after the last detection (default 6) */
+    int extend;         /* frames added before the first detection (default 6) */
+    int extend_after;   /* frames added after the last detection (default 6) */
     int smooth;         /* half-width of the moving average over boxes, frames (default 2) */
     float min_iou;      /* to join a track by overlap (default 0.2) */
 } cb_tracker_opts;
@@ -63,6 +69,14 @@ int cb_tracker_open(const cb_tracker_opts *opts, cb_tracker **out, cb_error *err
  */
 int cb_tracker_add(cb_tracker *t, int64_t frame, const cb_face *faces, int count, int *track_ids,
                    cb_error *err);
+
+/*
+ * A scene cut just before `frame` (call it before adding that frame's
+ * faces): every track ends, and none covers frames on the other side of it
+ * (extension stops there). Returns 0 or CB_EINVAL (frame not after the last
+ * one added).
+ */
+int cb_tracker_cut(cb_tracker *t, int64_t frame, cb_error *err);
 
 /*
  * Where the faces of the tracks still active at `frame` should be: each

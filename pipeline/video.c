@@ -2,6 +2,7 @@
 #include "../common/i18n.h"
 #include "video.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,19 +11,27 @@
 #include "../common/cb_date.h"
 #include "../common/fsutil.h"
 #include "frame_reader.h"
+#include "scene_cut.h"
 
 /* Frames decoded ahead of the consumer. */
 #define CB_VIDEO_QUEUE_DEPTH 8
 /* Tracked faces looked for first in each frame (more are still found by the
  * scan, just not every frame). */
 #define CB_VIDEO_MAX_HINTS 64
+/* After max_embeddings samples, a track is still sampled every this many
+ * detections (2 s at 30 fps): a face that took another's place without a
+ * cut or a gap is caught within that. */
+#define CB_VIDEO_LATE_SAMPLE_EVERY 60
+/* Two tracks' boxes overlapping this much in a frame are one face followed
+ * twice (a track that ended in doubt and the one that took over). */
+#define CB_VIDEO_SAME_FACE_IOU 0.3f
 
 void cb_video_opts_default(cb_video_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
     opts->style = CB_REDACT_DEFAULT;
     opts->detect_every = 1;
-    opts->scan_rounds = 6;
+    opts->scan_rounds = 10;
     opts->embed_every = 8;
     opts->max_embeddings = 8;
     cb_tracker_opts_default(&opts->track);
@@ -41,8 +50,11 @@ void cb_video_result_free(cb_video_result *result)
 typedef struct track_notes {
     cb_verdict *samples;
     int n, cap;
-    int seen;      /* detections so far */
-    float box[4];  /* largest detection */
+    int seen;            /* detections so far */
+    int seen_at_sample;  /* `seen` when the last sample was taken */
+    int pending;         /* a sample was due while the face was partly covered */
+    int64_t last_frame;  /* of the last detection */
+    float box[4];        /* largest detection */
 } track_notes;
 
 typedef struct analysis {
@@ -50,6 +62,7 @@ typedef struct analysis {
     track_notes *notes; /* indexed by track id - 1 */
     int n_notes;
     float *embedding;
+    cb_scene_sig scene; /* of the last analysed frame */
 } analysis;
 
 static void analysis_free(analysis *a)
@@ -90,55 +103,126 @@ static int add_sample(track_notes *t, const cb_verdict *v, cb_error *err)
     return 0;
 }
 
+/*
+ * Is a sample (an embedding and a verdict) due for track t, seen again in
+ * frame `frame`? At its first detection; back after a gap of more than two
+ * analysed frames (someone else may have stepped in); every embed_every-th
+ * detection for the first max_embeddings samples, then every
+ * CB_VIDEO_LATE_SAMPLE_EVERY-th.
+ */
+static int sample_due(const track_notes *t, int64_t frame, const cb_video_opts *o)
+{
+    if (t->pending || t->seen == 0 || frame - t->last_frame > 2 * (int64_t)o->detect_every)
+        return 1;
+    const int every = t->n < o->max_embeddings ? o->embed_every : CB_VIDEO_LATE_SAMPLE_EVERY;
+    return t->seen - t->seen_at_sample >= every;
+}
+
+/* Does another head of the frame (the region redaction would cover around
+ * its face, hair and all) cover part of face k: a tenth of its box or more? */
+static int covered(const cb_face_list *faces, int k)
+{
+    const cb_face *f = &faces->faces[k];
+    for (int i = 0; i < faces->count; i++) {
+        cb_redact_ellipse g;
+        cb_redact_region(&faces->faces[i], INT_MAX, INT_MAX, &g);
+        const float w = fminf(f->x + f->w, g.cx + g.rx) - fmaxf(f->x, g.cx - g.rx);
+        const float h = fminf(f->y + f->h, g.cy + g.ry) - fmaxf(f->y, g.cy - g.ry);
+        if (i != k && w > 0 && h > 0 && w * h >= 0.1f * f->w * f->h)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Note face k of faces, of track t, in this frame: its size, and a sample
+ * when due - unless another face covers part of it (a look at half of one
+ * face and half of another proves nothing): then at its next clear detection.
+ */
+static int note_face(analysis *a, cb_judge *judge, const AVFrame *frame, int64_t index,
+                     const cb_face_list *faces, int k, track_notes *t, const cb_video_opts *o,
+                     cb_error *err)
+{
+    const cb_face *f = &faces->faces[k];
+    if (f->w * f->h > t->box[2] * t->box[3]) {
+        t->box[0] = f->x;
+        t->box[1] = f->y;
+        t->box[2] = f->w;
+        t->box[3] = f->h;
+    }
+    const int due = judge && sample_due(t, index, o);
+    t->seen++;
+    t->last_frame = index;
+    t->pending = due && covered(faces, k);
+    if (!due || t->pending)
+        return 0;
+    t->seen_at_sample = t->seen;
+    cb_verdict v;
+    int rc = cb_judge_embed(judge, frame, f, a->embedding, err);
+    if (rc >= 0)
+        rc = cb_judge_decide(judge, rc == 0 ? a->embedding : NULL, &v, err);
+    if (rc == 0)
+        rc = add_sample(t, &v, err);
+    return rc;
+}
+
+/*
+ * Detect the faces of one frame (the round-th analysed one) into faces: the
+ * scan due this round and a look around every track; after a scene cut the
+ * tracks end and the whole scan runs at once.
+ */
+static int detect(analysis *a, cb_detector *det, const AVFrame *frame, int64_t index,
+                  int64_t round, const cb_video_opts *o, cb_face_list *faces, cb_error *err)
+{
+    cb_scene_sig sig;
+    cb_scene_sig_of(frame, &sig);
+    const int cut = index > 0 && cb_scene_distance(&a->scene, &sig) > CB_SCENE_CUT;
+    a->scene = sig;
+    int rc = cut ? cb_tracker_cut(a->tracker, index, err) : 0;
+    cb_face hints[CB_VIDEO_MAX_HINTS];
+    int n_hints = cb_tracker_expected(a->tracker, index, hints, CB_VIDEO_MAX_HINTS);
+    if (rc == 0)
+        rc = cb_detector_detect_part(det, frame, cut ? 0 : (int)(round % o->scan_rounds),
+                                     cut ? 1 : o->scan_rounds, hints, n_hints, faces, err);
+    return rc;
+}
+
 /* Detect in one frame (the round-th of the analysed ones), feed the
  * tracker, and embed the faces due for it. */
 static int analyse_frame(analysis *a, cb_detector *det, cb_judge *judge, const AVFrame *frame,
-                         int64_t index, int64_t round, const cb_video_opts *o, cb_error *err)
+                         int64_t index, int64_t round, const cb_video_opts *o,
+                         cb_video_result *res, cb_error *err)
 {
+    double t0 = cb_monotonic_seconds();
     cb_face_list faces = {0};
     int *ids = NULL;
-    cb_face hints[CB_VIDEO_MAX_HINTS];
-    int n_hints = cb_tracker_expected(a->tracker, index, hints, CB_VIDEO_MAX_HINTS);
-    int rc = cb_detector_detect_part(det, frame, (int)(round % o->scan_rounds), o->scan_rounds,
-                                     hints, n_hints, &faces, err);
+    int rc = detect(a, det, frame, index, round, o, &faces, err);
     if (rc == 0 && faces.count > 0) {
         ids = calloc((size_t)faces.count, sizeof *ids);
         if (!ids)
             rc = cb_error_set(err, CB_ENOMEM, "out of memory");
     }
+    double t1 = cb_monotonic_seconds();
+    res->stage.detect += t1 - t0;
     if (rc == 0)
         rc = cb_tracker_add(a->tracker, index, faces.faces, faces.count, ids, err);
+    double t2 = cb_monotonic_seconds();
+    res->stage.track += t2 - t1;
     for (int k = 0; rc == 0 && k < faces.count; k++) {
         const cb_face *f = &faces.faces[k];
+        cb_log(o->log, CB_LOG_DEBUG, "frame %lld: face %.0f,%.0f %.0fx%.0f (%.2f) -> track %d",
+               (long long)index, f->x, f->y, f->w, f->h, f->score, ids[k]);
         track_notes *t = notes_for(a, ids[k], err);
-        if (!t) {
-            rc = CB_ENOMEM;
-            break;
-        }
-        if (f->w * f->h > t->box[2] * t->box[3]) {
-            t->box[0] = f->x;
-            t->box[1] = f->y;
-            t->box[2] = f->w;
-            t->box[3] = f->h;
-        }
-        int due = judge && t->n < o->max_embeddings && t->seen % o->embed_every == 0;
-        t->seen++;
-        if (!due)
-            continue;
-        cb_verdict v;
-        rc = cb_judge_embed(judge, frame, f, a->embedding, err);
-        if (rc >= 0)
-            rc = cb_judge_decide(judge, rc == 0 ? a->embedding : NULL, &v, err);
-        if (rc == 0)
-            rc = add_sample(t, &v, err);
+        rc = t ? note_face(a, judge, frame, index, &faces, k, t, o, err) : CB_ENOMEM;
     }
+    res->stage.embed += cb_monotonic_seconds() - t2;
     free(ids);
     cb_face_list_free(&faces);
     return rc;
 }
 
 /* Takes one decoded frame (freed by the caller afterwards). */
-typedef int (*frame_fn)(void *ctx, AVFrame *frame, int64_t index, cb_error *err);
+typedef cb_frame_prepare_fn frame_fn;
 
 /*
  * Hand every frame of reader, in order, to fn; report progress for `pass`
@@ -146,12 +230,14 @@ typedef int (*frame_fn)(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
  * of the stream or the first error (the decoder's or fn's).
  */
 static int each_frame(cb_frame_reader *reader, frame_fn fn, void *ctx, const cb_video_opts *o,
-                      int pass, int64_t total, int64_t *count, cb_error *err)
+                      int pass, int64_t total, int64_t *count, double *wait, cb_error *err)
 {
     int rc = 0;
     for (*count = 0; rc == 0;) {
         AVFrame *frame = NULL;
+        double t0 = cb_monotonic_seconds();
         int got = cb_frame_reader_next(reader, &frame, err);
+        *wait += cb_monotonic_seconds() - t0;
         if (got == 1)
             break;
         if (got < 0)
@@ -179,7 +265,7 @@ static int analyse_one(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
     if (index % c->o->detect_every != 0)
         return 0;
     int rc = analyse_frame(c->a, c->det, c->judge, frame, index, c->res->frames_analysed, c->o,
-                           err);
+                           c->res, err);
     c->res->frames_analysed++;
     return rc;
 }
@@ -189,12 +275,18 @@ static int analyse(cb_detector *det, cb_judge *judge, const char *path, const cb
                    analysis *a, cb_video_result *res, cb_error *err)
 {
     cb_frame_reader *reader = NULL;
+    const cb_frame_reader_opts ropts = {o->max_pixels, CB_VIDEO_QUEUE_DEPTH,
+                                        CB_VIDEO_FOR_ANALYSIS, NULL, NULL};
     /* A face may be found up to scan_rounds analysed frames after it came:
-     * the tracks reach back at least that far. */
+     * the tracks reach back at least that far; and as far on after the
+     * last detection (a face turning away may be lost by the looks around
+     * the tracks until the scan finds it again). */
     cb_tracker_opts topts = o->track;
     const int reach = o->scan_rounds * o->detect_every + 2;
     if (topts.extend < reach)
         topts.extend = reach;
+    if (topts.extend_after < reach)
+        topts.extend_after = reach;
     if (topts.max_gap < reach)
         topts.max_gap = reach;
     int rc = cb_tracker_open(&topts, &a->tracker, err);
@@ -204,12 +296,12 @@ static int analyse(cb_detector *det, cb_judge *judge, const char *path, const cb
             rc = cb_error_set(err, CB_ENOMEM, "out of memory");
     }
     if (rc == 0)
-        rc = cb_frame_reader_open(path, o->max_pixels, CB_VIDEO_QUEUE_DEPTH, &reader, &res->info,
-                                  err);
+        rc = cb_frame_reader_open(path, &ropts, &reader, &res->info, err);
     int64_t index = 0;
     analyse_ctx ctx = {a, det, judge, o, res};
     if (rc == 0)
-        rc = each_frame(reader, analyse_one, &ctx, o, 1, res->info.frames, &index, err);
+        rc = each_frame(reader, analyse_one, &ctx, o, 1, res->info.frames, &index,
+                        &res->stage.wait[0], err);
     cb_frame_reader_close(reader);
     res->frames = index;
     if (rc == 0 && index == 0)
@@ -253,14 +345,32 @@ static void decide_track(cb_judge *judge, const track_notes *t, cb_video_track *
     }
 }
 
-/* Two tracks on screen at the same time cannot both be one person. */
-static void redact_duplicates(cb_video_result *res)
+/* Were the faces of tracks a and b both detected in one frame, in different
+ * places (two faces on screen at once, not one face followed twice)? */
+static int seen_apart(const cb_track *a, const cb_track *b)
+{
+    const int64_t from = a->first > b->first ? a->first : b->first;
+    const int64_t to = a->last < b->last ? a->last : b->last;
+    for (int64_t f = from; f <= to; f++) {
+        const cb_track_box *p = cb_track_box_at(a, f), *q = cb_track_box_at(b, f);
+        if (!p->detected || !q->detected)
+            continue;
+        const cb_face fp = {.x = p->x, .y = p->y, .w = p->w, .h = p->h};
+        const cb_face fq = {.x = q->x, .y = q->y, .w = q->w, .h = q->h};
+        if (cb_face_iou(&fp, &fq) < CB_VIDEO_SAME_FACE_IOU)
+            return 1;
+    }
+    return 0;
+}
+
+/* Two faces on screen at the same time cannot both be one person. */
+static void redact_duplicates(cb_video_result *res, const cb_track *tracks)
 {
     for (int a = 0; a < res->n_tracks; a++) {
         for (int b = a + 1; b < res->n_tracks; b++) {
             cb_video_track *x = &res->tracks[a], *y = &res->tracks[b];
             if (!x->verdict.person_id || x->verdict.person_id != y->verdict.person_id ||
-                x->last < y->first || y->last < x->first)
+                !seen_apart(&tracks[a], &tracks[b]))
                 continue;
             for (int k = 0; k < 2; k++) {
                 cb_verdict *v = k ? &y->verdict : &x->verdict;
@@ -294,7 +404,7 @@ static int decide(cb_judge *judge, const analysis *a, cb_video_result *res, cb_e
             memcpy(vt->box, t->box, sizeof vt->box);
         decide_track(judge, t, vt);
     }
-    redact_duplicates(res);
+    redact_duplicates(res, tracks);
     for (int i = 0; i < n; i++) {
         if (res->tracks[i].verdict.keep)
             res->kept++;
@@ -304,32 +414,47 @@ static int decide(cb_judge *judge, const analysis *a, cb_video_result *res, cb_e
     return 0;
 }
 
+/* Shared by the decoding thread (redact_frame: boxes, stage.redact) and the
+ * caller's (encode_frame: writer, stage.encode); the rest is read only. */
 typedef struct render_ctx {
-    const analysis *a;
-    const cb_video_result *res;
+    cb_video_result *res;
     const cb_video_opts *o;
     cb_video_out *writer;
     cb_face *boxes; /* room for every track's box */
+    uint64_t *keys; /* each track's noise key, then (from n_tracks on) those of `boxes` */
     const cb_track *tracks;
     int n_tracks;
 } render_ctx;
 
-/* Redact the redacted tracks' boxes in one frame and encode it. */
-static int render_one(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
+/* Redact the redacted tracks' boxes in one frame (on the decoding thread). */
+static int redact_frame(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
 {
     render_ctx *c = ctx;
+    const double t0 = cb_monotonic_seconds();
     int n = 0;
     for (int i = 0; i < c->n_tracks; i++) {
         const cb_track_box *b = cb_track_box_at(&c->tracks[i], index);
-        if (b && !c->res->tracks[i].verdict.keep)
-            c->boxes[n++] = (cb_face){.x = b->x, .y = b->y, .w = b->w, .h = b->h, .score = 1};
+        if (!b || c->res->tracks[i].verdict.keep)
+            continue;
+        c->keys[c->n_tracks + n] = c->keys[i];
+        c->boxes[n++] = (cb_face){.x = b->x, .y = b->y, .w = b->w, .h = b->h, .score = 1};
     }
-    int rc = av_frame_make_writable(frame);
+    int rc = n > 0 ? av_frame_make_writable(frame) : 0;
     if (rc < 0)
         return cb_error_set(err, CB_ENOMEM, "out of memory");
-    rc = cb_redact_faces(frame, c->boxes, n, c->o->style, err);
-    if (rc == 0)
-        rc = cb_video_out_write(c->writer, frame, err);
+    rc = cb_redact_faces_keyed(frame, c->boxes, c->keys + c->n_tracks, n, c->o->style, err);
+    c->res->stage.redact += cb_monotonic_seconds() - t0;
+    return rc;
+}
+
+/* Encode one redacted frame. */
+static int encode_frame(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
+{
+    (void)index;
+    render_ctx *c = ctx;
+    const double t0 = cb_monotonic_seconds();
+    int rc = cb_video_out_write(c->writer, frame, err);
+    c->res->stage.encode += cb_monotonic_seconds() - t0;
     return rc;
 }
 
@@ -337,29 +462,36 @@ static int render_one(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
  * the file as it was when pass 1 began: if it is no longer that file, the
  * decisions may not fit the pictures, and nothing is put in place. */
 static int render(const char *in_path, const char *out_path, const analysis *a,
-                  const cb_video_result *res, const cb_file_id *analysed,
+                  cb_video_result *res, const cb_file_id *analysed,
                   const cb_video_opts *o, cb_error *err)
 {
     cb_frame_reader *reader = NULL;
     cb_video_out *writer = NULL;
     cb_video_info info;
-    cb_face *boxes = malloc(sizeof *boxes * (size_t)(res->n_tracks > 0 ? res->n_tracks : 1));
     int n_tracks = 0;
     const cb_track *tracks = cb_tracker_tracks(a->tracker, &n_tracks);
+    const size_t room = (size_t)(n_tracks > 0 ? n_tracks : 1);
+    cb_face *boxes = malloc(sizeof *boxes * room);
+    uint64_t *keys = malloc(sizeof *keys * 2 * room);
     cb_video_out_opts out_opts = o->out;
     out_opts.audio_source = in_path;
-    int rc = boxes ? 0 : cb_error_set(err, CB_ENOMEM, "out of memory");
+    int rc = boxes && keys ? 0 : cb_error_set(err, CB_ENOMEM, "out of memory");
+    for (int i = 0; rc == 0 && i < n_tracks; i++)
+        rc = cb_redact_noise_key(&keys[i], err);
+    render_ctx ctx = {res, o, NULL, boxes, keys, tracks, n_tracks};
+    const cb_frame_reader_opts ropts = {o->max_pixels, CB_VIDEO_QUEUE_DEPTH,
+                                        CB_VIDEO_FOR_ENCODING, redact_frame, &ctx};
     if (rc == 0)
-        rc = cb_frame_reader_open(in_path, o->max_pixels, CB_VIDEO_QUEUE_DEPTH, &reader, &info,
-                                  err);
+        rc = cb_frame_reader_open(in_path, &ropts, &reader, &info, err);
     if (rc == 0 && (info.width != res->info.width || info.height != res->info.height))
         rc = cb_error_set(err, CB_EDECODE, "%s: changed while being processed", in_path);
     if (rc == 0)
         rc = cb_video_out_open(out_path, &info, &out_opts, &writer, err);
     int64_t index = 0;
-    render_ctx ctx = {a, res, o, writer, boxes, tracks, n_tracks};
+    ctx.writer = writer;
     if (rc == 0)
-        rc = each_frame(reader, render_one, &ctx, o, 2, res->frames, &index, err);
+        rc = each_frame(reader, encode_frame, &ctx, o, 2, res->frames, &index,
+                        &res->stage.wait[1], err);
     /* The same file must give the same frames twice; anything else is doubt. */
     if (rc == 0 && index != res->frames)
         rc = cb_error_set(err, CB_EDECODE,
@@ -374,7 +506,20 @@ static int render(const char *in_path, const char *out_path, const analysis *a,
     cb_video_out_close(writer);
     cb_frame_reader_close(reader);
     free(boxes);
+    free(keys);
     return rc;
+}
+
+/* One debug line: where the time went, per frame. */
+static void log_stages(const cb_logger *log, const char *path, const cb_video_result *r)
+{
+    const double n = r->frames > 0 ? (double)r->frames : 1, ms = 1000 / n;
+    cb_log(log, CB_LOG_DEBUG,
+           "%s: ms per frame: analyse %.1f (waiting for the decoder %.1f, detect %.1f, track %.2f, "
+           "recognise %.1f), render %.1f (waiting for the decoder %.1f, redact %.1f, encode %.1f)",
+           path, r->seconds_analyse * ms, r->stage.wait[0] * ms, r->stage.detect * ms,
+           r->stage.track * ms, r->stage.embed * ms, r->seconds_render * ms, r->stage.wait[1] * ms,
+           r->stage.redact * ms, r->stage.encode * ms);
 }
 
 int cb_video_process(cb_detector *det, cb_judge *judge, const char *in_path,
@@ -405,6 +550,7 @@ int cb_video_process(cb_detector *det, cb_judge *judge, const char *in_path,
         rc = render(in_path, out_path, &a, res, &analysed, opts, err);
         res->seconds_render = cb_monotonic_seconds() - t1;
     }
+    log_stages(opts->log, in_path, res);
     analysis_free(&a);
     if (res == &local)
         cb_video_result_free(&local);

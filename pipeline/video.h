@@ -76,6 +76,12 @@ typedef struct cb_video_result {
     int n_tracks;
     int kept, redacted;      /* tracks */
     double seconds_analyse, seconds_render;
+    /* Where the time went, seconds of the whole run. `wait` is the time
+     * the pass stood waiting for its next decoded frame (decoding runs on a
+     * thread of its own: this is the part it did not hide), per pass. */
+    struct {
+        double wait[2], detect, track, embed, redact, encode;
+    } stage;
 } cb_video_result;
 
 /*

@@ -40,6 +40,7 @@ struct cb_video_in {
     int64_t frames_out;
     int draining, eof;
     int failed;              /* sticky error code */
+    cb_video_use use;        /* cb_video_in_set_use */
 };
 
 /* Index of the first video stream that is not cover art, or -1. */
@@ -281,11 +282,66 @@ fail:
     return ret;
 }
 
-/* Convert v->decoded to a new upright BGR24 frame with its timestamp. */
+/* Is src a frame video_out.h takes as it is: 8-bit 4:2:0, limited range,
+ * BT.709 (or unspecified where that is what we take it as), of the stored size? */
+static int encoder_ready(const cb_video_in *v, const AVFrame *src)
+{
+    const int cs = src->colorspace;
+    return src->format == AV_PIX_FMT_YUV420P && src->color_range != AVCOL_RANGE_JPEG &&
+           (cs == AVCOL_SPC_BT709 ||
+            (cs == AVCOL_SPC_UNSPECIFIED && v->default_cs == SWS_CS_ITU709)) &&
+           src->width == v->width && src->height == v->height;
+}
+
+/* A new frame of src's pixels: a reference to src when it is for encoding
+ * and encoder_ready, else converted to BGR24 (fast when for analysis). */
+static int convert(cb_video_in *v, const AVFrame *src, AVFrame **out, cb_error *err)
+{
+    if (v->use == CB_VIDEO_FOR_ENCODING && encoder_ready(v, src)) {
+        *out = av_frame_clone(src);
+        return *out ? 0 : cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+    }
+    if (!v->sws || v->sws_w != src->width || v->sws_h != src->height ||
+        v->sws_fmt != src->format || v->sws_cs != (int)src->colorspace ||
+        v->sws_range != (int)src->color_range) {
+        sws_freeContext(v->sws);
+        v->sws = cb_sws_to_rgb(src, v->width, v->height, AV_PIX_FMT_BGR24, v->default_cs,
+                               v->use == CB_VIDEO_FOR_ANALYSIS);
+        if (!v->sws) {
+            const char *name = av_get_pix_fmt_name(src->format);
+            return cb_error_set(err, CB_EDECODE, "%s: cannot convert %s frames to BGR", v->path,
+                                name ? name : "unknown");
+        }
+        v->sws_w = src->width;
+        v->sws_h = src->height;
+        v->sws_fmt = src->format;
+        v->sws_cs = src->colorspace;
+        v->sws_range = src->color_range;
+    }
+    AVFrame *bgr = av_frame_alloc();
+    if (!bgr)
+        return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+    bgr->format = AV_PIX_FMT_BGR24;
+    bgr->width = v->width;
+    bgr->height = v->height;
+    if (cb_frame_get_zeroed_buffer(bgr) < 0) {
+        av_frame_free(&bgr);
+        return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+    }
+    if (sws_scale(v->sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height,
+                  bgr->data, bgr->linesize) <= 0) {
+        av_frame_free(&bgr);
+        return cb_error_set(err, CB_EDECODE, "%s: pixel conversion failed", v->path);
+    }
+    *out = bgr;
+    return 0;
+}
+
+/* Convert v->decoded to a new upright frame (BGR24, or YUV: convert) with its timestamp. */
 static int deliver(cb_video_in *v, AVFrame **out, cb_error *err)
 {
     AVFrame *src = v->decoded;
-    AVFrame *bgr = NULL, *up = NULL;
+    AVFrame *pic = NULL, *up = NULL;
     int ret;
 
     if (src->width <= 0 || src->height <= 0) {
@@ -328,62 +384,33 @@ static int deliver(cb_video_in *v, AVFrame **out, cb_error *err)
         pts = 0;
     }
 
-    if (!v->sws || v->sws_w != src->width || v->sws_h != src->height ||
-        v->sws_fmt != src->format || v->sws_cs != (int)src->colorspace ||
-        v->sws_range != (int)src->color_range) {
-        sws_freeContext(v->sws);
-        v->sws = cb_sws_to_rgb(src, v->width, v->height, AV_PIX_FMT_BGR24, v->default_cs);
-        if (!v->sws) {
-            const char *name = av_get_pix_fmt_name(src->format);
-            ret = cb_error_set(err, CB_EDECODE, "%s: cannot convert %s frames to BGR", v->path,
-                               name ? name : "unknown");
-            goto fail;
-        }
-        v->sws_w = src->width;
-        v->sws_h = src->height;
-        v->sws_fmt = src->format;
-        v->sws_cs = src->colorspace;
-        v->sws_range = src->color_range;
-    }
-    bgr = av_frame_alloc();
-    if (!bgr)
-        goto nomem;
-    bgr->format = AV_PIX_FMT_BGR24;
-    bgr->width = v->width;
-    bgr->height = v->height;
-    if (cb_frame_get_zeroed_buffer(bgr) < 0)
-        goto nomem;
-    ret = sws_scale(v->sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height,
-                    bgr->data, bgr->linesize);
-    if (ret <= 0) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: pixel conversion failed", v->path);
+    if ((ret = convert(v, src, &pic, err)) < 0)
         goto fail;
-    }
     if (v->orientation != 1) {
-        if ((ret = cb_bgr24_orient(bgr, v->orientation, &up)) < 0)
+        if ((ret = cb_frame_orient(pic, v->orientation, &up)) < 0)
             goto nomem;
-        av_frame_free(&bgr);
-        bgr = up;
+        av_frame_free(&pic);
+        pic = up;
         up = NULL;
     }
-    bgr->pts = pts;
-    bgr->best_effort_timestamp = pts;
-    bgr->pkt_dts = AV_NOPTS_VALUE;
-    bgr->pkt_duration = src->pkt_duration;
-    bgr->time_base = v->tb;
-    bgr->sample_aspect_ratio = v->sar;
-    bgr->key_frame = src->key_frame;
-    bgr->pict_type = src->pict_type;
+    pic->pts = pts;
+    pic->best_effort_timestamp = pts;
+    pic->pkt_dts = AV_NOPTS_VALUE;
+    pic->pkt_duration = src->pkt_duration;
+    pic->time_base = v->tb;
+    pic->sample_aspect_ratio = v->sar;
+    pic->key_frame = src->key_frame;
+    pic->pict_type = src->pict_type;
     v->last_pts = pts;
     v->frames_out++;
-    *out = bgr;
+    *out = pic;
     return 0;
 
 nomem:
     ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
 fail:
     av_frame_free(&up);
-    av_frame_free(&bgr);
+    av_frame_free(&pic);
     return ret;
 }
 
@@ -396,6 +423,11 @@ static int decode_error(cb_video_in *v, int averr, const char *what, cb_error *e
     double at = v->last_pts == AV_NOPTS_VALUE ? 0.0 : (double)v->last_pts * av_q2d(v->tb);
     return cb_error_set(err, CB_EDECODE, "%s: %s after frame %lld (%.3f s): %s", v->path, what,
                         (long long)v->frames_out, at, cb_av_strerror(averr, msg, sizeof msg));
+}
+
+void cb_video_in_set_use(cb_video_in *v, cb_video_use use)
+{
+    v->use = use;
 }
 
 int cb_video_in_read(cb_video_in *v, AVFrame **frame, cb_error *err)

@@ -26,7 +26,8 @@ struct cb_video_out {
     AVCodecContext *enc;
     AVStream *vst;
     struct SwsContext *sws;
-    AVFrame *yuv;
+    AVFrame *yuv;  /* a BGR24 frame converted for the encoder */
+    AVFrame *pass; /* a YUV420P frame passed on as it is (a reference while sending) */
     AVPacket *pkt;
     int in_width, in_height;  /* frames we accept */
     int width, height;        /* what we encode (even) */
@@ -97,6 +98,7 @@ void cb_video_out_close(cb_video_out *v)
     avcodec_free_context(&v->enc);
     sws_freeContext(v->sws);
     av_frame_free(&v->yuv);
+    av_frame_free(&v->pass);
     av_packet_free(&v->pkt);
     av_packet_free(&v->apkt);
     if (v->has_audio_source)
@@ -341,8 +343,9 @@ int cb_video_out_open(const char *path, const cb_video_info *info, const cb_vide
     v->vst->disposition = AV_DISPOSITION_DEFAULT;
 
     v->yuv = av_frame_alloc();
+    v->pass = av_frame_alloc();
     v->pkt = av_packet_alloc();
-    if (!v->yuv || !v->pkt)
+    if (!v->yuv || !v->pass || !v->pkt)
         goto nomem;
     v->yuv->format = AV_PIX_FMT_YUV420P;
     v->yuv->width = v->width;
@@ -397,6 +400,38 @@ fail:
     return ret;
 }
 
+/*
+ * *out: frame as the encoder takes it, with frame's pts. A YUV420P frame is
+ * taken as it is (v->pass: a new reference, cropped to the encoded size,
+ * tagged BT.709 limited range, what video_in passes on for encoding;
+ * unreference it after sending); a BGR24 one is converted into v->yuv.
+ */
+static int to_encoder_frame(cb_video_out *v, const AVFrame *frame, AVFrame **out, cb_error *err)
+{
+    AVFrame *f = v->yuv;
+    if (frame->format == AV_PIX_FMT_YUV420P) {
+        f = v->pass;
+        if (av_frame_ref(f, frame) < 0)
+            return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+        f->width = v->width;
+        f->height = v->height;
+        f->color_range = AVCOL_RANGE_MPEG;
+        f->colorspace = AVCOL_SPC_BT709;
+        f->color_primaries = AVCOL_PRI_BT709;
+        f->color_trc = AVCOL_TRC_BT709;
+    } else {
+        if (av_frame_make_writable(f) < 0)
+            return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+        if (sws_scale(v->sws, (const uint8_t *const *)frame->data, frame->linesize, 0, v->height,
+                      f->data, f->linesize) <= 0)
+            return cb_error_set(err, CB_EENCODE, "%s: pixel conversion failed", v->path);
+    }
+    f->pts = frame->pts;
+    f->pict_type = AV_PICTURE_TYPE_NONE;
+    *out = f;
+    return 0;
+}
+
 int cb_video_out_write(cb_video_out *v, const AVFrame *frame, cb_error *err)
 {
     int ret;
@@ -407,27 +442,21 @@ int cb_video_out_write(cb_video_out *v, const AVFrame *frame, cb_error *err)
         return cb_error_set(err, v->failed, "%s: writing stopped after an earlier error", v->path);
     if (v->finished)
         return cb_error_set(err, CB_EINVAL, "%s: write after finish", v->path);
-    if (frame->format != AV_PIX_FMT_BGR24 || frame->width != v->in_width ||
-        frame->height != v->in_height || !frame->data[0])
-        return cb_error_set(err, CB_EINVAL, "%s: frame is not a %dx%d BGR24 picture", v->path,
-                            v->in_width, v->in_height);
+    if ((frame->format != AV_PIX_FMT_BGR24 && frame->format != AV_PIX_FMT_YUV420P) ||
+        frame->width != v->in_width || frame->height != v->in_height || !frame->data[0])
+        return cb_error_set(err, CB_EINVAL, "%s: frame is not a %dx%d BGR24 or YUV420P picture",
+                            v->path, v->in_width, v->in_height);
     if (frame->pts == AV_NOPTS_VALUE ||
         (v->last_pts != AV_NOPTS_VALUE && frame->pts <= v->last_pts))
         return cb_error_set(err, CB_EINVAL, "%s: frame timestamps must increase (%lld after %lld)",
                             v->path, (long long)frame->pts, (long long)v->last_pts);
 
-    if ((ret = av_frame_make_writable(v->yuv)) < 0) {
-        ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+    AVFrame *pic = NULL;
+    if ((ret = to_encoder_frame(v, frame, &pic, err)) < 0)
         goto fail;
-    }
-    if (sws_scale(v->sws, (const uint8_t *const *)frame->data, frame->linesize, 0, v->height,
-                  v->yuv->data, v->yuv->linesize) <= 0) {
-        ret = cb_error_set(err, CB_EENCODE, "%s: pixel conversion failed", v->path);
-        goto fail;
-    }
-    v->yuv->pts = frame->pts;
-    v->yuv->pict_type = AV_PICTURE_TYPE_NONE;
-    if ((ret = avcodec_send_frame(v->enc, v->yuv)) < 0) {
+    ret = avcodec_send_frame(v->enc, pic);
+    av_frame_unref(v->pass);
+    if (ret < 0) {
         ret = av_fail(v->path, ret, CB_EENCODE, "H.264 encoder refused a frame", err);
         goto fail;
     }

@@ -1,5 +1,5 @@
 /*
- * video_out.h - encode upright BGR frames to an H.264 MP4, copy the input's
+ * video_out.h - encode upright BGR (or YUV 4:2:0) frames to an H.264 MP4, copy the input's
  * audio unchanged, and put the file in place atomically.
  *
  * Video: libx264, yuv420p, CRF and preset settable, each frame keeping the
@@ -73,9 +73,13 @@ int cb_video_out_open(const char *path, const cb_video_info *info, const cb_vide
                       cb_video_out **out, cb_error *err);
 
 /*
- * Encode one AV_PIX_FMT_BGR24 frame of info's size; frame->pts in
- * info.time_base, strictly increasing (else CB_EINVAL). The frame is not
- * modified or kept. Returns 0 or a negative code (-ENOSPC, CB_EENCODE, ...).
+ * Encode one AV_PIX_FMT_BGR24 frame of info's size, or an AV_PIX_FMT_YUV420P
+ * one whose samples are already BT.709 limited range (as
+ * cb_video_in_set_use(CB_VIDEO_FOR_ENCODING) passes them on: encoded as they are, no
+ * conversion); frame->pts in info.time_base, strictly increasing (else
+ * CB_EINVAL). The frame is not modified (the encoder may keep a reference
+ * to a YUV frame's buffers until it is done with them). Returns 0 or a
+ * negative code (-ENOSPC, CB_EENCODE, ...).
  */
 int cb_video_out_write(cb_video_out *v, const AVFrame *frame, cb_error *err);
 

@@ -112,6 +112,15 @@ static void test_album(void **state)
      * detection, such as the jacket's buttons) is redacted. */
     assert_non_null(strstr(err_buf, "/4 day 1/group.jpg: done (1 kept, "));
     assert_null(strstr(err_buf, "/4 day 1/group.jpg: done (1 kept, 0 redacted)"));
+    /* The video's progress: its analysis complete, then its frames and rate. */
+    long long frames = 0;
+    double seconds = 0, fps = 0;
+    const char *end = strstr(err_buf, "consentblur: day 1/bus/clip.mp4: analyse ");
+    while (end && sscanf(end, "consentblur: day 1/bus/clip.mp4: %lld frames in %lf s, %lf fps",
+                         &frames, &seconds, &fps) != 3)
+        end = strstr(end + 1, "consentblur: day 1/bus/clip.mp4: ");
+    assert_non_null(end);
+    assert_true(frames > 0 && fps > 0);
     struct stat st;
     assert_int_equal(stat(report, &st), 0);
     /* Second run: everything done is skipped. */
@@ -125,6 +134,10 @@ static void test_album(void **state)
     rc = CLI("batch", album, "-o", safe, "--purpose", "social", "--json");
     assert_int_equal(rc, 1);
     assert_int_equal(count(out_buf, "\"status\": \"done\""), 3);
+    /* The video's frames, seconds and rate. */
+    assert_int_equal(count(out_buf, "\"fps\": "), 1);
+    assert_true(atof(strstr(out_buf, "\"fps\": ") + 7) > 0);
+    assert_non_null(strstr(out_buf, "\"kind\": \"video\", \"faces_kept\": "));
     assert_int_equal(count(out_buf, "\"faces_kept\": 1"), 0);
     /* Every processed file is on record. */
     assert_int_equal(CLI("runs", "list", "--json"), 0);

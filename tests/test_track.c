@@ -1,8 +1,9 @@
 /*
  * test_track.c - the tracker (pipeline/track.h) on face paths whose truth is
  * known: two faces moving across the picture with detection misses, a face
- * that leaves and a new one that comes, jittery detections, and the frames
- * before the first / after the last detection.
+ * that leaves and a new one that comes, jittery detections, the frames
+ * before the first / after the last detection, a scene cut, and two faces
+ * crossing (no track may carry on with the other face).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -104,9 +105,9 @@ static void test_extension_and_new_track(void **state)
     const cb_track *tracks = cb_tracker_tracks(t, &n);
     assert_int_equal(n, 2);
     assert_int_equal(tracks[0].first, 30 - o.extend);
-    assert_int_equal(tracks[0].last, 59 + o.extend);
+    assert_int_equal(tracks[0].last, 59 + o.extend_after);
     assert_int_equal(tracks[0].detections, 30);
-    for (int64_t f = 30 - o.extend; f <= 59 + o.extend; f++) {
+    for (int64_t f = 30 - o.extend; f <= 59 + o.extend_after; f++) {
         cb_face want = truth(0, f);
         assert_true(contains(cb_track_box_at(&tracks[0], f), &want));
     }
@@ -170,6 +171,67 @@ static void test_bad_use(void **state)
     assert_int_equal(cb_tracker_open(&o, &t, &err), CB_EINVAL);
 }
 
+/* A face at one place before a cut at frame 40 and another at the same
+ * place after it: two tracks, neither reaching across the cut. */
+static void test_cut(void **state)
+{
+    (void)state;
+    cb_tracker *t = open_tracker();
+    cb_error err = {0};
+    const cb_face face = {.x = 200, .y = 100, .w = 60, .h = 70, .score = 0.9f};
+    int ids[80];
+    for (int64_t f = 0; f < 80; f++) {
+        if (f == 40)
+            assert_int_equal(cb_tracker_cut(t, f, &err), 0);
+        assert_int_equal(cb_tracker_add(t, f, &face, 1, &ids[f], &err), 0);
+    }
+    assert_int_not_equal(ids[39], ids[40]);
+    assert_int_equal(cb_tracker_cut(t, 79, &err), CB_EINVAL); /* not after the last frame */
+    assert_int_equal(cb_tracker_finish(t, 80, &err), 0);
+    int n = 0;
+    const cb_track *tracks = cb_tracker_tracks(t, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(tracks[0].first, 0);
+    assert_int_equal(tracks[0].last, 39);
+    assert_int_equal(tracks[1].first, 40);
+    assert_int_equal(tracks[1].last, 79);
+    cb_tracker_close(t);
+}
+
+/* Two faces crossing (their boxes overlap for some frames, one of them
+ * behind and missed in every other frame): no track holds detections of
+ * both faces; and where the two boxes overlap much (IoU 0.7: either could
+ * be either track's), neither carries on with the track it had. */
+static void test_crossing(void **state)
+{
+    (void)state;
+    cb_tracker *t = open_tracker();
+    cb_error err = {0};
+    int owner[512], last[2] = {0, 0}; /* track id -> face; each face's last track */
+    for (size_t i = 0; i < sizeof owner / sizeof *owner; i++)
+        owner[i] = -1;
+    for (int64_t f = 0; f < 140; f++) {
+        cb_face faces[2] = {truth(0, f), truth(1, f)};
+        faces[0].y = faces[1].y = 400; /* the same row; face 1 slows down from frame 60 */
+        faces[1].x = f < 60 ? 900 - 8.0f * (float)f : 420 + 0.5f * (float)(f - 60);
+        const int n = (f >= 60 && f < 90 && f % 2) ? 1 : 2;
+        const int rivals = n == 2 && cb_face_iou(&faces[0], &faces[1]) >= 0.7f;
+        int ids[2] = {0, 0};
+        assert_int_equal(cb_tracker_add(t, f, faces, n, ids, &err), 0);
+        for (int k = 0; k < n; k++) {
+            assert_true(ids[k] > 0 && ids[k] < (int)(sizeof owner / sizeof *owner));
+            if (owner[ids[k]] >= 0 && owner[ids[k]] != k)
+                fail_msg("frame %lld: track %d took face %d after face %d", (long long)f, ids[k],
+                         k, owner[ids[k]]);
+            if (rivals && ids[k] == last[k])
+                fail_msg("frame %lld: face %d kept track %d in doubt", (long long)f, k, ids[k]);
+            owner[ids[k]] = k;
+            last[k] = ids[k];
+        }
+    }
+    cb_tracker_close(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +239,8 @@ int main(void)
         cmocka_unit_test(test_extension_and_new_track),
         cmocka_unit_test(test_smooth),
         cmocka_unit_test(test_bad_use),
+        cmocka_unit_test(test_cut),
+        cmocka_unit_test(test_crossing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

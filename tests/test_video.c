@@ -194,10 +194,11 @@ static void test_synthetic_clip(void **state)
         pos_c(n, &cx, &cy);
         const int c_here = n < FRAMES && c_in[n];
         c_frames += c_here;
-        /* Raj's redaction runs a few frames past his last appearance
-         * (extension): near that time, count him as there for obama's check. */
+        /* Raj's redaction runs past his last appearance (the tracks'
+         * extension: scan rounds + 2 frames, and 2 of smoothing): near that
+         * time, count him as there for obama's check. */
         int c_near = 0;
-        for (int k = n - 8; k <= n + 8; k++)
+        for (int k = n - 14; k <= n + 14; k++)
             c_near |= k >= 0 && k < FRAMES && c_in[k];
         pos_a(n, &x, &y);
         double ca = change(fa, fb, x, y, SIDE_A);
@@ -280,6 +281,41 @@ static void test_check_video(void **state)
     assert_null(strstr(out_buf, "obama"));
 }
 
+/* The number after `key` in buf (-1 when it is not there). */
+static double json_number(const char *buf, const char *key)
+{
+    const char *p = strstr(buf, key);
+    return p ? atof(p + strlen(key)) : -1;
+}
+
+/* Progress: with -v, per video the analysis's frames and rate, then the
+ * whole job's frames and rate (not a terminal: lines); --json has the rate
+ * too. Without -v, stderr stays quiet. */
+static void test_progress(void **state)
+{
+    (void)state;
+    char out_dir[512];
+    snprintf(out_dir, sizeof out_dir, "%s/out-progress", dir);
+    RUN_OK("-v", "process", clip, "-o", out_dir, "--purpose", "social", "--date", "2026-11-26",
+           "--json", "--force");
+    printf("%s", err_buf);
+    /* The line when the analysis is complete, and the one at the end. */
+    assert_non_null(strstr(err_buf, "clip.mp4: analyse 60/60 frames, "));
+    assert_non_null(strstr(err_buf, " fps, 50%, "));
+    assert_non_null(strstr(err_buf, "clip.mp4: 60 frames in "));
+    assert_true(json_number(out_buf, "\"fps\": ") > 0);
+    assert_true(json_number(out_buf, "\"seconds\": ") > 0);
+    /* `check` analyses only: one pass, its end line. */
+    assert_int_equal(run_cli("-v", "check", clip, "--purpose", "social", "--date", "2026-11-26",
+                             NULL),
+                     1);
+    assert_non_null(strstr(err_buf, "clip.mp4: 60 frames in "));
+    assert_null(strstr(err_buf, "render"));
+    /* Quiet without -v. */
+    RUN_OK("process", clip, "-o", out_dir, "--purpose", "social", "--force");
+    assert_null(strstr(err_buf, "frames"));
+}
+
 /* The real clips of the test data: processed, same frame count, audio kept. */
 static void test_real_clips(void **state)
 {
@@ -329,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_synthetic_clip),
         cmocka_unit_test(test_redact_all),
         cmocka_unit_test(test_check_video),
+        cmocka_unit_test(test_progress),
         cmocka_unit_test(test_real_clips),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

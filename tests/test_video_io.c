@@ -1079,7 +1079,7 @@ static void test_display_matrix(void **state)
                 assert_true(o >= 1 && o <= 8);
                 assert_true(rot == 0 || rot == 90 || rot == 180 || rot == 270);
                 AVFrame *dst = NULL;
-                assert_int_equal(cb_bgr24_orient(src, o, &dst), 0);
+                assert_int_equal(cb_frame_orient(src, o, &dst), 0);
                 double a = m[0] / 65536.0, b = m[1] / 65536.0, c = m[3] / 65536.0,
                        d = m[4] / 65536.0;
                 int swap = fabs(a) < 0.5;

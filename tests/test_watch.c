@@ -353,6 +353,19 @@ static void test_sigterm_finishes_current_file(void **state)
     assert_int_equal(stat(out, &st), 0);
     assert_int_equal(stat(arch, &st), 0);
     assert_int_not_equal(stat(work, &st), 0);
+    /* The log says how far the video got (the analysis complete) and, at
+     * the end, its frames and rate. */
+    char *log = cb_test_read_text(logfile, NULL);
+    assert_non_null(log);
+    long long frames = 0;
+    double seconds = 0, fps = 0;
+    const char *end = strstr(log, "consentblur: clip.mp4: analyse ");
+    while (end && sscanf(end, "consentblur: clip.mp4: %lld frames in %lf s, %lf fps", &frames,
+                         &seconds, &fps) != 3)
+        end = strstr(end + 1, "consentblur: clip.mp4: ");
+    if (!end || frames <= 0 || fps <= 0)
+        fail_msg("no progress of clip.mp4 in the log:\n%s", log);
+    free(log);
 }
 
 int main(void)
