@@ -207,8 +207,8 @@ static AVFrame *cut_window(const AVFrame *src, int x, int y, int w, int h, float
     AVFrame *f = new_frame(dw < 1 ? 1 : dw, dh < 1 ? 1 : dh);
     cb_error err = {0};
     const uint8_t *p = src->data[0] + (size_t)y * src->linesize[0] + (size_t)x * 3;
-    if (cb_cv_resize_bgr(p, w, h, src->linesize[0], f->data[0], f->width, f->height,
-                         f->linesize[0], &err) < 0) {
+    if (cb_cv_resize(p, w, h, src->linesize[0], f->data[0], f->width, f->height,
+                         f->linesize[0], 3, &err) < 0) {
         fprintf(stderr, "%s: %s\n", bench_prog, err.msg);
         exit(2);
     }
@@ -234,7 +234,7 @@ static int paste_scaled(AVFrame *dst, const AVFrame *src, int sx, int sy, int sw
     const uint8_t *p = src->data[0] + (size_t)sy * src->linesize[0] + (size_t)sx * 3;
     uint8_t *d = dst->data[0] + (size_t)y * dst->linesize[0] + (size_t)x * 3;
     cb_error err = {0};
-    return cb_cv_resize_bgr(p, sw, sh, src->linesize[0], d, dw, dh, dst->linesize[0], &err);
+    return cb_cv_resize(p, sw, sh, src->linesize[0], d, dw, dh, dst->linesize[0], 3, &err);
 }
 
 /* ---- composites ---------------------------------------------------------- */

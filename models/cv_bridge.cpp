@@ -155,14 +155,15 @@ int cb_cv_net_forward(cb_cv_net *net, const float *input, const int *shape, int 
     });
 }
 
-int cb_cv_resize_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, int dw,
-                     int dh, int dstride, cb_error *err)
+int cb_cv_resize(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, int dw, int dh,
+                 int dstride, int channels, cb_error *err)
 {
     return guarded(err, "resizing image", [&]() -> int {
-        if (!src || !dst || sw <= 0 || sh <= 0 || dw <= 0 || dh <= 0)
+        if (!src || !dst || sw <= 0 || sh <= 0 || dw <= 0 || dh <= 0 ||
+            (channels != 1 && channels != 3))
             return set_error(err, CB_EINVAL, "resizing image", "bad arguments");
-        cv::Mat in(sh, sw, CV_8UC3, const_cast<uint8_t *>(src), (size_t)sstride);
-        cv::Mat out(dh, dw, CV_8UC3, dst, (size_t)dstride);
+        cv::Mat in(sh, sw, CV_8UC(channels), const_cast<uint8_t *>(src), (size_t)sstride);
+        cv::Mat out(dh, dw, CV_8UC(channels), dst, (size_t)dstride);
         cv::resize(in, out, cv::Size(dw, dh), 0, 0, scaling(sw, sh, dw, dh));
         if (out.data != dst)
             throw std::runtime_error("resize reallocated the destination");

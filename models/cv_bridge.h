@@ -67,11 +67,12 @@ int cb_cv_net_forward(cb_cv_net *net, const float *input, const int *shape, int 
 /* ---- image operations (cv::imgproc) ----------------------------------- */
 
 /*
- * Resize a BGR image (bilinear when enlarging, area when shrinking) into a
+ * Resize an image of `channels` (1, or 3 as BGR) interleaved bytes per
+ * pixel (bilinear when enlarging, area when shrinking) into a
  * caller-allocated destination. Returns 0 or a negative code.
  */
-int cb_cv_resize_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, int dw,
-                     int dh, int dstride, cb_error *err);
+int cb_cv_resize(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, int dw, int dh,
+                 int dstride, int channels, cb_error *err);
 
 /* How cb_cv_place_bgr fills the destination around the placed picture. */
 enum { CB_CV_BORDER_CONSTANT, /* mid grey (127) */
@@ -97,7 +98,7 @@ int cb_cv_place_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *ds
  * destination. Bilinear interpolation; destination pixels whose source lies
  * outside the image repeat the nearest edge pixel (BORDER_REPLICATE). No
  * anti-aliasing: when m shrinks by more than about 2x, shrink the source
- * first (cb_cv_resize_bgr). Returns 0, CB_EINVAL (bad sizes, a singular m) or
+ * first (cb_cv_resize). Returns 0, CB_EINVAL (bad sizes, a singular m) or
  * another negative code.
  */
 int cb_cv_warp_affine_bgr(const uint8_t *src, int sw, int sh, int sstride, const double m[6],

@@ -266,8 +266,8 @@ static int step_for(cb_detector *d, const AVFrame *frame, float scale, const ste
         to->w = w;
         to->h = h;
         to->stride = w * 3;
-        int rc = cb_cv_resize_bgr(from->data, from->w, from->h, from->stride, to->data, w, h,
-                                  to->stride, err);
+        int rc = cb_cv_resize(from->data, from->w, from->h, from->stride, to->data, w, h,
+                                  to->stride, 3, err);
         if (rc < 0)
             return rc;
         d->steps_made = j + 1;
@@ -588,7 +588,7 @@ static int load_square(cb_detector *d, const AVFrame *frame, const square *t, in
     if (dw < input || dh < input)
         memset(d->buf, 0, (size_t)input * input * 3);
     const uint8_t *src = frame->data[0] + (size_t)t->y * frame->linesize[0] + (size_t)t->x * 3;
-    return cb_cv_resize_bgr(src, t->w, t->h, frame->linesize[0], d->buf, dw, dh, input * 3, err);
+    return cb_cv_resize(src, t->w, t->h, frame->linesize[0], d->buf, dw, dh, input * 3, 3, err);
 }
 
 /*

@@ -262,8 +262,8 @@ int cb_embedder_warp(const AVFrame *frame, const double m[6], uint8_t *chip, int
     uint8_t *small = malloc((size_t)sw * sh * 3);
     if (!small)
         return cb_error_set(err, CB_ENOMEM, "out of memory");
-    int rc = cb_cv_resize_bgr(frame->data[0] + (size_t)ry0 * stride + (size_t)rx0 * 3, rw, rh,
-                              stride, small, sw, sh, sw * 3, err);
+    int rc = cb_cv_resize(frame->data[0] + (size_t)ry0 * stride + (size_t)rx0 * 3, rw, rh,
+                              stride, small, sw, sh, sw * 3, 3, err);
     if (rc == 0) {
         /* small pixel (u, v) has its centre at image ((u + .5) / kx - .5 + rx0, ...) */
         double kx = (double)sw / rw, ky = (double)sh / rh;

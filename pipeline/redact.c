@@ -2,6 +2,7 @@
 #include "redact.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libavutil/pixfmt.h>
 #include <math.h>
 #include <stdint.h>
@@ -34,6 +35,11 @@
  * between two of them the edge strays at most r (1 - cos(pi / 256)), under
  * a pixel for any region under 13,000 pixels across. */
 #define CB_INSIDE_POINTS 256
+/* cb_redact_steady_box: box edges on a grid of 1/CB_STEADY_STEPS of the face. */
+#define CB_STEADY_STEPS 12.0f
+/* A face is obfuscated at a scale where it is at most about this many
+ * pixels across (see obfuscate_at). */
+#define CB_WORK_SIZE 64.0f
 
 int cb_redact_style_parse(const char *name, cb_redact_style *out)
 {
@@ -163,7 +169,8 @@ static void add_noise_byte(uint8_t *p, unsigned b)
 /*
  * Add noise to every pixel of the buffer (w x h, `channels` bytes each): the
  * pattern of `key`, in square cells of `grain` pixels with one value per
- * cell and channel, from the buffer's corner at pattern pixel (col0, row0)
+ * cell, the same in every channel (grey grain: noise of its own in each
+ * channel makes cells of loud colours), from the buffer's corner at pattern pixel (col0, row0)
  * on - so that a region drawn with the same key one pixel further on gets
  * the same noise one pixel further on.
  */
@@ -181,7 +188,7 @@ static void add_noise(uint8_t *buf, int w, int h, int stride, int channels, int 
             const int end = x + run < w ? x + run : w;
             for (; x < end; x++, p += channels)
                 for (int c = 0; c < channels; c++)
-                    add_noise_byte(p + c, (unsigned)(bits >> (8 * c)) & 0xff);
+                    add_noise_byte(p + c, (unsigned)bits & 0xff);
         }
     }
 }
@@ -221,7 +228,7 @@ static int obfuscate(uint8_t *buf, int w, int h, int stride, int channels, float
         rc = cb_cv_gaussian_blur(buf, w, h, stride, channels, block * 0.5 + 0.5, err);
         break;
     }
-    if (rc == 0)
+    if (rc == 0 && noise)
         add_noise(buf, w, h, stride, channels, grain, noise->key, noise->row0, noise->col0);
     return rc;
 }
@@ -265,8 +272,43 @@ static int row_span(const cb_redact_ellipse *e, const plane *pl, int y, int x0, 
     return b > a;
 }
 
-/* Obfuscate the region's bounding box (in this plane) in a scratch copy,
- * then paste the ellipse back. */
+/*
+ * Obfuscate the w x h part of plane pl at (x0, y0) into out (noise NULL: none) (its own w x h
+ * buffer, rows c * w apart) for a face of face_size plane pixels: on a copy
+ * shrunk by k (area averaging) when k > 1, enlarged again (bilinear)
+ * afterwards. Nothing finer than a noise cell survives obfuscation, so it
+ * needs no more than CB_WORK_SIZE pixels across a face (a 4K face of 600
+ * pixels costs what one of 64 does).
+ */
+static int obfuscate_at(const plane *pl, int x0, int y0, int w, int h, float face_size, int k,
+                        cb_redact_style style, const noise_at *noise, uint8_t *out,
+                        cb_error *err)
+{
+    const int c = pl->channels;
+    const uint8_t *origin = pl->data + (size_t)y0 * pl->linesize + (size_t)c * x0;
+    if (k <= 1) {
+        for (int y = 0; y < h; y++)
+            memcpy(out + (size_t)y * c * w, origin + (size_t)y * pl->linesize, (size_t)c * w);
+        return obfuscate(out, w, h, c * w, c, face_size, style, noise, err);
+    }
+    const int sw = (w + k - 1) / k, sh = (h + k - 1) / k;
+    uint8_t *small = malloc((size_t)c * sw * sh);
+    if (!small)
+        return cb_error_set(err, CB_ENOMEM, "out of memory redacting a face");
+    const noise_at shrunk = {noise ? noise->key : 0, noise ? floor_div(noise->row0, k) : 0,
+                             noise ? floor_div(noise->col0, k) : 0};
+    int rc = cb_cv_resize(origin, w, h, pl->linesize, small, sw, sh, c * sw, c, err);
+    if (rc == 0)
+        rc = obfuscate(small, sw, sh, c * sw, c, face_size / (float)k, style,
+                       noise ? &shrunk : NULL, err);
+    if (rc == 0)
+        rc = cb_cv_resize(small, sw, sh, c * sw, out, w, h, c * w, c, err);
+    free(small);
+    return rc;
+}
+
+/* Obfuscate the region's bounding box (in this plane) into a scratch
+ * buffer, then paste the ellipse back. */
 static int redact_plane(const plane *pl, const cb_redact_ellipse *e, float face_size,
                         cb_redact_style style, uint64_t key, cb_error *err)
 {
@@ -281,13 +323,15 @@ static int redact_plane(const plane *pl, const cb_redact_ellipse *e, float face_
     uint8_t *scratch = malloc((size_t)stride * h);
     if (!scratch)
         return cb_error_set(err, CB_ENOMEM, "out of memory redacting a face");
-    uint8_t *origin = pl->data + (size_t)y0 * pl->linesize + (size_t)c * x0;
-    for (int y = 0; y < h; y++)
-        memcpy(scratch + (size_t)y * stride, origin + (size_t)y * pl->linesize, stride);
     /* the pattern starts at the region's corner before clipping: it moves with the face */
     const noise_at noise = {key, y0 - floor_div((int64_t)floorf(e->cy - e->ry), 1 << s),
                             x0 - floor_div((int64_t)floorf(e->cx - e->rx), 1 << s)};
-    int rc = obfuscate(scratch, w, h, stride, c, face_size / (float)(1 << s), style, &noise, err);
+    const float size = face_size / (float)(1 << s);
+    const int k = size > 2 * CB_WORK_SIZE && style != CB_REDACT_FILL ? (int)(size / CB_WORK_SIZE)
+                                                                       : 1;
+    /* grey grain: noise in BGR's three channels alike, or in Y alone */
+    const int grainy = pl->shift == 0;
+    int rc = obfuscate_at(pl, x0, y0, w, h, size, k, style, grainy ? &noise : NULL, scratch, err);
     for (int y = y0; rc == 0 && y < y1; y++) {
         int from, to;
         if (!row_span(e, pl, y, x0, x1, &from, &to))
@@ -339,6 +383,21 @@ static int covered_by_other(const cb_redact_ellipse *e, int count, int i)
         if (k != i && region_holds(&e[k], &e[i]) && !(k > i && region_holds(&e[i], &e[k])))
             return 1;
     return 0;
+}
+
+cb_face cb_redact_steady_box(const cb_face *face)
+{
+    const float size = face->w > face->h ? face->w : face->h;
+    const float q = fmaxf(2.0f, floorf(size / CB_STEADY_STEPS));
+    cb_face box = *face;
+    box.x = floorf(face->x / q) * q;
+    box.y = floorf(face->y / q) * q;
+    box.w = ceilf((face->x + face->w) / q) * q - box.x;
+    box.h = ceilf((face->y + face->h) / q) * q - box.y;
+    cb_redact_ellipse outer, inner;
+    cb_redact_region(&box, INT_MAX, INT_MAX, &outer);
+    cb_redact_region(face, INT_MAX, INT_MAX, &inner);
+    return region_holds(&outer, &inner) ? box : *face;
 }
 
 int cb_redact_faces_keyed(AVFrame *frame, const cb_face *faces, const uint64_t *keys, int count,

@@ -72,6 +72,16 @@ int cb_redact_faces(AVFrame *frame, const cb_face *faces, int count, cb_redact_s
 int cb_redact_faces_keyed(AVFrame *frame, const cb_face *faces, const uint64_t *keys, int count,
                           cb_redact_style style, cb_error *err);
 
+/*
+ * The box of a face on a grid of about a twelfth of its size (edges moved
+ * outwards), when the region of that box holds all of the face's own
+ * region; else the face's box itself. A face that moves a little from frame
+ * to frame is then redacted in exactly the same place, so that with a fixed
+ * noise key (cb_redact_faces_keyed) its redaction stays the same picture
+ * and costs an encoder next to nothing.
+ */
+cb_face cb_redact_steady_box(const cb_face *face);
+
 /* A random key for cb_redact_faces_keyed (getrandom). Returns 0 or a negative code. */
 int cb_redact_noise_key(uint64_t *key, cb_error *err);
 

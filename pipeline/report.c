@@ -203,8 +203,8 @@ static int put_thumbnail(sbuf *b, const AVFrame *frame, int max_side, const char
             rc = cb_error_set(err, CB_ENOMEM, "out of memory");
             goto done;
         }
-        rc = cb_cv_resize_bgr(frame->data[0], w, h, frame->linesize[0], small->data[0],
-                              small->width, small->height, small->linesize[0], err);
+        rc = cb_cv_resize(frame->data[0], w, h, frame->linesize[0], small->data[0],
+                              small->width, small->height, small->linesize[0], 3, err);
         if (rc < 0)
             goto done;
         use = small;

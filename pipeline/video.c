@@ -25,6 +25,8 @@
 /* Two tracks' boxes overlapping this much in a frame are one face followed
  * twice (a track that ended in doubt and the one that took over). */
 #define CB_VIDEO_SAME_FACE_IOU 0.3f
+/* A redacted face's region holds its boxes of this many frames either side. */
+#define CB_VIDEO_STEADY 3
 
 void cb_video_opts_default(cb_video_opts *opts)
 {
@@ -426,6 +428,28 @@ typedef struct render_ctx {
     int n_tracks;
 } render_ctx;
 
+/*
+ * The box that holds track tr's boxes of the frames from CB_VIDEO_STEADY
+ * before to as many after `frame` (those it covers): a region that moves
+ * and grows smoothly and holds the face wherever the detections put it in
+ * those frames, rather than following every jitter of the boxes of a large
+ * face - with cb_redact_steady_box, the same picture from frame to frame.
+ */
+static cb_face box_around(const cb_track *tr, int64_t frame)
+{
+    float x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int64_t f = frame - CB_VIDEO_STEADY; f <= frame + CB_VIDEO_STEADY; f++) {
+        const cb_track_box *b = cb_track_box_at(tr, f);
+        if (!b)
+            continue;
+        x0 = fminf(x0, b->x);
+        y0 = fminf(y0, b->y);
+        x1 = fmaxf(x1, b->x + b->w);
+        y1 = fmaxf(y1, b->y + b->h);
+    }
+    return (cb_face){.x = x0, .y = y0, .w = x1 - x0, .h = y1 - y0, .score = 1};
+}
+
 /* Redact the redacted tracks' boxes in one frame (on the decoding thread). */
 static int redact_frame(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
 {
@@ -437,7 +461,8 @@ static int redact_frame(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
         if (!b || c->res->tracks[i].verdict.keep)
             continue;
         c->keys[c->n_tracks + n] = c->keys[i];
-        c->boxes[n++] = (cb_face){.x = b->x, .y = b->y, .w = b->w, .h = b->h, .score = 1};
+        const cb_face box = box_around(&c->tracks[i], index);
+        c->boxes[n++] = cb_redact_steady_box(&box);
     }
     int rc = n > 0 ? av_frame_make_writable(frame) : 0;
     if (rc < 0)

@@ -129,8 +129,8 @@ static void test_small_faces_in_large_picture(void **state)
         px[i] = 250 + (i % 3) * 1000 + i * 37;
         py[i] = 400 + (i / 3) * 900;
         uint8_t *dst = big->data[0] + (size_t)py[i] * big->linesize[0] + 3 * (size_t)px[i];
-        if (cb_cv_resize_bgr(crop->data[0], crop->width, crop->height, crop->linesize[0], dst,
-                             sides[i], sides[i], big->linesize[0], &err) < 0)
+        if (cb_cv_resize(crop->data[0], crop->width, crop->height, crop->linesize[0], dst,
+                             sides[i], sides[i], big->linesize[0], 3, &err) < 0)
             fail_msg("%s", err.msg);
         av_frame_free(&crop);
     }

@@ -320,8 +320,8 @@ static AVFrame *scaled(const AVFrame *src, int w, int h)
 {
     AVFrame *dst = cb_test_new_frame(AV_PIX_FMT_BGR24, w, h);
     cb_error err = {0};
-    if (cb_cv_resize_bgr(src->data[0], src->width, src->height, src->linesize[0], dst->data[0],
-                         w, h, dst->linesize[0], &err) < 0)
+    if (cb_cv_resize(src->data[0], src->width, src->height, src->linesize[0], dst->data[0],
+                         w, h, dst->linesize[0], 3, &err) < 0)
         fail_msg("resize: %s", err.msg);
     return dst;
 }
