@@ -154,42 +154,63 @@ echo
         print ""
     }'
 
-# ---- 3. video: a 1080p30 clip of 30 s (the Hamilton clip of the test data,
-# scaled to 1920x1080 and played three times), against ffmpeg's own transcode
-# with the same x264 settings and audio copied, in the same run.
-if [ "${BENCH_SKIP_VIDEO:-0}" != 1 ]; then
-    clip="$dir/clip-1080p30.mp4"
-    if [ ! -s "$clip" ]; then
-        ffmpeg -nostdin -v error -y -stream_loop 2 -i "$testdata/video/hamilton-short.mp4" \
-            -vf "scale=1920:1080:flags=bicubic,fps=30" -c:v libx264 -preset veryfast -crf 18 \
-            -c:a aac -b:a 128k "$clip.part.mp4"
-        mv "$clip.part.mp4" "$clip"
+# ---- 3. video: the Hamilton clip of the test data scaled to 1280x720,
+# 1920x1080 (both played three times: 27.6 s) and 3840x2160 (the first 10 s)
+# at 30 fps, each against ffmpeg's own transcode with the same x264 settings
+# and audio copied, in the same run.
+# make_clip NAME W H LOOPS [SECONDS]: the clip at $dir/clip-NAME.mp4 (made once).
+make_clip() {
+    local out="$dir/clip-$1.mp4"
+    if [ ! -s "$out" ]; then
+        ffmpeg -nostdin -v error -y -stream_loop "$4" -i "$testdata/video/hamilton-short.mp4" \
+            ${5:+-t "$5"} -vf "scale=$2:$3:flags=bicubic,fps=30" -c:v libx264 -preset veryfast \
+            -crf 18 -c:a aac -b:a 128k "$out.part.mp4"
+        mv "$out.part.mp4" "$out"
     fi
-    frames=$(ffprobe -v error -count_packets -select_streams v:0 -show_entries stream=nb_read_packets \
-        -of csv=p=0 "$clip")
-    secs=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$clip")
-    rm -rf "$dir/out-video"
-    mkdir -p "$dir/out-video"
-    video_row() { # NAME SECONDS KB
-        printf '| %s | %.1f | %.2f | %.1fx | %s |\n' "$1" "$(echo "$frames / $2" | bc -l)" "$2" \
-            "$(echo "$2 / $ff_video_s" | bc -l)" "$(mib "$3")"
-    }
-    run_timed ff_video_s ff_video_kb ffmpeg -nostdin -v error -y -i "$clip" -c:v libx264 \
+    echo "$out"
+}
+# video_rows NAME CLIP [consentblur options]: the ffmpeg and consentblur rows
+# of one clip, then where consentblur's time went (its -v -v stage line).
+video_rows() {
+    local name=$1 clip=$2 frames ff_s ff_kb cb_s cb_kb stages
+    shift 2
+    frames=$(ffprobe -v error -count_packets -select_streams v:0 -show_entries \
+        stream=nb_read_packets -of csv=p=0 "$clip")
+    rm -rf "$dir/out-video" && mkdir -p "$dir/out-video"
+    run_timed ff_s ff_kb ffmpeg -nostdin -v error -y -i "$clip" -c:v libx264 \
         -preset veryfast -crf 20 -c:a copy "$dir/out-video/ffmpeg.mp4"
-    run_timed cbv_s cbv_kb "$bin" redact "$clip" -o "$dir/out-video/default" --force
-    run_timed cbf_s cbf_kb "$bin" redact "$clip" -o "$dir/out-video/fast" --force \
-        --min-face 40 --detect-every 2
-    echo "### Speed: video, $frames frames of 1920x1080 at 30 fps ($(printf '%.1f' "$secs") s, H.264 + AAC)"
+    run_timed cb_s cb_kb "$bin" -v -v redact "$clip" -o "$dir/out-video" --force "$@"
+    stages=$(grep -h "ms per frame" "$dir/bench.log" | tail -1 | sed 's/.*ms per frame: //')
+    printf '| %s | ffmpeg transcode | %.1f | %.2f | 1.0x | %s |\n' "$name" \
+        "$(echo "$frames / $ff_s" | bc -l)" "$ff_s" "$(mib "$ff_kb")"
+    printf '| %s | consentblur redact %s | %.1f | %.2f | %.2fx | %s |\n' "$name" "${*:-(defaults)}" \
+        "$(echo "$frames / $cb_s" | bc -l)" "$cb_s" "$(echo "$cb_s / $ff_s" | bc -l)" \
+        "$(mib "$cb_kb")"
+    video_stages+=("| $name | $stages |")
+}
+if [ "${BENCH_SKIP_VIDEO:-0}" != 1 ]; then
+    c720=$(make_clip 720p30 1280 720 2)
+    c1080=$(make_clip 1080p30 1920 1080 2)
+    c2160=$(make_clip 2160p30 3840 2160 0 10)
+    video_stages=()
+    echo "### Speed: video (Hamilton clip scaled: 720p and 1080p 27.6 s, 4K 10 s; 30 fps, H.264 + AAC)"
     echo
     echo "Same machine and run. consentblur redact (decode, detect and track, redact, encode"
     echo "H.264 with x264 veryfast CRF 20, audio copied) against \`ffmpeg -i in.mp4 -c:v libx264"
     echo "-preset veryfast -crf 20 -c:a copy out.mp4\`. Real time is 30 fps."
     echo
-    echo "| | fps | total s | time vs ffmpeg | peak RSS |"
-    echo "|---|---|---|---|---|"
-    video_row "ffmpeg transcode" "$ff_video_s" "$ff_video_kb"
-    video_row "consentblur redact (defaults: faces from 20 px)" "$cbv_s" "$cbv_kb"
-    video_row "consentblur redact --min-face 40 --detect-every 2" "$cbf_s" "$cbf_kb"
+    echo "| clip | | fps | total s | time vs ffmpeg | peak RSS |"
+    echo "|---|---|---|---|---|---|"
+    video_rows 720p "$c720"
+    video_rows 1080p "$c1080"
+    video_rows 1080p "$c1080" --min-face 40
+    video_rows 4K "$c2160"
+    echo
+    echo "Where consentblur's time went, ms per frame (\`consentblur -v -v\` prints this line):"
+    echo
+    echo "| clip | stages |"
+    echo "|---|---|"
+    printf '%s\n' "${video_stages[@]}"
     echo
 fi
 

@@ -106,16 +106,25 @@ int cb_detector_open(const cb_detector_opts *opts, cb_detector **out, cb_error *
 int cb_detector_detect(cb_detector *d, const AVFrame *frame, cb_face_list *out, cb_error *err);
 
 /*
- * The same for one frame of a video, doing part of the work: the tiles of
- * the finest level (of a tiled fixed-size network, or of an any-size level
- * too large for one call) whose index modulo `rounds` equals round % rounds
- * are run, every other level whole (so `rounds` consecutive calls with
- * round = 0, 1, 2, ... cover every tile once); and the square around each
- * of the n_hints boxes (where faces were in the last frame: the tracks) is
- * looked at every time. A face that appears is found at once unless it is
- * small and in a finest-level tile not run this time, then within `rounds`
- * frames (the tracker extends tracks backwards to cover those); a tracked
- * face is looked for in every frame. rounds = 1 and no hints is exactly
+ * The same for one frame of a video, doing part of the work:
+ * - Any-size networks: the tiles of every level of the pyramid, numbered
+ *   level by level (a level that fits in one call is one tile), are shared
+ *   out over `rounds` calls: those whose number modulo rounds equals
+ *   round % rounds run (a level none of whose tiles is due is not even
+ *   scaled). So rounds consecutive calls with round = 0, 1, 2, ... scan the
+ *   whole pyramid once, each at about 1/rounds of the cost. Fixed-size
+ *   networks: the tiles of the finest level are shared out the same way,
+ *   every other level runs whole.
+ * - The square around each of the n_hints boxes (where faces were in the
+ *   last frame: the tracks) is looked at every time; a face found on a hint
+ *   itself needs no second look (see look_at_hints in detector.c).
+ * - A candidate the second look turned down is remembered for 2 x rounds
+ *   calls: found again there (IoU >= 0.5), scoring no more than 0.05 above
+ *   what it did, it is turned down without another look (the same tile of
+ *   wallpaper comes round every `rounds` frames). rounds = 1 forgets them.
+ * A face that appears is found within `rounds` calls (the caller extends
+ * its track backwards over at least as many frames); a tracked face is
+ * looked for in every call. rounds = 1 and no hints is exactly
  * cb_detector_detect.
  */
 int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int rounds,

@@ -4,12 +4,14 @@
 #include <math.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <libavutil/display.h>
 #include <libavutil/error.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
@@ -40,6 +42,56 @@ int cb_orientation_from_display_matrix(const int32_t matrix[9], int *rotation_cw
      * autorotation (transpose cclock_flip / clock_flip) agrees. */
     static const int mirrored[4] = { 2, 5, 4, 7 };
     return flip ? mirrored[q] : plain[q];
+}
+
+int cb_frame_get_pooled_buffer(AVFrame *frame, AVBufferPool **pool)
+{
+    const int size = av_image_get_buffer_size(frame->format, frame->width, frame->height, 64);
+    if (size <= 0)
+        return AVERROR(EINVAL);
+    if (!*pool && !(*pool = av_buffer_pool_init((size_t)size + 64, av_buffer_alloc)))
+        return AVERROR(ENOMEM);
+    AVBufferRef *buf = av_buffer_pool_get(*pool);
+    if (!buf)
+        return AVERROR(ENOMEM);
+    if (buf->size < (size_t)size + 64) { /* a pool made for another size */
+        av_buffer_unref(&buf);
+        return AVERROR(EINVAL);
+    }
+    /* 64-byte aligned planes, as av_frame_get_buffer makes them */
+    uint8_t *data = buf->data + ((64 - ((uintptr_t)buf->data & 63)) & 63);
+    int ret = av_image_fill_arrays(frame->data, frame->linesize, data, frame->format,
+                                   frame->width, frame->height, 64);
+    if (ret < 0) {
+        av_buffer_unref(&buf);
+        return ret;
+    }
+    frame->buf[0] = buf;
+    frame->extended_data = frame->data;
+    return 0;
+}
+
+int cb_frame_make_writable_pooled(AVFrame *frame, AVBufferPool **pool)
+{
+    if (av_frame_is_writable(frame))
+        return 0;
+    AVFrame *copy = av_frame_alloc();
+    if (!copy)
+        return AVERROR(ENOMEM);
+    copy->format = frame->format;
+    copy->width = frame->width;
+    copy->height = frame->height;
+    int ret = cb_frame_get_pooled_buffer(copy, pool);
+    if (ret >= 0)
+        ret = av_frame_copy(copy, frame);
+    if (ret >= 0)
+        ret = av_frame_copy_props(copy, frame);
+    if (ret >= 0) {
+        av_frame_unref(frame);
+        av_frame_move_ref(frame, copy);
+    }
+    av_frame_free(&copy);
+    return ret;
 }
 
 int cb_frame_get_zeroed_buffer(AVFrame *frame)

@@ -11,6 +11,7 @@
 #include "../common/cb_date.h"
 #include "../common/fsutil.h"
 #include "frame_reader.h"
+#include "frame_util.h"
 #include "scene_cut.h"
 
 /* Frames decoded ahead of the consumer. */
@@ -19,9 +20,9 @@
  * scan, just not every frame). */
 #define CB_VIDEO_MAX_HINTS 64
 /* After max_embeddings samples, a track is still sampled every this many
- * detections (2 s at 30 fps): a face that took another's place without a
+ * detections (1 s at 30 fps): a face that took another's place without a
  * cut or a gap is caught within that. */
-#define CB_VIDEO_LATE_SAMPLE_EVERY 60
+#define CB_VIDEO_LATE_SAMPLE_EVERY 30
 /* Two tracks' boxes overlapping this much in a frame are one face followed
  * twice (a track that ended in doubt and the one that took over). */
 #define CB_VIDEO_SAME_FACE_IOU 0.3f
@@ -424,6 +425,7 @@ typedef struct render_ctx {
     cb_video_out *writer;
     cb_face *boxes; /* room for every track's box */
     uint64_t *keys; /* each track's noise key, then (from n_tracks on) those of `boxes` */
+    AVBufferPool *pool; /* writable copies of frames the decoder still holds */
     const cb_track *tracks;
     int n_tracks;
 } render_ctx;
@@ -464,7 +466,7 @@ static int redact_frame(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
         const cb_face box = box_around(&c->tracks[i], index);
         c->boxes[n++] = cb_redact_steady_box(&box);
     }
-    int rc = n > 0 ? av_frame_make_writable(frame) : 0;
+    int rc = n > 0 ? cb_frame_make_writable_pooled(frame, &c->pool) : 0;
     if (rc < 0)
         return cb_error_set(err, CB_ENOMEM, "out of memory");
     rc = cb_redact_faces_keyed(frame, c->boxes, c->keys + c->n_tracks, n, c->o->style, err);
@@ -503,7 +505,7 @@ static int render(const char *in_path, const char *out_path, const analysis *a,
     int rc = boxes && keys ? 0 : cb_error_set(err, CB_ENOMEM, "out of memory");
     for (int i = 0; rc == 0 && i < n_tracks; i++)
         rc = cb_redact_noise_key(&keys[i], err);
-    render_ctx ctx = {res, o, NULL, boxes, keys, tracks, n_tracks};
+    render_ctx ctx = {res, o, NULL, boxes, keys, NULL, tracks, n_tracks};
     const cb_frame_reader_opts ropts = {o->max_pixels, CB_VIDEO_QUEUE_DEPTH,
                                         CB_VIDEO_FOR_ENCODING, redact_frame, &ctx};
     if (rc == 0)
@@ -530,6 +532,7 @@ static int render(const char *in_path, const char *out_path, const analysis *a,
         rc = cb_video_out_finish(writer, err);
     cb_video_out_close(writer);
     cb_frame_reader_close(reader);
+    av_buffer_pool_uninit(&ctx.pool);
     free(boxes);
     free(keys);
     return rc;

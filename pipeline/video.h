@@ -1,27 +1,46 @@
 /*
  * video.h - one video, end to end, in two passes over the file.
  *
- *  1. Analyse: decode every frame (on a thread of its own), detect faces in
+ *  1. Analyse: decode every frame (on a thread of its own; swscale's fast
+ *     conversion to BGR: these pictures are only analysed), detect faces in
  *     every `detect_every`-th frame, link them into tracks (track.h), and
- *     embed a few faces of each track, spread over its life. The detector
- *     looks around every tracked face in each analysed frame, and spreads
- *     the search for the smallest faces (the finest tiles) over
- *     `scan_rounds` frames: a new small face is found within scan_rounds x
- *     detect_every frames, and its track is extended backwards over at least
- *     that many (so the frames before it was found are redacted too). A
- *     small face seen for fewer frames than that may be missed. No pixels are
- *     kept: memory does not grow with the length of the video beyond the
- *     tracks' boxes (track.h: 20 bytes per face per frame).
+ *     embed faces of each track for recognition. The detector looks around
+ *     every tracked face in each analysed frame, and spreads the scan of
+ *     the whole picture (every level of its pyramid) over `scan_rounds`
+ *     frames (cb_detector_detect_part): a new face is found within
+ *     scan_rounds x detect_every frames, and every track is extended
+ *     backwards and onwards over at least that many plus two (so the frames
+ *     before it was found are redacted too). A face seen for fewer frames
+ *     than that may be missed. A scene cut (scene_cut.h: the colours change
+ *     wholesale between two frames) ends every track (none reaches across
+ *     it) and that frame gets the whole scan at once. A track whose next
+ *     face could as well be another track's (two faces crossing) ends there
+ *     (track.h), so that no track carries a face that may be someone else's.
+ *     Embeddings ("samples") are taken at a track's first detection, after
+ *     any gap of more than two analysed frames, every embed_every-th
+ *     detection for the first max_embeddings, and every 30th after that;
+ *     a face partly covered by another's head waits for its next clear
+ *     detection. No pixels are kept: memory does not grow with the length
+ *     of the video beyond the tracks' boxes (track.h: 20 bytes per face per
+ *     frame) and samples.
  *  2. Decide per track: a track stays visible only when every embedding
  *     taken from it recognises the same enrolled person, that person's
  *     consent is valid for the purpose (consent/judge.h), and no other track
- *     on screen at the same time is recognised as the same person. Otherwise
- *     the face is redacted in every frame the track covers - also the frames
- *     where the detector missed it (gaps filled) and a few frames before and
- *     after (extension).
- *  3. Render: decode again, redact every redacted track's box in each frame,
- *     encode (video_out.h: H.264, audio copied, metadata dropped, temp file
- *     and rename). Decoding, redaction and encoding run on separate threads.
+ *     recognised as the same person was detected in the same frame at
+ *     another place. Otherwise the face is redacted in every frame the track
+ *     covers - also the frames where the detector missed it (gaps filled)
+ *     and the extension before and after.
+ *  3. Render: decode again - frames the encoder takes as they are (8-bit
+ *     4:2:0, BT.709 limited range) stay YUV, with no conversion - redact
+ *     every redacted track's region in each frame on the decoding thread,
+ *     and encode on the caller's (video_out.h: H.264, audio copied, metadata
+ *     dropped, temp file and rename; x264's own threads). A redacted face's
+ *     region holds its boxes of 3 frames either side, on a grid of 1/12 of
+ *     the face, with one noise pattern per track: the redaction is the same
+ *     picture from frame to frame while the face moves a little, and costs
+ *     the encoder next to nothing.
+ * Where the time went is in the result (`stage`) and, with a logger at
+ * debug level, one line per video (ms per frame of each stage).
  *
  * Fail closed: any error in either pass means no output file. Without a
  * judge every face is redacted. With out_path NULL only passes 1 and 2 run
@@ -41,11 +60,11 @@
 typedef struct cb_video_opts {
     cb_redact_style style;
     int detect_every;        /* analyse every n-th frame (1 = all; default 1) */
-    int scan_rounds;         /* spread the finest level of the tiled search over this
-                                many analysed frames (cb_detector_detect_part; default
-                                6); tracked faces are looked for in every one */
+    int scan_rounds;         /* spread the scan of the whole picture over this many
+                                analysed frames (cb_detector_detect_part; default 10);
+                                tracked faces are looked for in every one */
     int embed_every;         /* embed a track's face every n-th detection (default 8) */
-    int max_embeddings;      /* at most this many per track (default 8) */
+    int max_embeddings;      /* that many times (default 8); then every 30th detection */
     long long max_pixels;    /* frame size limit (0: video_in's default) */
     cb_tracker_opts track;
     cb_video_out_opts out;

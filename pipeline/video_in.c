@@ -41,6 +41,7 @@ struct cb_video_in {
     int draining, eof;
     int failed;              /* sticky error code */
     cb_video_use use;        /* cb_video_in_set_use */
+    AVBufferPool *pool;      /* BGR frames for analysis */
 };
 
 /* Index of the first video stream that is not cover art, or -1. */
@@ -99,6 +100,7 @@ void cb_video_in_close(cb_video_in *v)
     if (!v)
         return;
     sws_freeContext(v->sws);
+    av_buffer_pool_uninit(&v->pool);
     av_frame_free(&v->decoded);
     av_packet_free(&v->pkt);
     avcodec_free_context(&v->dec);
@@ -324,7 +326,10 @@ static int convert(cb_video_in *v, const AVFrame *src, AVFrame **out, cb_error *
     bgr->format = AV_PIX_FMT_BGR24;
     bgr->width = v->width;
     bgr->height = v->height;
-    if (cb_frame_get_zeroed_buffer(bgr) < 0) {
+    /* frames for analysis come from a pool (they are never encoded: their
+     * padding need not be zero) */
+    if ((v->use == CB_VIDEO_FOR_ANALYSIS ? cb_frame_get_pooled_buffer(bgr, &v->pool)
+                                         : cb_frame_get_zeroed_buffer(bgr)) < 0) {
         av_frame_free(&bgr);
         return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
     }
