@@ -97,8 +97,8 @@ static int add_item(batch *b, const char *rel)
 /* Photos and videos by their extension (other files are left alone). */
 static int media_name(const char *name)
 {
-    static const char *const exts[] = {"jpg", "jpeg", "png", "webp", "mp4", "mov", "m4v",
-                                       "mkv", "webm", "avi"};
+    static const char *const exts[] = {"jpg", "jpeg", "png", "webp", "heic", "heif", "avif",
+                                       "mp4", "mov", "m4v", "mkv", "webm", "avi"};
     const char *dot = strrchr(name, '.');
     if (!dot)
         return 0;

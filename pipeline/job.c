@@ -117,6 +117,17 @@ int cb_job_is_video(const char *in_path)
     return cb_video_probe(in_path, NULL) == 1;
 }
 
+/* Is name that of a phone photo format we read but do not write (HEIC, HEIF, AVIF)? */
+static int read_only_photo_name(const char *name)
+{
+    static const char *const exts[] = {"heic", "heif", "avif"};
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && dot != name && i < sizeof exts / sizeof *exts; i++)
+        if (!strcasecmp(dot + 1, exts[i]))
+            return 1;
+    return 0;
+}
+
 int cb_job_output_path(const cb_job_opts *opts, const char *in_path, int video,
                        const char *out_dir, char *out, size_t size, cb_error *err)
 {
@@ -131,6 +142,8 @@ int cb_job_output_path(const cb_job_opts *opts, const char *in_path, int video,
     else if (opts->photo.out_codec != AV_CODEC_ID_NONE &&
              cb_image_codec_for_path(name) != opts->photo.out_codec)
         ext = cb_image_extension_for_codec(opts->photo.out_codec);
+    else if (opts->photo.out_codec == AV_CODEC_ID_NONE && read_only_photo_name(name))
+        ext = "jpg"; /* as photo.c writes them: not every channel takes HEIC */
     char *dot = strrchr(name, '.');
     if (ext && !(video && dot && !strcasecmp(dot + 1, ext))) {
         if (dot && dot != name)

@@ -18,6 +18,7 @@
 #include <libswscale/swscale.h>
 
 #include "frame_util.h"
+#include "heif_in.h"
 
 /* Files larger than this are refused before they are read (no still image we
  * accept needs more: 100 MP at 8 bytes a pixel is 800 MB uncompressed). */
@@ -242,11 +243,6 @@ static void explain_open_failure(const uint8_t *data, size_t size, int averr, ch
 {
     char av[AV_ERROR_MAX_STRING_SIZE] = {0};
     av_strerror(averr, av, sizeof av);
-    if (cb_is_heif(data, size)) {
-        snprintf(msg, msg_size, "a HEIF/AVIF image (HEIC): not supported; save or export it as "
-                                "JPEG or PNG");
-        return;
-    }
     if (cb_mp4_lacks_moov(data, size)) {
         snprintf(msg, msg_size, "an MP4/MOV file without its index (no moov box): cut short "
                                 "while it was being recorded or copied");
@@ -543,6 +539,11 @@ int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out
 
     if ((ret = read_whole_file(path, &data, &size, err)) < 0)
         goto fail;
+    /* Phone photos (HEIC, AVIF): FFmpeg 5.1 reads neither; libheif does. */
+    if (cb_is_heif(data, size)) {
+        ret = cb_heif_read(path, data, size, limits, out, info, err);
+        goto done;
+    }
 
     /* Known headers: check the size before any decoder runs. */
     long long hw, hh;

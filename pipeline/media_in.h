@@ -1,9 +1,10 @@
 /*
  * media_in.h - read a still image (JPEG, PNG, WebP, and whatever else FFmpeg's
- * image decoders handle) into an upright 8-bit BGR frame.
+ * image decoders handle; HEIF/HEIC and AVIF through libheif, heif_in.h) into
+ * an upright 8-bit BGR frame.
  *
- * Decoding goes through libavformat/libavcodec; pixel conversion through
- * libswscale. EXIF orientation (JPEG/WebP "Orientation" tag, or a display
+ * Decoding goes through libavformat/libavcodec (HEIF/AVIF: heif_in.h, whose
+ * details apply to those); pixel conversion through libswscale. EXIF orientation (JPEG/WebP "Orientation" tag, or a display
  * matrix side data) is applied before the frame is returned, so the frame
  * shows the picture the way a viewer would. Alpha is composited onto white
  * (a transparent area must not hide or reveal anything). The input file is
@@ -25,9 +26,8 @@
  *   runs, so the message says "truncated" / "bad CRC" rather than FFmpeg's
  *   "invalid data". Decoder error flags / AV_FRAME_FLAG_CORRUPT also give
  *   CB_EDECODE. Data after a JPEG's EOI is ignored.
- * - Not an image: the message says what the file looks like instead (a
- *   HEIF/AVIF photo, which FFmpeg 5.1 cannot read; an MP4/MOV without its
- *   moov index; an audio-only file; a damaged file of a format FFmpeg
+ * - Not an image: the message says what the file looks like instead (an
+ *   MP4/MOV without its moov index; an audio-only file; a damaged file of a format FFmpeg
  *   recognises; or nothing recognisable).
  * - Orientation: FFmpeg 5.1's mjpeg and webp decoders put EXIF tags in
  *   frame->metadata ("Orientation" = "    6", space padded); mjpeg also
@@ -55,7 +55,8 @@ typedef struct cb_image_limits {
 
 /* What was read, besides the pixels. */
 typedef struct cb_image_info {
-    enum AVCodecID codec_id;   /* decoder used, e.g. AV_CODEC_ID_MJPEG, _PNG, _WEBP */
+    enum AVCodecID codec_id;   /* decoder used, e.g. AV_CODEC_ID_MJPEG, _PNG, _WEBP;
+                                  _HEVC for HEIC, _AV1 for AVIF */
     int src_width, src_height; /* as stored in the file, before orientation */
     int orientation;           /* EXIF orientation that was applied, 1 = none */
     int had_alpha;             /* source had an alpha channel or transparent palette

@@ -70,7 +70,12 @@ int cb_photo_process(cb_detector *det, cb_judge *judge, const char *in_path,
     res->height = frame->height;
     res->orientation = info.orientation;
     res->in_codec = info.codec_id;
-    res->out_codec = opts->out_codec != AV_CODEC_ID_NONE ? opts->out_codec : info.codec_id;
+    /* the input's own format; a phone's HEIC or AVIF as JPEG, which every
+     * channel takes */
+    const int heif = info.codec_id == AV_CODEC_ID_HEVC || info.codec_id == AV_CODEC_ID_AV1;
+    res->out_codec = opts->out_codec != AV_CODEC_ID_NONE ? opts->out_codec
+                     : heif                              ? AV_CODEC_ID_MJPEG
+                                                         : info.codec_id;
 
     rc = cb_detector_detect(det, frame, &res->faces, err);
     double t2 = cb_monotonic_seconds();

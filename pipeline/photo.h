@@ -22,7 +22,7 @@ typedef struct cb_photo_opts {
     cb_redact_style style;
     int overwrite;               /* replace an existing output */
     int quality;                 /* JPEG/WebP quality, 0 = default */
-    enum AVCodecID out_codec;    /* AV_CODEC_ID_NONE: same format as the input */
+    enum AVCodecID out_codec;    /* AV_CODEC_ID_NONE: same format as the input (HEIC, AVIF: JPEG) */
     cb_image_limits limits;
     const cb_logger *log;        /* may be NULL */
 } cb_photo_opts;

@@ -74,11 +74,26 @@ static int index_past_end(AVFormatContext *fmt, int64_t file_size)
     return 0;
 }
 
+/* Does the file start like a HEIF/AVIF photo (media_in.h reads those)?
+ * FFmpeg 5.1's mov demuxer takes an AVIF for a one-frame AV1 video. */
+static int starts_like_heif(const char *path)
+{
+    uint8_t head[12];
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    const ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    return n == (ssize_t)sizeof head && cb_is_heif(head, sizeof head);
+}
+
 int cb_video_probe(const char *path, cb_error *err)
 {
     cb_av_input in;
     if (!path)
         return cb_error_set(err, CB_EINVAL, "cb_video_probe: path is NULL");
+    if (starts_like_heif(path))
+        return 0;
     int ret = cb_av_input_open(&in, path, err);
     if (ret == CB_EDECODE) {
         if (err)

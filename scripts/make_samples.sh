@@ -18,6 +18,8 @@ ffmpeg -v error -y -f lavfi -i "color=c=0x6b8e23:s=4000x3000,noise=alls=20:allf=
   -i "$td/groups/bbt1.jpg" -i "$td/groups/bbt5.jpg" -filter_complex \
   "[1]scale=1000:-2[a];[2]scale=600:-2[b];[0][a]overlay=300:400[t];[t][b]overlay=2600:2000" \
   -frames:v 1 -q:v 3 "$dest/field-trip-12mp.jpg"
+# A phone photo (HEIC, as iPhones save them), written out as JPEG.
+heif-enc -q 80 -o "$dest/phone-photo.heic" "$td/groups/bbt5.jpg" >/dev/null
 # A short phone-like video: the Hamilton clip of the test data.
 ffmpeg -v error -y -i "$td/video/hamilton-short.mp4" -t 4 -c copy "$dest/stage-clip.mp4"
 touch "$dest/.done"

@@ -86,7 +86,7 @@ static bad_case cases[] = {
      "without its index (no moov box)", 0, 0, 0},
     {"cut_faststart.mp4", NO_ARGS, 1, "truncated file", NULL, LIB_VIDEO, CB_EDECODE,
      "truncated file", 0, 0, 0},
-    /* What phones save photos as; FFmpeg 5.1 cannot read it. */
+    /* A HEIF whose meta box names no primary image (libheif refuses it). */
     {"photo.heic", NO_ARGS, 1, "HEIF/AVIF image", NULL, LIB_IMAGE, CB_EDECODE, "HEIF/AVIF image",
      0, 0, 0},
     {"empty.jpg", NO_ARGS, 1, "empty file", NULL, LIB_IMAGE, CB_EDECODE, "empty file", 0, 0, 0},

@@ -57,6 +57,10 @@ ff -i "$alpha_photo" "${bitexact[@]}" -vf "scale=48:-2:flags=area" -c:v libwebp 
 ff -i "$tmp/face.png" "${bitexact[@]}" "$img/face.gif"
 ff -i "$tmp/face.png" "${bitexact[@]}" -vf scale=32:32 "$img/face.bmp"
 ff -i "$tmp/face.png" "${bitexact[@]}" -vf scale=32:32 -compression_algo deflate "$img/face.tiff"
+# phone photos (libheif's encoder, Debian package libheif-examples)
+heif-enc -q 50 -o "$img/face.heic" "$img/face.png" >/dev/null
+heif-enc -q 50 -A -o "$img/face.avif" "$img/face.png" >/dev/null
+heif-enc -q 50 -o "$img/alpha.heic" "$img/alpha.png" >/dev/null
 ff -f lavfi -i "testsrc2=size=32x32:rate=5" -frames:v 2 "${bitexact[@]}" -plays 0 -f apng \
    "$img/anim.png"
 ff -f lavfi -i "color=c=red:size=2x2" -frames:v 1 -vf scale=1:1 "${bitexact[@]}" "$img/1x1.png"
