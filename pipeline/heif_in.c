@@ -109,9 +109,11 @@ static int decode_primary(const char *path, struct heif_context *ctx,
                              : cb_error_set(err, CB_EDECODE, "%s: decoded image unusable", path);
     if (rc == 0 && info) {
         info->codec_id = av1 ? AV_CODEC_ID_AV1 : AV_CODEC_ID_HEVC;
-        info->src_width = heif_image_handle_get_ispe_width(h);
-        info->src_height = heif_image_handle_get_ispe_height(h);
-        info->orientation = 1; /* the container's turn is part of the decoding */
+        /* the container's turn and crop are part of the decoding: the
+         * picture as decoded is the one "stored", with nothing left to turn */
+        info->src_width = (*out)->width;
+        info->src_height = (*out)->height;
+        info->orientation = 1;
         info->had_alpha = alpha;
     }
     heif_image_release(img);

@@ -13,9 +13,10 @@
  * file and a JPEG named .heic) give one line naming the file, exit 1 and
  * no output - except the JPEG, which is a JPEG and is read as one.
  *
- * Not covered here yet: rotated (irot) and mirrored (imir) HEICs and a HEIC
- * with a depth image (heif-enc 1.15 writes neither; the library API can),
- * and a 10-bit AVIF (Debian 12's heif-enc aborts in libaom 3.6 on one).
+ * Rotated and mirrored HEICs (each irot/imir orientation) are written with
+ * libheif's API by cb_mkheif (tests/bad_inputs/mkheif.c): heif-enc 1.15
+ * cannot. Not covered yet: a HEIC with a depth image (libheif 1.15 cannot
+ * write one) and a 10-bit AVIF (Debian 12's heif-enc aborts in libaom 3.6).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 
+#include "pipeline/frame_util.h"
 #include "pipeline/media_in.h"
 #include "pipeline/redact.h"
 #include "test_support.h"
@@ -64,6 +66,11 @@ static int setup(void **state)
     sh("cd '%s' && %s -o alpha.heic '%s' >/dev/null", dir, q, alpha);
     sh("cd '%s' && %s -t 96 -o thumb.heic '%s' >/dev/null", dir, q, bbt4);
     sh("cd '%s' && %s -o two.heic '%s' '%s' >/dev/null", dir, q, bbt4, bbt3);
+    /* bbt3 (594x383) stored as it is, with each orientation in irot/imir */
+    sh("cd '%s' && ffmpeg -nostdin -v error -y -i '%s' -pix_fmt rgb24 -f rawvideo bbt3.rgb", dir,
+       bbt3);
+    for (int o = 1; o <= 8; o++)
+        sh("cd '%s' && '%s' 594 383 bbt3.rgb turned%d.heic %d", dir, CB_MKHEIF, o, o);
     return 0;
 }
 
@@ -193,6 +200,44 @@ static void test_alpha(void **state)
     check_redacted("alpha.heic", 626, 1200, 1);
 }
 
+/* Mean absolute difference of two BGR frames of one size. */
+static double mean_diff(const AVFrame *a, const AVFrame *b)
+{
+    double d = 0;
+    for (int y = 0; y < a->height; y++)
+        for (int x = 0; x < 3 * a->width; x++)
+            d += abs(a->data[0][(size_t)y * a->linesize[0] + x] -
+                     b->data[0][(size_t)y * b->linesize[0] + x]);
+    return d / (3.0 * a->width * a->height);
+}
+
+/* Each of the 8 orientations (irot and imir boxes, written with libheif's
+ * API): the picture comes out turned exactly as EXIF orientation o turns the
+ * stored one (cb_frame_orient), once - not twice, not left as stored. */
+static void test_orientations(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/turned1.heic", dir);
+    AVFrame *stored = cb_test_read_image(path);
+    assert_int_equal(stored->width, 594);
+    for (int o = 2; o <= 8; o++) {
+        snprintf(path, sizeof path, "%s/turned%d.heic", dir, o);
+        AVFrame *got = cb_test_read_image(path), *want = NULL;
+        assert_int_equal(cb_frame_orient(stored, o, &want), 0);
+        assert_int_equal(got->width, want->width);
+        assert_int_equal(got->height, want->height);
+        const double d = mean_diff(got, want);
+        printf("turned%d.heic: %dx%d, mean difference from the stored picture turned by %d: "
+               "%.2f\n", o, got->width, got->height, o, d);
+        assert_true(d < 3.0);
+        av_frame_free(&got);
+        av_frame_free(&want);
+    }
+    av_frame_free(&stored);
+    check_redacted("turned6.heic", 383, 594, 4); /* upright: bbt3's faces found */
+}
+
 /* Bad files: one line naming the file, exit 1, no output. */
 static void test_bad_files(void **state)
 {
@@ -229,7 +274,7 @@ int main(void)
         cmocka_unit_test(test_heic),       cmocka_unit_test(test_avif),
         cmocka_unit_test(test_heic_10bit), cmocka_unit_test(test_thumbnail),
         cmocka_unit_test(test_two_images), cmocka_unit_test(test_alpha),
-        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_orientations), cmocka_unit_test(test_bad_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,77 @@
+/*
+ * mkheif.c - write a HEIC with libheif's API from raw RGB24 pixels (as
+ * `ffmpeg ... -pix_fmt rgb24 -f rawvideo` gives them), with what heif-enc
+ * 1.15 cannot write: a rotation/mirroring (irot/imir boxes, from an EXIF-style
+ * orientation: a viewer shows the pixels turned that way). (Depth images:
+ * libheif 1.15 has no API to write them.) Used by tests/test_heif.c (built
+ * as cb_mkheif).
+ *
+ *   mkheif WIDTH HEIGHT IN.rgb OUT.heic ORIENTATION
+ *
+ * ORIENTATION 1-8 as in EXIF. Exit status 0, or 1 with a message on stderr.
+ */
+#include <libheif/heif.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(const char *what, struct heif_error e)
+{
+    fprintf(stderr, "mkheif: %s: %s\n", what, e.message ? e.message : "failed");
+    return 1;
+}
+
+/* A w x h image of one interleaved RGB plane from rgb. */
+static struct heif_error new_image(int w, int h, const unsigned char *rgb, struct heif_image **out)
+{
+    struct heif_error e =
+        heif_image_create(w, h, heif_colorspace_RGB, heif_chroma_interleaved_RGB, out);
+    if (!e.code)
+        e = heif_image_add_plane(*out, heif_channel_interleaved, w, h, 8);
+    if (e.code)
+        return e;
+    int stride = 0;
+    unsigned char *p = heif_image_get_plane(*out, heif_channel_interleaved, &stride);
+    for (int y = 0; y < h; y++)
+        memcpy(p + (size_t)y * stride, rgb + (size_t)3 * w * y, (size_t)3 * w);
+    return e;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 6) {
+        fprintf(stderr, "usage: mkheif WIDTH HEIGHT IN.rgb OUT.heic ORIENTATION\n");
+        return 1;
+    }
+    const int w = atoi(argv[1]), h = atoi(argv[2]), o = atoi(argv[5]);
+    unsigned char *rgb = malloc((size_t)w * h * 3);
+    FILE *f = fopen(argv[3], "rb");
+    if (!rgb || !f || fread(rgb, 3, (size_t)w * h, f) != (size_t)w * h || o < 1 || o > 8) {
+        fprintf(stderr, "mkheif: cannot read %s (or bad orientation)\n", argv[3]);
+        return 1;
+    }
+    fclose(f);
+    struct heif_context *ctx = heif_context_alloc();
+    struct heif_encoder *enc = NULL;
+    struct heif_image *img = NULL;
+    struct heif_image_handle *handle = NULL;
+    struct heif_encoding_options *opts = heif_encoding_options_alloc();
+    opts->image_orientation = (enum heif_orientation)o;
+    struct heif_error e = heif_context_get_encoder_for_format(ctx, heif_compression_HEVC, &enc);
+    if (!e.code)
+        e = heif_encoder_set_lossy_quality(enc, 90);
+    if (!e.code)
+        e = new_image(w, h, rgb, &img);
+    if (!e.code)
+        e = heif_context_encode_image(ctx, img, enc, opts, &handle);
+    if (!e.code)
+        e = heif_context_write_to_file(ctx, argv[4]);
+    int rc = e.code ? fail(argv[4], e) : 0;
+    heif_image_handle_release(handle);
+    heif_image_release(img);
+    heif_encoder_release(enc);
+    heif_encoding_options_free(opts);
+    heif_context_free(ctx);
+    free(rgb);
+    return rc;
+}
