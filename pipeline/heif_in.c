@@ -7,10 +7,17 @@
 
 #include "frame_util.h"
 
+/* The longest side libheif may open: as large as a 100 MP picture can be
+ * (16384 x 6104); a larger one is CB_ETOOBIG before anything is decoded. */
+#define CB_HEIF_MAX_SIDE 16384
+
 /* err for a libheif error: its own message, naming the file. */
 static int heif_failure(const char *path, const struct heif_error *e, const char *what,
                         cb_error *err)
 {
+    if (e->subcode == heif_suberror_Security_limit_exceeded) /* refused from the header */
+        return cb_error_set(err, CB_ETOOBIG, "%s: image too large (a side over %d pixels, or "
+                            "more than libheif allows)", path, CB_HEIF_MAX_SIDE);
     if (e->code == heif_error_Memory_allocation_error)
         return cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
     /* libheif's message on one line: its line breaks (it ends some with one) as spaces */
@@ -130,11 +137,9 @@ int cb_heif_read(const char *path, const uint8_t *data, size_t size,
     struct heif_context *ctx = heif_context_alloc();
     if (!ctx)
         return cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
-    /* libheif's own bound on a side, from ours on the area */
-    long long side = 1;
-    while (side * side < limits->max_pixels && side < (1 << 20))
-        side *= 2;
-    heif_context_set_maximum_image_size_limit(ctx, (int)side);
+    /* libheif refuses larger pictures from the header, before it allocates
+     * anything; ours on the area is checked on the primary image after */
+    heif_context_set_maximum_image_size_limit(ctx, CB_HEIF_MAX_SIDE);
     struct heif_error e = heif_context_read_from_memory_without_copy(ctx, data, size, NULL);
     int rc = e.code ? heif_failure(path, &e, "not a valid file", err) : 0;
     if (rc == 0)

@@ -12,8 +12,10 @@
  *   the picture is turned exactly once).
  * - 10- and 12-bit images come out 8-bit; alpha is composited onto white, as
  *   for PNG (a transparent area must not hide or reveal anything).
- * - Limits: the stored size (ispe) is checked against the limits before
- *   anything is decoded, and libheif is told the same bound.
+ * - Limits: libheif refuses a picture with a side over 16384 pixels from its
+ *   header (CB_ETOOBIG: a panorama wider than that is refused even under
+ *   the area limit); the primary image's size is checked against `limits`
+ *   before it is decoded.
  * Called by media_in.h's cb_image_read for data whose first box says HEIF
  * or AVIF (cb_is_heif); the same contract: 0 and a new frame in *out, or a
  * negative code (CB_EDECODE, CB_ETOOBIG, CB_ETOOSMALL, CB_ENOMEM) with a
