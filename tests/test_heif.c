@@ -9,9 +9,11 @@
  * read, faces found, written as JPEG under the same name with .jpg, its
  * pixels checked against the input decoded by our own reader (the face
  * regions changed, the rest not), and the output checked for metadata (no
- * EXIF, XMP or other APP segment but JFIF). Bad files (cut short, a text
- * file and a JPEG named .heic) give one line naming the file, exit 1 and
- * no output - except the JPEG, which is a JPEG and is read as one.
+ * EXIF, XMP or other APP segment but JFIF). Bad files (a HEIC cut short, a
+ * text file named .heic, the first 11 bytes of an AVIF, a HEIC whose header
+ * says 30000x30000) give one line naming the file, exit 1 and no output. A
+ * phone portrait in HEIC can be enrolled. And an iPhone-style video (HEVC in MOV, 8- and 10-bit, stored
+ * sideways with a rotation) goes through the video path, upright.
  *
  * Rotated and mirrored HEICs (each irot/imir orientation) are written with
  * libheif's API by cb_mkheif (tests/bad_inputs/mkheif.c): heif-enc 1.15
@@ -33,6 +35,7 @@
 #include "pipeline/frame_util.h"
 #include "pipeline/media_in.h"
 #include "pipeline/redact.h"
+#include "pipeline/video_in.h"
 #include "test_support.h"
 
 #define OUT_SIZE 262144
@@ -264,6 +267,63 @@ static void write_huge(void)
     free(d);
 }
 
+/* `enroll` takes a portrait taken on a phone (HEIC). */
+static void test_enroll(void **state)
+{
+    (void)state;
+    char photo[1024], heic[1100], reg[600];
+    cb_test_data_path("identities/obama/obama.jpg", photo, sizeof photo);
+    sh("cd '%s' && heif-enc -q 90 -o obama.heic '%s' >/dev/null", dir, photo);
+    snprintf(heic, sizeof heic, "%s/obama.heic", dir);
+    snprintf(reg, sizeof reg, "%s/registry.db", dir);
+    setenv("CONSENTBLUR_ACTOR", "test", 1);
+    if (cb_test_run_cli(reg, out_buf, OUT_SIZE, err_buf, OUT_SIZE, "person", "add", "obama",
+                        "--name", "Barack", "--role", "other", NULL) != 0 ||
+        cb_test_run_cli(reg, out_buf, OUT_SIZE, err_buf, OUT_SIZE, "consent", "grant", "obama",
+                        "social", "--given-by", "self", "--from", "2026-01-01", NULL) != 0 ||
+        cb_test_run_cli(reg, out_buf, OUT_SIZE, err_buf, OUT_SIZE, "enroll", "obama", heic,
+                        NULL) != 0)
+        fail_msg("enroll from a HEIC: %s%s", out_buf, err_buf);
+    printf("enroll obama.heic: %s", out_buf);
+}
+
+/* An iPhone-style video: HEVC (8-bit, and 10-bit as HDR phones record) in
+ * MOV, stored sideways with a 90-degree rotation: through the video path,
+ * upright (360x640), every frame, audio kept. */
+static void check_phone_video(const char *pix_fmt)
+{
+    char clip[1024], odir[512];
+    cb_test_data_path("video/hamilton-short.mp4", clip, sizeof clip);
+    sh("cd '%s' && ffmpeg -nostdin -v error -y -i '%s' -t 1 -c:v libx265 -x265-params "
+       "log-level=error -pix_fmt %s -tag:v hvc1 -c:a copy flat.mov && ffmpeg -nostdin -v error "
+       "-y -i flat.mov -c copy -metadata:s:v:0 rotate=90 phone.mov && rm flat.mov",
+       dir, clip, pix_fmt);
+    snprintf(clip, sizeof clip, "%s/phone.mov", dir);
+    snprintf(odir, sizeof odir, "%s/video-out", dir);
+    char *argv[] = {(char *)cb_test_cli_path(), "redact", "--json", "--force", clip, "-o", odir,
+                    NULL};
+    if (cb_test_run(argv, out_buf, OUT_SIZE, err_buf, OUT_SIZE) != 0)
+        fail_msg("phone.mov (%s): %s", pix_fmt, err_buf);
+    printf("phone.mov (HEVC %s, rotated): %.120s\n", pix_fmt, strstr(out_buf, "\"width\""));
+    assert_non_null(strstr(out_buf, "\"kind\": \"video\""));
+    assert_non_null(strstr(out_buf, "\"width\": 360, \"height\": 640"));
+    assert_non_null(strstr(out_buf, "\"frames\": 30,"));
+    char out[600];
+    snprintf(out, sizeof out, "%s/phone.mp4", odir);
+    cb_video_info info;
+    cb_video_in *v = NULL;
+    cb_error err = {0};
+    assert_int_equal(cb_video_in_open(out, 0, &v, &info, &err), 0);
+    assert_int_equal(info.width, 360);
+    assert_int_equal(info.height, 640);
+    assert_int_equal(info.rotation, 0);
+    assert_int_equal(info.audio_streams, 1);
+    cb_video_in_close(v);
+}
+
+static void test_phone_video_8bit(void **state) { (void)state; check_phone_video("yuv420p"); }
+static void test_phone_video_10bit(void **state) { (void)state; check_phone_video("yuv420p10le"); }
+
 /* Bad files: one line naming the file, exit 1, no output. */
 static void test_bad_files(void **state)
 {
@@ -303,7 +363,9 @@ int main(void)
         cmocka_unit_test(test_heic),       cmocka_unit_test(test_avif),
         cmocka_unit_test(test_heic_10bit), cmocka_unit_test(test_thumbnail),
         cmocka_unit_test(test_two_images), cmocka_unit_test(test_alpha),
-        cmocka_unit_test(test_orientations), cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_orientations), cmocka_unit_test(test_enroll),
+        cmocka_unit_test(test_phone_video_8bit),
+        cmocka_unit_test(test_phone_video_10bit), cmocka_unit_test(test_bad_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
