@@ -9,7 +9,7 @@ bin=${1:?usage: demo.sh BINARY}
 out=demo-out
 td=${CB_TESTDATA:-../shared/testdata}
 shopt -s nullglob
-inputs=(samples/generated/*.jpg samples/generated/*.png samples/generated/*.webp
+inputs=(samples/generated/*.jpg samples/generated/*.png samples/generated/*.webp samples/generated/*.heic
         samples/generated/*.mp4)
 [ ${#inputs[@]} -gt 0 ] || { echo "demo: no samples in samples/generated (run make samples)" >&2; exit 1; }
 rm -rf "$out"
