@@ -1,9 +1,10 @@
 /*
  * test_batch.c - `consentblur batch` on a small album: the folder structure
- * is kept, photos and a video are processed, other files are left alone, a
- * broken photo is reported in the summary, the HTML report is written, the
- * run is recorded, and a second run resumes (skips everything already done)
- * - unless consent changed in between, then it does the files again.
+ * is kept, photos (a phone's HEIC among them, written as JPEG) and a video
+ * are processed, other files are left alone, a broken photo is reported in
+ * the summary, the HTML report is written, the run is recorded, and a second
+ * run resumes (skips everything already done) - unless consent changed in
+ * between, then it does the files again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -50,6 +51,11 @@ static int setup(void **state)
     copy("video/bbt-short.mp4", p);
     snprintf(p, sizeof p, "%s/day 2/portrait.png", album);
     copy("probes/32bit.png", p);
+    /* a phone photo, its extension in capitals as some phones write it */
+    char bbt3[1024];
+    cb_test_data_path("groups/bbt3.jpg", bbt3, sizeof bbt3);
+    snprintf(p, sizeof p, "heif-enc -q 80 -o '%s/day 2/phone.HEIC' '%s' >/dev/null", album, bbt3);
+    assert_int_equal(system(p), 0);
     snprintf(p, sizeof p, "%s/day 2/notes.txt", album);
     FILE *f = fopen(p, "w");
     fputs("not a photo\n", f);
@@ -102,16 +108,18 @@ static void test_album(void **state)
     assert_true(exists("day 1/group.jpg"));
     assert_true(exists("day 1/bus/clip.mp4"));
     assert_true(exists("day 2/portrait.png"));
+    assert_true(exists("day 2/phone.jpg")); /* a HEIC comes out as JPEG */
+    assert_false(exists("day 2/phone.HEIC"));
     assert_false(exists("day 2/broken.jpg"));
     assert_false(exists("day 2/notes.txt"));
-    assert_non_null(strstr(out_buf, "4 file(s): 3 processed, 0 already done, 1 failed"));
+    assert_non_null(strstr(out_buf, "5 file(s): 4 processed, 0 already done, 1 failed"));
     assert_non_null(strstr(out_buf, "1 other file(s) left alone"));
     assert_non_null(strstr(out_buf, "failed: day 2/broken.jpg"));
     /* Not a terminal: one line per file on stderr. */
     /* The consenting person is kept; the other person (and any false
      * detection, such as the jacket's buttons) is redacted. */
-    assert_non_null(strstr(err_buf, "/4 day 1/group.jpg: done (1 kept, "));
-    assert_null(strstr(err_buf, "/4 day 1/group.jpg: done (1 kept, 0 redacted)"));
+    assert_non_null(strstr(err_buf, "/5 day 1/group.jpg: done (1 kept, "));
+    assert_null(strstr(err_buf, "/5 day 1/group.jpg: done (1 kept, 0 redacted)"));
     /* The video's progress: its analysis complete, then its frames and rate. */
     long long frames = 0;
     double seconds = 0, fps = 0;
@@ -127,13 +135,13 @@ static void test_album(void **state)
     rc = CLI("batch", album, "-o", safe, "--purpose", "social", "--json");
     printf("%s", out_buf);
     assert_int_equal(rc, 1);
-    assert_int_equal(count(out_buf, "\"status\": \"skipped\""), 3);
+    assert_int_equal(count(out_buf, "\"status\": \"skipped\""), 4);
     assert_int_equal(count(out_buf, "\"status\": \"failed\""), 1);
     /* Consent changes: the next run does the files again, with the new decision. */
     assert_int_equal(CLI("consent", "withdraw", "obama", "social"), 0);
     rc = CLI("batch", album, "-o", safe, "--purpose", "social", "--json");
     assert_int_equal(rc, 1);
-    assert_int_equal(count(out_buf, "\"status\": \"done\""), 3);
+    assert_int_equal(count(out_buf, "\"status\": \"done\""), 4);
     /* The video's frames, seconds and rate. */
     assert_int_equal(count(out_buf, "\"fps\": "), 1);
     assert_true(atof(strstr(out_buf, "\"fps\": ") + 7) > 0);
@@ -141,7 +149,7 @@ static void test_album(void **state)
     assert_int_equal(count(out_buf, "\"faces_kept\": 1"), 0);
     /* Every processed file is on record. */
     assert_int_equal(CLI("runs", "list", "--json"), 0);
-    assert_true(count(out_buf, "\"command\": \"batch\"") >= 7);
+    assert_true(count(out_buf, "\"command\": \"batch\"") >= 9);
 }
 
 /* Bad command lines: exit 2; a missing folder: exit 1 with the reason. */
