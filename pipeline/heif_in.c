@@ -105,6 +105,9 @@ static int decode_primary(const char *path, struct heif_context *ctx,
     if (rc == 0) {
         opts->ignore_transformations = 0; /* irot, imir, clap: applied */
         opts->convert_hdr_to_8bit = 1;
+        /* AV1 through libaom, not dav1d: dav1d writes to stderr and leaks
+         * on a broken file (an image item with no data) */
+        opts->decoder_id = av1 ? "aom" : NULL;
         e = heif_decode_image(h, &img, heif_colorspace_RGB,
                               alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB,
                               opts);

@@ -1,7 +1,9 @@
 /*
  * heif_in.h - read the primary image of a HEIF/HEIC or AVIF photo (what
  * phones save) into an upright 8-bit BGR frame, with libheif (Debian's
- * libheif 1.15: HEVC through libde265, AV1 through dav1d/aom).
+ * libheif 1.15: HEVC through libde265, AV1 through libaom - not dav1d,
+ * libheif's first choice, which writes to stderr and leaks on a broken
+ * file).
  *
  * - Only the primary image is read: thumbnails, depth maps, auxiliary
  *   images and the other images of a burst or collection are ignored (only

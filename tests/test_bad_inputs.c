@@ -125,6 +125,15 @@ static bad_case cases[] = {
     /* Regression inputs found by the fuzzers (tests/bad_inputs/). */
     {"@fuzz-image-webp-6192x92.webp", NO_ARGS, 0, "ok", "fuzz-image-webp-6192x92.webp",
      LIB_IMAGE, 0, NULL, 0, 0, 0},
+    /* A HEIC whose crop (clap) makes the picture smaller than stored: read
+     * as cropped, written as JPEG. */
+    {"@fuzz-image-heif-clap-crop.heic", NO_ARGS, 0, "ok", "fuzz-image-heif-clap-crop.jpg",
+     LIB_IMAGE, 0, NULL, 0, 64, 64},
+    /* An AVIF whose image item has no data: refused, on one line (libdav1d,
+     * libheif's first choice for AV1, wrote to stderr and leaked on it:
+     * heif_in.c asks for libaom). */
+    {"@fuzz-image-avif-empty-item.avif", NO_ARGS, 1, "cannot read the HEIF/AVIF image", NULL,
+     LIB_IMAGE, CB_EDECODE, "cannot read the HEIF/AVIF image", 0, 0, 0},
 };
 
 #define N_CASES (sizeof cases / sizeof cases[0])
