@@ -17,7 +17,8 @@
  *
  * Rotated and mirrored HEICs (each irot/imir orientation) are written with
  * libheif's API by cb_mkheif (tests/bad_inputs/mkheif.c): heif-enc 1.15
- * cannot. Not covered yet: a HEIC with a depth image (libheif 1.15 cannot
+ * cannot (also one with an EXIF Orientation tag too, as iPhones write).
+ * Not covered yet: a HEIC with a depth image (libheif 1.15 cannot
  * write one) and a 10-bit AVIF (Debian 12's heif-enc aborts in libaom 3.6).
  */
 #include <setjmp.h>
@@ -76,6 +77,9 @@ static int setup(void **state)
     for (int o = 1; o <= 8; o++)
         sh("cd '%s' && ASAN_OPTIONS=detect_leaks=0 '%s' 594 383 bbt3.rgb turned%d.heic %d", dir,
            CB_MKHEIF, o, o);
+    /* as an iPhone writes a photo held upright: irot and an EXIF Orientation 6 */
+    sh("cd '%s' && ASAN_OPTIONS=detect_leaks=0 '%s' 594 383 bbt3.rgb iphone.heic 6 exif", dir,
+       CB_MKHEIF);
     return 0;
 }
 
@@ -218,7 +222,8 @@ static double mean_diff(const AVFrame *a, const AVFrame *b)
 
 /* Each of the 8 orientations (irot and imir boxes, written with libheif's
  * API): the picture comes out turned exactly as EXIF orientation o turns the
- * stored one (cb_frame_orient), once - not twice, not left as stored. */
+ * stored one (cb_frame_orient), once - not twice, not left as stored; also
+ * when an EXIF Orientation tag says the same, as iPhones write it. */
 static void test_orientations(void **state)
 {
     (void)state;
@@ -239,6 +244,16 @@ static void test_orientations(void **state)
         av_frame_free(&got);
         av_frame_free(&want);
     }
+    /* irot and EXIF both say 6: turned once (twice would be 180 degrees off) */
+    snprintf(path, sizeof path, "%s/iphone.heic", dir);
+    AVFrame *got = cb_test_read_image(path), *want = NULL;
+    assert_int_equal(cb_frame_orient(stored, 6, &want), 0);
+    assert_int_equal(got->width, 383);
+    const double d = mean_diff(got, want);
+    printf("iphone.heic (irot and EXIF 6): mean difference from turned once: %.2f\n", d);
+    assert_true(d < 3.0);
+    av_frame_free(&got);
+    av_frame_free(&want);
     av_frame_free(&stored);
     check_redacted("turned6.heic", 383, 594, 4); /* upright: bbt3's faces found */
 }

@@ -6,9 +6,11 @@
  * libheif 1.15 has no API to write them.) Used by tests/test_heif.c (built
  * as cb_mkheif).
  *
- *   mkheif WIDTH HEIGHT IN.rgb OUT.heic ORIENTATION
+ *   mkheif WIDTH HEIGHT IN.rgb OUT.heic ORIENTATION [exif]
  *
- * ORIENTATION 1-8 as in EXIF. Exit status 0, or 1 with a message on stderr.
+ * ORIENTATION 1-8 as in EXIF. "exif": also an EXIF block whose Orientation
+ * tag says the same, as iPhones write it (a reader must turn the picture
+ * once, not twice). Exit status 0, or 1 with a message on stderr.
  */
 #include <libheif/heif.h>
 #include <stdio.h>
@@ -39,8 +41,8 @@ static struct heif_error new_image(int w, int h, const unsigned char *rgb, struc
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: mkheif WIDTH HEIGHT IN.rgb OUT.heic ORIENTATION\n");
+    if (argc != 6 && !(argc == 7 && !strcmp(argv[6], "exif"))) {
+        fprintf(stderr, "usage: mkheif WIDTH HEIGHT IN.rgb OUT.heic ORIENTATION [exif]\n");
         return 1;
     }
     const int w = atoi(argv[1]), h = atoi(argv[2]), o = atoi(argv[5]);
@@ -64,6 +66,14 @@ int main(int argc, char **argv)
         e = new_image(w, h, rgb, &img);
     if (!e.code)
         e = heif_context_encode_image(ctx, img, enc, opts, &handle);
+    if (!e.code && argc == 7) {
+        /* a 4-byte offset to the TIFF header (0), then a big-endian TIFF with
+         * one IFD entry: Orientation (0x0112, SHORT, 1) */
+        const unsigned char exif[4 + 8 + 2 + 12 + 4] = {
+            0, 0, 0, 0, 'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1,
+            0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (unsigned char)o, 0, 0, 0, 0, 0, 0};
+        e = heif_context_add_exif_metadata(ctx, handle, exif, (int)sizeof exif);
+    }
     if (!e.code)
         e = heif_context_write_to_file(ctx, argv[4]);
     int rc = e.code ? fail(argv[4], e) : 0;
