@@ -17,7 +17,7 @@
  *
  * Rotated and mirrored HEICs (each irot/imir orientation) are written with
  * libheif's API by cb_mkheif (tests/bad_inputs/mkheif.c): heif-enc 1.15
- * cannot (also one with an EXIF Orientation tag too, as iPhones write).
+ * cannot (and one that also carries an EXIF Orientation tag, as iPhones write).
  * Not covered yet: a HEIC with a depth image (libheif 1.15 cannot
  * write one) and a 10-bit AVIF (Debian 12's heif-enc aborts in libaom 3.6).
  */
