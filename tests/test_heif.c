@@ -12,12 +12,14 @@
  * EXIF, XMP or other APP segment but JFIF). Bad files (a HEIC cut short, a
  * text file named .heic, the first 11 bytes of an AVIF, a HEIC whose header
  * says 30000x30000) give one line naming the file, exit 1 and no output. A
- * phone portrait in HEIC can be enrolled. And an iPhone-style video (HEVC in MOV, 8- and 10-bit, stored
- * sideways with a rotation) goes through the video path, upright.
+ * phone portrait in HEIC can be enrolled. And an iPhone-style video (HEVC
+ * in MOV, 8- and 10-bit, stored sideways with a rotation) goes through the
+ * video path, upright.
  *
  * Rotated and mirrored HEICs (each irot/imir orientation) are written with
  * libheif's API by cb_mkheif (tests/bad_inputs/mkheif.c): heif-enc 1.15
- * cannot (and one that also carries an EXIF Orientation tag, as iPhones write).
+ * cannot (and one that also carries an EXIF Orientation tag, as iPhones
+ * write).
  * Not covered yet: a HEIC with a depth image (libheif 1.15 cannot
  * write one) and a 10-bit AVIF (Debian 12's heif-enc aborts in libaom 3.6).
  */
@@ -94,7 +96,8 @@ static int teardown(void **state)
 static int parse_boxes(const char *json, cb_face *faces, int max)
 {
     int n = 0;
-    for (const char *p = strstr(json, "\"box\": ["); p && n < max; p = strstr(p + 1, "\"box\": [")) {
+    const char *key = "\"box\": [";
+    for (const char *p = strstr(json, key); p && n < max; p = strstr(p + 1, key)) {
         cb_face f = {0};
         if (sscanf(p, "\"box\": [%f, %f, %f, %f]", &f.x, &f.y, &f.w, &f.h) == 4)
             faces[n++] = f;
