@@ -1,8 +1,8 @@
 /*
  * test_watch.c - the watch folder as staff use it, with the real binary:
  *  - files copied in (written slowly, in pieces) and moved in are each
- *    processed once, once complete; junk goes to failed/ with a reason; a
- *    symbolic link is not followed;
+ *    processed once, once complete (a phone's HEIC comes out as JPEG);
+ *    junk goes to failed/ with a reason; a symbolic link is not followed;
  *  - kill -9 at random moments while files arrive in bursts, restart, again
  *    and again: in the end every file was processed exactly once (one
  *    output each, one archived original each, one recorded run each), and no
@@ -48,6 +48,12 @@ static void make_samples(void)
         if (system(cmd) != 0)
             fail_msg("%s", cmd);
     }
+    /* and a phone photo (HEIC) */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "heif-enc -q 80 -o '%s/phone.heic' '%s/s1.jpg' >/dev/null", samples,
+             samples);
+    if (system(cmd) != 0)
+        fail_msg("%s", cmd);
 }
 
 static int setup(void **state)
@@ -105,12 +111,12 @@ static int stop(pid_t pid, int sig)
     return status;
 }
 
-/* Drop sample k into the inbox as NAME: written under a temporary dot-name
- * then renamed in (how most copy tools do it), or written in place slowly. */
-static void drop(int k, const char *name, int slowly)
+/* Drop the file src into the inbox as NAME: written under a temporary
+ * dot-name then renamed in (how most copy tools do it), or written in place
+ * slowly. */
+static void drop_file(const char *src, const char *name, int slowly)
 {
-    char src[1024], tmp[1024], dst[1024];
-    snprintf(src, sizeof src, "%s/s%d.jpg", samples, k % N_SAMPLES);
+    char tmp[1024], dst[1024];
     snprintf(tmp, sizeof tmp, "%s/.%s.partial", inbox, name);
     snprintf(dst, sizeof dst, "%s/%s", inbox, name);
     FILE *in = fopen(src, "rb");
@@ -130,6 +136,14 @@ static void drop(int k, const char *name, int slowly)
     fclose(out);
     if (!slowly)
         assert_int_equal(rename(tmp, dst), 0);
+}
+
+/* Drop sample k into the inbox as NAME (see drop_file). */
+static void drop(int k, const char *name, int slowly)
+{
+    char src[1024];
+    snprintf(src, sizeof src, "%s/s%d.jpg", samples, k % N_SAMPLES);
+    drop_file(src, name, slowly);
 }
 
 /* Names in a folder (regular files and links, not sub-folders). */
@@ -192,9 +206,11 @@ static void test_arrivals_and_failures(void **state)
     fresh_folders("basic");
     pid_t pid = start_watch();
     cb_test_sleep_ms(500);
+    char path[1024];
     drop(0, "copied slowly.jpg", 1);
     drop(1, "moved-in.jpg", 0);
-    char path[1024];
+    snprintf(path, sizeof path, "%s/phone.heic", samples);
+    drop_file(path, "IMG_0001.HEIC", 0);
     snprintf(path, sizeof path, "%s/not-a-photo.jpg", inbox);
     FILE *f = fopen(path, "w");
     fputs("hello", f);
@@ -206,12 +222,12 @@ static void test_arrivals_and_failures(void **state)
     fputs("still downloading", f);
     fclose(f);
     cb_test_sleep_ms(200);
-    /* wait for the four real arrivals (the .part stays) */
+    /* wait for the five real arrivals (the .part stays) */
     char names[64][128], archive[600], failed[600];
     snprintf(archive, sizeof archive, "%s/archive", inbox);
     snprintf(failed, sizeof failed, "%s/failed", inbox);
     for (int t = 0, limit = cb_test_wait_limit_ms(60000); t < limit; t += 100) {
-        if (list_names(archive, names, 64) + list_names(failed, names, 64) >= 6)
+        if (list_names(archive, names, 64) + list_names(failed, names, 64) >= 7)
             break;
         cb_test_sleep_ms(100);
     }
@@ -219,11 +235,12 @@ static void test_arrivals_and_failures(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     int n = list_names(outbox, names, 64);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_true(has_name(names, n, "copied slowly.jpg"));
     assert_true(has_name(names, n, "moved-in.jpg"));
+    assert_true(has_name(names, n, "IMG_0001.jpg")); /* the phone's HEIC, as JPEG */
     n = list_names(archive, names, 64);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     n = list_names(failed, names, 64);
     assert_int_equal(n, 4);
     assert_true(has_name(names, n, "not-a-photo.jpg.reason.txt"));
