@@ -3,7 +3,7 @@
  *
  * The files are made in the set-up from ../shared/testdata with libheif's
  * own encoder (heif-enc, Debian package libheif-examples): a HEIC, an AVIF,
- * a 10-bit HEIC (from a 16-bit PNG), a HEIC with alpha (the PNG with an
+ * a 10-bit HEIC and a 10-bit AVIF (from a 16-bit PNG), a HEIC with alpha (the PNG with an
  * alpha channel of the test data), a HEIC with a thumbnail, and a HEIC of
  * two images (the first is the primary one). Each goes through `redact`:
  * read, faces found, written as JPEG under the same name with .jpg, its
@@ -20,8 +20,8 @@
  * libheif's API by cb_mkheif (tests/bad_inputs/mkheif.c): heif-enc 1.15
  * cannot (and one that also carries an EXIF Orientation tag, as iPhones
  * write).
- * Not covered yet: a HEIC with a depth image (libheif 1.15 cannot
- * write one) and a 10-bit AVIF (Debian 12's heif-enc aborts in libaom 3.6).
+ * Not covered yet: a HEIC with a depth image (libheif 1.15 cannot write
+ * one).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,8 +67,12 @@ static int setup(void **state)
     const char *q = "heif-enc -q 90";
     sh("cd '%s' && %s -o plain.heic '%s' >/dev/null", dir, q, bbt4);
     sh("cd '%s' && %s -A -o plain.avif '%s' >/dev/null", dir, q, bbt4);
+    /* 10-bit (from a 16-bit PNG); the AVIF in 4:2:2: Debian 12's heif-enc
+     * (libaom 3.6) aborts on 10-bit AV1 in 4:2:0 or 4:4:4 */
     sh("cd '%s' && ffmpeg -nostdin -v error -y -i '%s' -pix_fmt rgb48be deep.png && "
-       "%s -b 10 -o deep.heic deep.png >/dev/null && rm deep.png", dir, bbt4, q);
+       "%s -b 10 -o deep.heic deep.png >/dev/null && "
+       "%s -A -b 10 -p chroma=422 -o deep.avif deep.png >/dev/null && rm deep.png", dir, bbt4, q,
+       q);
     sh("cd '%s' && %s -o alpha.heic '%s' >/dev/null", dir, q, alpha);
     sh("cd '%s' && %s -t 96 -o thumb.heic '%s' >/dev/null", dir, q, bbt4);
     sh("cd '%s' && %s -o two.heic '%s' '%s' >/dev/null", dir, q, bbt4, bbt3);
@@ -188,6 +192,7 @@ static void check_redacted(const char *name, int w, int h, int min_faces)
 static void test_heic(void **state) { (void)state; check_redacted("plain.heic", 710, 473, 6); }
 static void test_avif(void **state) { (void)state; check_redacted("plain.avif", 710, 473, 6); }
 static void test_heic_10bit(void **state) { (void)state; check_redacted("deep.heic", 710, 473, 6); }
+static void test_avif_10bit(void **state) { (void)state; check_redacted("deep.avif", 710, 473, 6); }
 static void test_thumbnail(void **state) { (void)state; check_redacted("thumb.heic", 710, 473, 6); }
 /* the primary image of two is the first: bbt4, 710x473 (bbt3 is 594x383) */
 static void test_two_images(void **state) { (void)state; check_redacted("two.heic", 710, 473, 6); }
@@ -379,7 +384,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heic),       cmocka_unit_test(test_avif),
-        cmocka_unit_test(test_heic_10bit), cmocka_unit_test(test_thumbnail),
+        cmocka_unit_test(test_heic_10bit),
+        cmocka_unit_test(test_avif_10bit), cmocka_unit_test(test_thumbnail),
         cmocka_unit_test(test_two_images), cmocka_unit_test(test_alpha),
         cmocka_unit_test(test_orientations), cmocka_unit_test(test_enroll),
         cmocka_unit_test(test_phone_video_8bit),
