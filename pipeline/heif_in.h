@@ -1,6 +1,6 @@
 /*
  * heif_in.h - read the primary image of a HEIF/HEIC or AVIF photo (what
- * phones save) into an upright 8-bit BGR frame, with libheif (Debian's
+ * phones save) as 8-bit RGB(A), upright, with libheif (Debian's
  * libheif 1.15: HEVC through libde265, AV1 through libaom - not dav1d,
  * libheif's first choice, which writes to stderr and leaks on a broken
  * file).
@@ -12,16 +12,17 @@
  *   its crop (clap) are applied by libheif; the EXIF Orientation tag that
  *   phones also write describes the same turn and is not applied again (so
  *   the picture is turned exactly once).
- * - 10- and 12-bit images come out 8-bit; alpha is composited onto white, as
- *   for PNG (a transparent area must not hide or reveal anything).
+ * - 10- and 12-bit images come out 8-bit; an image with alpha comes out
+ *   RGBA (media_in.c puts it on white, as for PNG).
  * - Limits: libheif refuses a picture with a side over 16384 pixels from its
  *   header (CB_ETOOBIG: a panorama wider than that is refused even under
- *   the area limit); the primary image's size is checked against `limits`
- *   before it is decoded.
+ *   the area limit); cb_heif_open gives the primary image's size, so that
+ *   the caller checks its own limits before anything is decoded.
  * Called by media_in.h's cb_image_read for data whose first box says HEIF
- * or AVIF (cb_is_heif); the same contract: 0 and a new frame in *out, or a
- * negative code (CB_EDECODE, CB_ETOOBIG, CB_ETOOSMALL, CB_ENOMEM) with a
- * one-line message naming `path`, and *out NULL. Thread-safe (no state).
+ * or AVIF (cb_is_heif), which applies its limits, alpha and info as for
+ * every other format. Errors: a negative code (CB_EDECODE, CB_ETOOBIG,
+ * CB_ENOMEM) with a one-line message naming `path`. A handle is used by one
+ * thread at a time.
  */
 #ifndef CB_HEIF_IN_H
 #define CB_HEIF_IN_H
@@ -32,10 +33,27 @@
 #include <libavutil/frame.h>
 
 #include "../common/cb_error.h"
-#include "media_in.h"
+#include <libavcodec/codec_id.h>
 
-int cb_heif_read(const char *path, const uint8_t *data, size_t size,
-                 const cb_image_limits *limits, AVFrame **out, cb_image_info *info,
-                 cb_error *err);
+typedef struct cb_heif cb_heif;
+
+/*
+ * Open HEIF/AVIF data (not copied: it must outlive the handle; path only
+ * names the file in messages and must too) and find its primary image:
+ * 0 with *out and the picture's size as it will be decoded (turned and
+ * cropped) in *width, *height; or a negative code, *out NULL.
+ */
+int cb_heif_open(const char *path, const uint8_t *data, size_t size, cb_heif **out, int *width,
+                 int *height, cb_error *err);
+
+/* The primary image's codec: AV_CODEC_ID_HEVC (HEIC) or AV_CODEC_ID_AV1 (AVIF). */
+enum AVCodecID cb_heif_codec(const cb_heif *h);
+
+/* Decode the primary image into a new AV_PIX_FMT_RGB24 frame (RGBA when it
+ * has alpha), upright, 8-bit. Returns 0 or a negative code, *out NULL. */
+int cb_heif_decode(cb_heif *h, AVFrame **out, cb_error *err);
+
+/* Free. Accepts NULL. */
+void cb_heif_close(cb_heif *h);
 
 #endif

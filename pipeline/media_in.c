@@ -507,6 +507,39 @@ static int decode_failure(const char *path, const decode_guard *g, int averr, co
     return cb_error_set(err, CB_EDECODE, "%s: %s: %s", path, what, msg);
 }
 
+/*
+ * A HEIF/AVIF photo (heif_in.h): its size checked against the limits before
+ * it is decoded, then converted (alpha on white) as every other format is.
+ */
+static int read_heif(const char *path, const uint8_t *data, size_t size,
+                     const cb_image_limits *limits, AVFrame **out, cb_image_info *info,
+                     cb_error *err)
+{
+    decode_guard guard = {.limits = limits};
+    cb_heif *h = NULL;
+    AVFrame *rgb = NULL;
+    int w = 0, hgt = 0, had_alpha = 0;
+    int ret = cb_heif_open(path, data, size, &h, &w, &hgt, err);
+    if (ret == 0 && (guard.refused = check_limits(limits, w, hgt)) != 0) {
+        guard.width = w;
+        guard.height = hgt;
+        ret = decode_failure(path, &guard, 0, "", err);
+    }
+    if (ret == 0)
+        ret = cb_heif_decode(h, &rgb, err);
+    if (ret == 0 && (ret = to_bgr24(rgb, 0, out, &had_alpha)) < 0)
+        ret = ret == AVERROR(ENOMEM) ? cb_error_set(err, CB_ENOMEM, "%s: out of memory", path)
+                                     : decode_failure(path, &guard, ret, "pixel conversion", err);
+    if (ret == 0 && info) {
+        /* the container's turn and crop are part of the decoding: the
+         * picture as decoded is the one "stored", with nothing left to turn */
+        *info = (cb_image_info){cb_heif_codec(h), rgb->width, rgb->height, 1, had_alpha};
+    }
+    av_frame_free(&rgb);
+    cb_heif_close(h);
+    return ret;
+}
+
 int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out,
                   cb_image_info *info, cb_error *err)
 {
@@ -541,7 +574,7 @@ int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out
         goto fail;
     /* Phone photos (HEIC, AVIF): FFmpeg 5.1 reads neither; libheif does. */
     if (cb_is_heif(data, size)) {
-        ret = cb_heif_read(path, data, size, limits, out, info, err);
+        ret = read_heif(path, data, size, limits, out, info, err);
         goto done;
     }
 
