@@ -85,13 +85,19 @@ void cb_redact_region(const cb_face *face, int w, int h, cb_redact_ellipse *out)
     out->y1 = y1 < 0 ? 0 : y1 > h ? h : (int)y1;
 }
 
-int cb_redact_contains(const cb_redact_ellipse *e, int x, int y)
+/* Whether the point (px, py), in picture pixels, lies inside the region. */
+static int contains_point(const cb_redact_ellipse *e, float px, float py)
 {
     if (e->rx <= 0 || e->ry <= 0)
         return 0;
-    float dx = ((float)x + 0.5f - e->cx) / e->rx;
-    float dy = ((float)y + 0.5f - e->cy) / e->ry;
+    float dx = (px - e->cx) / e->rx;
+    float dy = (py - e->cy) / e->ry;
     return dx * dx + dy * dy <= 1.0f;
+}
+
+int cb_redact_contains(const cb_redact_ellipse *e, int x, int y)
+{
+    return contains_point(e, (float)x + 0.5f, (float)y + 0.5f);
 }
 
 /* One plane of a frame to redact in: `channels` interleaved bytes per pixel
@@ -237,13 +243,8 @@ static int obfuscate(uint8_t *buf, int w, int h, int stride, int channels, float
 /* Is the plane pixel (x, y) inside the region? Its centre, in picture pixels. */
 static int plane_contains(const cb_redact_ellipse *e, const plane *pl, int x, int y)
 {
-    if (pl->shift == 0)
-        return cb_redact_contains(e, x, y);
     const float k = (float)(1 << pl->shift);
-    float dx = ((float)x + 0.5f) * k - e->cx, dy = ((float)y + 0.5f) * k - e->cy;
-    dx /= e->rx;
-    dy /= e->ry;
-    return e->rx > 0 && e->ry > 0 && dx * dx + dy * dy <= 1.0f;
+    return contains_point(e, ((float)x + 0.5f) * k, ((float)y + 0.5f) * k);
 }
 
 /* The pixels [*from, *to) of plane row y (within [x0, x1)) inside the

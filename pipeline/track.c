@@ -428,3 +428,19 @@ const cb_track_box *cb_track_box_at(const cb_track *tr, int64_t frame)
         return NULL;
     return &tr->boxes[frame - tr->first];
 }
+
+int cb_tracks_seen_apart(const cb_track *a, const cb_track *b)
+{
+    const int64_t from = a->first > b->first ? a->first : b->first;
+    const int64_t to = a->last < b->last ? a->last : b->last;
+    for (int64_t f = from; f <= to; f++) {
+        const cb_track_box *p = cb_track_box_at(a, f), *q = cb_track_box_at(b, f);
+        if (!p->detected || !q->detected)
+            continue;
+        const cb_face fp = {.x = p->x, .y = p->y, .w = p->w, .h = p->h};
+        const cb_face fq = {.x = q->x, .y = q->y, .w = q->w, .h = q->h};
+        if (cb_face_iou(&fp, &fq) < CB_TRACK_SAME_FACE_IOU)
+            return 1;
+    }
+    return 0;
+}

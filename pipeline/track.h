@@ -98,6 +98,14 @@ const cb_track *cb_tracker_tracks(const cb_tracker *t, int *count);
 /* The box of track `tr` in frame `frame`, or NULL when it does not cover it. */
 const cb_track_box *cb_track_box_at(const cb_track *tr, int64_t frame);
 
+/*
+ * Were the faces of finished tracks a and b both detected in one frame, in
+ * different places (boxes overlapping less than one face found twice does):
+ * two faces on screen at once, not one face followed twice (a track that
+ * ended in doubt and the one that took over)? 1 or 0.
+ */
+int cb_tracks_seen_apart(const cb_track *a, const cb_track *b);
+
 /* Free. Accepts NULL. */
 void cb_tracker_close(cb_tracker *t);
 

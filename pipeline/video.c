@@ -23,9 +23,6 @@
  * detections (1 s at 30 fps): a face that took another's place without a
  * cut or a gap is caught within that. */
 #define CB_VIDEO_LATE_SAMPLE_EVERY 30
-/* Two tracks' boxes overlapping this much in a frame are one face followed
- * twice (a track that ended in doubt and the one that took over). */
-#define CB_VIDEO_SAME_FACE_IOU 0.3f
 /* A redacted face's region holds its boxes of this many frames either side. */
 #define CB_VIDEO_STEADY 3
 
@@ -348,24 +345,6 @@ static void decide_track(cb_judge *judge, const track_notes *t, cb_video_track *
     }
 }
 
-/* Were the faces of tracks a and b both detected in one frame, in different
- * places (two faces on screen at once, not one face followed twice)? */
-static int seen_apart(const cb_track *a, const cb_track *b)
-{
-    const int64_t from = a->first > b->first ? a->first : b->first;
-    const int64_t to = a->last < b->last ? a->last : b->last;
-    for (int64_t f = from; f <= to; f++) {
-        const cb_track_box *p = cb_track_box_at(a, f), *q = cb_track_box_at(b, f);
-        if (!p->detected || !q->detected)
-            continue;
-        const cb_face fp = {.x = p->x, .y = p->y, .w = p->w, .h = p->h};
-        const cb_face fq = {.x = q->x, .y = q->y, .w = q->w, .h = q->h};
-        if (cb_face_iou(&fp, &fq) < CB_VIDEO_SAME_FACE_IOU)
-            return 1;
-    }
-    return 0;
-}
-
 /* Two faces on screen at the same time cannot both be one person. */
 static void redact_duplicates(cb_video_result *res, const cb_track *tracks)
 {
@@ -373,7 +352,7 @@ static void redact_duplicates(cb_video_result *res, const cb_track *tracks)
         for (int b = a + 1; b < res->n_tracks; b++) {
             cb_video_track *x = &res->tracks[a], *y = &res->tracks[b];
             if (!x->verdict.person_id || x->verdict.person_id != y->verdict.person_id ||
-                !seen_apart(&tracks[a], &tracks[b]))
+                !cb_tracks_seen_apart(&tracks[a], &tracks[b]))
                 continue;
             for (int k = 0; k < 2; k++) {
                 cb_verdict *v = k ? &y->verdict : &x->verdict;
