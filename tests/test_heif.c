@@ -20,8 +20,8 @@
  * libheif's API by cb_mkheif (tests/bad_inputs/mkheif.c): heif-enc 1.15
  * cannot (and one that also carries an EXIF Orientation tag, as iPhones
  * write).
- * Not covered yet: a HEIC with a depth image (libheif 1.15 cannot write
- * one).
+ * A portrait-mode HEIC (thumbnail and depth image beside the primary one)
+ * is written by cb_mkheif too: only the primary image is published.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,6 +83,12 @@ static int setup(void **state)
     for (int o = 1; o <= 8; o++)
         sh("cd '%s' && ASAN_OPTIONS=detect_leaks=0 '%s' 594 383 bbt3.rgb turned%d.heic %d", dir,
            CB_MKHEIF, o, o);
+    /* a portrait-mode photo: thumbnail and depth image beside the primary one
+     * (heif-info proves libheif reads it as a depth image) */
+    sh("cd '%s' && ffmpeg -nostdin -v error -y -i '%s' -pix_fmt rgb24 -f rawvideo bbt4.rgb && "
+       "ASAN_OPTIONS=detect_leaks=0 '%s' 710 473 bbt4.rgb depth.heic 1 depth && "
+       "heif-info depth.heic | grep -q 'depth channel: yes' && "
+       "heif-info depth.heic | grep -q 'thumbnail: 96x'", dir, bbt4, CB_MKHEIF);
     /* as an iPhone writes a photo held upright: irot and an EXIF Orientation 6 */
     sh("cd '%s' && ASAN_OPTIONS=detect_leaks=0 '%s' 594 383 bbt3.rgb iphone.heic 6 exif", dir,
        CB_MKHEIF);
@@ -196,6 +202,26 @@ static void test_avif_10bit(void **state) { (void)state; check_redacted("deep.av
 static void test_thumbnail(void **state) { (void)state; check_redacted("thumb.heic", 710, 473, 6); }
 /* the primary image of two is the first: bbt4, 710x473 (bbt3 is 594x383) */
 static void test_two_images(void **state) { (void)state; check_redacted("two.heic", 710, 473, 6); }
+
+/* A thumbnail and a depth image beside the primary one: only the primary
+ * one is read (the depth ramp, dark on the right, is not taken for alpha or
+ * blended in: the picture is the one encoded, within HEVC's coding), and the
+ * JPEG written carries none of them. */
+static void test_depth(void **state)
+{
+    (void)state;
+    char jpg[1024], heic[1100];
+    cb_test_data_path("groups/bbt4.jpg", jpg, sizeof jpg);
+    snprintf(heic, sizeof heic, "%s/depth.heic", dir);
+    AVFrame *a = cb_test_read_image(jpg), *b = cb_test_read_image(heic);
+    double d_in, d_out;
+    changes(a, b, NULL, 0, &d_in, &d_out);
+    printf("depth.heic against the JPEG it was made from: mean difference %.2f\n", d_out);
+    assert_true(d_out < 4.0);
+    av_frame_free(&a);
+    av_frame_free(&b);
+    check_redacted("depth.heic", 710, 473, 6);
+}
 
 /* Alpha on white, as for the PNG it was made from: our reader gives the
  * same picture for both (within the HEVC coding), with the face found. */
@@ -386,7 +412,8 @@ int main(void)
         cmocka_unit_test(test_heic),       cmocka_unit_test(test_avif),
         cmocka_unit_test(test_heic_10bit),
         cmocka_unit_test(test_avif_10bit), cmocka_unit_test(test_thumbnail),
-        cmocka_unit_test(test_two_images), cmocka_unit_test(test_alpha),
+        cmocka_unit_test(test_two_images), cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_alpha),
         cmocka_unit_test(test_orientations), cmocka_unit_test(test_enroll),
         cmocka_unit_test(test_phone_video_8bit),
         cmocka_unit_test(test_phone_video_10bit), cmocka_unit_test(test_bad_files),
