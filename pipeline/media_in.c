@@ -471,11 +471,6 @@ static int read_whole_file(const char *path, uint8_t **data, size_t *size, cb_er
     return ret;
 }
 
-static int out_of_memory(const char *path, cb_error *err)
-{
-    return cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
-}
-
 /* Map an FFmpeg error from the decoder to our code and message. */
 static int decode_failure(const char *path, const decode_guard *g, int averr, const char *what,
                           cb_error *err)
@@ -523,7 +518,7 @@ static int read_heif(const char *path, const uint8_t *data, size_t size,
     if (ret == 0)
         ret = cb_heif_decode(h, &rgb, err);
     if (ret == 0 && (ret = to_bgr24(rgb, 0, out, &had_alpha)) < 0)
-        ret = ret == AVERROR(ENOMEM) ? out_of_memory(path, err)
+        ret = ret == AVERROR(ENOMEM) ? cb_out_of_memory(path, err)
                                      : decode_failure(path, &guard, ret, "pixel conversion", err);
     if (ret == 0 && info) {
         /* the container's turn and crop are part of the decoding: the
@@ -583,16 +578,16 @@ static int open_demuxer(image_read *r, cb_error *err)
         r->avio = avio_alloc_context(iobuf, iobuf_size, 0, &r->src, mem_read, NULL, mem_seek);
     if (!r->avio) {
         av_free(iobuf);
-        return out_of_memory(r->path, err);
+        return cb_out_of_memory(r->path, err);
     }
     r->fmt = avformat_alloc_context(); /* the avio (and the buffer it may replace) is r's */
     if (!r->fmt)
-        return out_of_memory(r->path, err);
+        return cb_out_of_memory(r->path, err);
     r->fmt->pb = r->avio;
     r->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     int ret = avformat_open_input(&r->fmt, NULL, NULL, NULL); /* frees fmt on failure */
     if (ret == AVERROR(ENOMEM))
-        return out_of_memory(r->path, err);
+        return cb_out_of_memory(r->path, err);
     if (ret < 0) {
         char why[256];
         explain_open_failure(r->data, r->size, ret, why, sizeof why);
@@ -698,7 +693,7 @@ static int decode_picture(image_read *r, cb_error *err)
 {
     AVPacket *pkt = av_packet_alloc();
     r->frame = av_frame_alloc();
-    int ret = pkt && r->frame ? 0 : out_of_memory(r->path, err);
+    int ret = pkt && r->frame ? 0 : cb_out_of_memory(r->path, err);
     int flushing = 0;
     while (ret == 0) {
         if (!flushing && (ret = feed_decoder(r, pkt, &flushing, err)) < 0)
@@ -748,7 +743,7 @@ static int to_upright_bgr(image_read *r, AVFrame **out, cb_image_info *info, cb_
     int had_alpha = 0;
     int ret = to_bgr24(r->frame, r->par->codec_id == AV_CODEC_ID_MJPEG, &bgr, &had_alpha);
     if (ret < 0)
-        return ret == AVERROR(ENOMEM) ? out_of_memory(r->path, err)
+        return ret == AVERROR(ENOMEM) ? cb_out_of_memory(r->path, err)
                                       : decode_failure(r->path, &r->guard, ret,
                                                        "pixel conversion", err);
     const int orientation = picture_orientation(r);
@@ -756,7 +751,7 @@ static int to_upright_bgr(image_read *r, AVFrame **out, cb_image_info *info, cb_
         ret = cb_frame_orient(bgr, orientation, &upright);
         av_frame_free(&bgr);
         if (ret < 0)
-            return out_of_memory(r->path, err);
+            return cb_out_of_memory(r->path, err);
         bgr = upright;
     }
     if (info)

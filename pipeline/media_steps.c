@@ -46,6 +46,11 @@ int cb_media_open_file(const char *path, int *fd, int64_t *size, cb_error *err)
     return 0;
 }
 
+int cb_out_of_memory(const char *path, cb_error *err)
+{
+    return cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
+}
+
 int cb_decoder_open(const AVCodecParameters *par, const cb_decoder_setup *setup,
                     AVCodecContext **out, cb_decoder_step *failed)
 {
@@ -94,7 +99,7 @@ int cb_decoder_failure(const char *path, const AVCodecParameters *par, cb_decode
         return cb_error_set(err, CB_EDECODE, "%s: no decoder for %s", path,
                             avcodec_get_name(par->codec_id));
     case CB_DECODER_ALLOC:
-        return cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
+        return cb_out_of_memory(path, err);
     case CB_DECODER_SETUP:
         return cb_error_set(err, CB_EDECODE, "%s: decoder setup: %s", path,
                             cb_av_strerror(averr, msg, sizeof msg));

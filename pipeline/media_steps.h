@@ -28,6 +28,9 @@
  */
 int cb_media_open_file(const char *path, int *fd, int64_t *size, cb_error *err);
 
+/* err = CB_ENOMEM "PATH: out of memory". Returns CB_ENOMEM. */
+int cb_out_of_memory(const char *path, cb_error *err);
+
 /* How a decoder is set up before it is opened (cb_decoder_open). */
 typedef struct cb_decoder_setup {
     int thread_count;          /* 0: FFmpeg's automatic choice */
