@@ -632,7 +632,7 @@ static int find_picture(image_read *r, cb_error *err)
 /* Structure checks before any decoder runs, so that a cut or damaged file
  * fails with that reason (FFmpeg's would be "invalid data", or nothing at
  * all for a JPEG cut in its scan data). */
-static int check_structure(const image_read *r, cb_error *err)
+static int check_structure(image_read *r, cb_error *err)
 {
     const enum AVCodecID id = r->par->codec_id;
     if (id == AV_CODEC_ID_MJPEG && !jpeg_is_complete(r->data, r->size))
@@ -761,25 +761,20 @@ static int to_upright_bgr(image_read *r, AVFrame **out, cb_image_info *info, cb_
     return 0;
 }
 
-/* Any image format but HEIF/AVIF, step by step. */
+/* Any image format but HEIF/AVIF, step by step: each step of image_steps
+ * in turn, then the picture made upright BGR. */
 static int read_with_ffmpeg(const char *path, const uint8_t *data, size_t size,
                             const cb_image_limits *limits, AVFrame **out, cb_image_info *info,
                             cb_error *err)
 {
+    static int (*const image_steps[])(image_read *, cb_error *) = {
+        check_header_size, open_demuxer,   find_picture, check_structure,
+        open_decoder,      decode_picture, check_picture,
+    };
     image_read r = {.path = path, .data = data, .size = size, .guard = {.limits = limits}};
-    int ret = check_header_size(&r, err);
-    if (ret == 0)
-        ret = open_demuxer(&r, err);
-    if (ret == 0)
-        ret = find_picture(&r, err);
-    if (ret == 0)
-        ret = check_structure(&r, err);
-    if (ret == 0)
-        ret = open_decoder(&r, err);
-    if (ret == 0)
-        ret = decode_picture(&r, err);
-    if (ret == 0)
-        ret = check_picture(&r, err);
+    int ret = 0;
+    for (size_t i = 0; ret == 0 && i < sizeof image_steps / sizeof image_steps[0]; i++)
+        ret = image_steps[i](&r, err);
     if (ret == 0)
         ret = to_upright_bgr(&r, out, info, err);
     image_read_release(&r);
