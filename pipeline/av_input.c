@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "media_steps.h"
+
 #define CB_AV_IO_BUFFER 65536
 
 static int fd_read(void *opaque, uint8_t *buf, int buf_size)
@@ -67,31 +69,8 @@ int cb_av_input_open(cb_av_input *in, const char *path, cb_error *err)
     int ret;
 
     memset(in, 0, sizeof *in);
-    in->src.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (in->src.fd < 0) {
-        ret = -errno;
-        cb_error_set(err, ret, "%s: cannot open: %s", path, strerror(errno));
+    if ((ret = cb_media_open_file(path, &in->src.fd, &in->file_size, err)) < 0)
         goto fail;
-    }
-    struct stat st;
-    if (fstat(in->src.fd, &st) != 0) {
-        ret = -errno;
-        cb_error_set(err, ret, "%s: cannot stat: %s", path, strerror(errno));
-        goto fail;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        ret = cb_error_set(err, -EISDIR, "%s: is a directory", path);
-        goto fail;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: not a regular file", path);
-        goto fail;
-    }
-    if (st.st_size == 0) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: empty file", path);
-        goto fail;
-    }
-    in->file_size = (int64_t)st.st_size;
 
     buf = av_malloc(CB_AV_IO_BUFFER);
     if (!buf)

@@ -2,13 +2,11 @@
 #include "media_in.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libavformat/avformat.h>
@@ -19,6 +17,7 @@
 
 #include "frame_util.h"
 #include "heif_in.h"
+#include "media_steps.h"
 
 /* Files larger than this are refused before they are read (no still image we
  * accept needs more: 100 MP at 8 bytes a pixel is 800 MB uncompressed). */
@@ -334,161 +333,141 @@ static int frame_orientation(const AVFrame *f)
     return 1;
 }
 
+/* *out = a new frame of format fmt and in's size, its buffer zeroed. Returns
+ * 0 or an FFmpeg error code. */
+static int new_frame_like(const AVFrame *in, enum AVPixelFormat fmt, AVFrame **out)
+{
+    AVFrame *f = av_frame_alloc();
+    if (!f)
+        return AVERROR(ENOMEM);
+    f->format = fmt;
+    f->width = in->width;
+    f->height = in->height;
+    int ret = cb_frame_get_zeroed_buffer(f);
+    if (ret < 0) {
+        av_frame_free(&f);
+        return ret;
+    }
+    *out = f;
+    return 0;
+}
+
+/* A new frame of in's pixels in format fmt (BGR24 or BGRA, BT.601 for YUV
+ * with no matrix of its own). Returns 0 or an FFmpeg error code. */
+static int convert_to(const AVFrame *in, enum AVPixelFormat fmt, AVFrame **out)
+{
+    AVFrame *dst = NULL;
+    int ret = new_frame_like(in, fmt, &dst);
+    if (ret < 0)
+        return ret;
+    struct SwsContext *sws = cb_sws_to_rgb(in, in->width, in->height, fmt, SWS_CS_ITU601, 0);
+    ret = sws ? sws_scale(sws, (const uint8_t *const *)in->data, in->linesize, 0, in->height,
+                          dst->data, dst->linesize)
+              : AVERROR(EINVAL);
+    sws_freeContext(sws);
+    if (ret < 0) {
+        av_frame_free(&dst);
+        return ret;
+    }
+    *out = dst;
+    return 0;
+}
+
+/* Put bgra over white into dst (BGR24, same size). Returns 1 when some
+ * pixel was not opaque, else 0. */
+static int composite_on_white(const AVFrame *bgra, AVFrame *dst)
+{
+    int translucent = 0;
+    for (int y = 0; y < bgra->height; y++) {
+        const uint8_t *s = bgra->data[0] + (ptrdiff_t)y * bgra->linesize[0];
+        uint8_t *d = dst->data[0] + (ptrdiff_t)y * dst->linesize[0];
+        for (int x = 0; x < bgra->width; x++) {
+            unsigned a = s[4 * x + 3];
+            if (a != 255)
+                translucent = 1;
+            for (int c = 0; c < 3; c++) /* over white: c*a + 255*(1-a) */
+                d[3 * x + c] = (uint8_t)((s[4 * x + c] * a + 255u * (255u - a) + 127u) / 255u);
+        }
+    }
+    return translucent;
+}
+
 /*
  * Convert a decoded frame to BGR24. Sources with alpha (including a palette
  * with transparent entries) go through BGRA and are composited over white.
  * Sets *had_alpha when the format has an alpha channel or some pixel is not
  * opaque. no_real_alpha: the format's alpha plane is not transparency
  * (FFmpeg 5.1 decodes CMYK JPEGs to GBRAP with alpha all 255).
+ * Returns 0 or an FFmpeg error code.
  */
 static int to_bgr24(const AVFrame *in, int no_real_alpha, AVFrame **out, int *had_alpha)
 {
-    struct SwsContext *sws = NULL;
-    AVFrame *bgra = NULL;
-    AVFrame *dst = av_frame_alloc();
-    int ret;
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(in->format);
-    if (!dst || !desc) {
-        ret = dst ? AVERROR(EINVAL) : AVERROR(ENOMEM);
-        goto fail;
-    }
-    /* Alpha, or a palette (PNG tRNS puts transparency in the palette). */
-    int alpha = (desc->flags & (AV_PIX_FMT_FLAG_ALPHA | AV_PIX_FMT_FLAG_PAL)) != 0;
+    if (!desc)
+        return AVERROR(EINVAL);
     *had_alpha = (desc->flags & AV_PIX_FMT_FLAG_ALPHA) && !no_real_alpha;
-
-    dst->format = AV_PIX_FMT_BGR24;
-    dst->width = in->width;
-    dst->height = in->height;
-    if ((ret = cb_frame_get_zeroed_buffer(dst)) < 0)
-        goto fail;
-
-    if (!alpha) {
-        sws = cb_sws_to_rgb(in, in->width, in->height, AV_PIX_FMT_BGR24, SWS_CS_ITU601, 0);
-        if (!sws) {
-            ret = AVERROR(EINVAL);
-            goto fail;
-        }
-        ret = sws_scale(sws, (const uint8_t *const *)in->data, in->linesize, 0, in->height,
-                        dst->data, dst->linesize);
-        if (ret < 0)
-            goto fail;
-    } else {
-        bgra = av_frame_alloc();
-        if (!bgra) {
-            ret = AVERROR(ENOMEM);
-            goto fail;
-        }
-        bgra->format = AV_PIX_FMT_BGRA;
-        bgra->width = in->width;
-        bgra->height = in->height;
-        if ((ret = cb_frame_get_zeroed_buffer(bgra)) < 0)
-            goto fail;
-        sws = cb_sws_to_rgb(in, in->width, in->height, AV_PIX_FMT_BGRA, SWS_CS_ITU601, 0);
-        if (!sws) {
-            ret = AVERROR(EINVAL);
-            goto fail;
-        }
-        ret = sws_scale(sws, (const uint8_t *const *)in->data, in->linesize, 0, in->height,
-                        bgra->data, bgra->linesize);
-        if (ret < 0)
-            goto fail;
-        for (int y = 0; y < in->height; y++) {
-            const uint8_t *s = bgra->data[0] + (ptrdiff_t)y * bgra->linesize[0];
-            uint8_t *d = dst->data[0] + (ptrdiff_t)y * dst->linesize[0];
-            for (int x = 0; x < in->width; x++) {
-                unsigned a = s[4 * x + 3];
-                if (a != 255)
-                    *had_alpha = 1;
-                for (int c = 0; c < 3; c++) /* over white: c*a + 255*(1-a) */
-                    d[3 * x + c] = (uint8_t)((s[4 * x + c] * a + 255u * (255u - a) + 127u) / 255u);
-            }
-        }
-    }
-    sws_freeContext(sws);
+    /* Alpha, or a palette (PNG tRNS puts transparency in the palette). */
+    if (!(desc->flags & (AV_PIX_FMT_FLAG_ALPHA | AV_PIX_FMT_FLAG_PAL)))
+        return convert_to(in, AV_PIX_FMT_BGR24, out);
+    AVFrame *bgra = NULL, *dst = NULL;
+    int ret = new_frame_like(in, AV_PIX_FMT_BGR24, &dst);
+    if (ret == 0)
+        ret = convert_to(in, AV_PIX_FMT_BGRA, &bgra);
+    if (ret == 0 && composite_on_white(bgra, dst))
+        *had_alpha = 1;
     av_frame_free(&bgra);
+    if (ret < 0) {
+        av_frame_free(&dst);
+        return ret;
+    }
     *out = dst;
     return 0;
+}
 
-fail:
-    sws_freeContext(sws);
-    av_frame_free(&bgra);
-    av_frame_free(&dst);
-    return ret;
+/* The bytes of the open file fd, n of them as its size says, into a new
+ * buffer padded with AV_INPUT_BUFFER_PADDING_SIZE zeros (av_free). */
+static int read_all(const char *path, int fd, size_t n, uint8_t **data, size_t *size,
+                    cb_error *err)
+{
+    uint8_t *buf = av_malloc(n + AV_INPUT_BUFFER_PADDING_SIZE);
+    if (!buf)
+        return cb_error_set(err, CB_ENOMEM, "%s: out of memory reading %zu bytes", path, n);
+    size_t got = 0;
+    int ret = 0;
+    while (ret == 0 && got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r > 0)
+            got += (size_t)r;
+        else if (r == 0)
+            break; /* shrank while we read: take what is there */
+        else if (errno != EINTR)
+            ret = cb_error_set(err, -errno, "%s: read failed: %s", path, strerror(errno));
+    }
+    if (ret == 0 && got == 0)
+        ret = cb_error_set(err, CB_EDECODE, "%s: empty file", path);
+    if (ret < 0) {
+        av_free(buf);
+        return ret;
+    }
+    memset(buf + got, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+    *data = buf;
+    *size = got;
+    return 0;
 }
 
 static int read_whole_file(const char *path, uint8_t **data, size_t *size, cb_error *err)
 {
-    int ret;
-    uint8_t *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        ret = -errno;
-        cb_error_set(err, ret, "%s: cannot open: %s", path, strerror(errno));
-        goto fail;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        ret = -errno;
-        cb_error_set(err, ret, "%s: cannot stat: %s", path, strerror(errno));
-        goto fail;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        ret = -EISDIR;
-        cb_error_set(err, ret, "%s: is a directory", path);
-        goto fail;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ret = CB_EDECODE;
-        cb_error_set(err, ret, "%s: not a regular file", path);
-        goto fail;
-    }
-    if (st.st_size == 0) {
-        ret = CB_EDECODE;
-        cb_error_set(err, ret, "%s: empty file", path);
-        goto fail;
-    }
-    if (st.st_size > CB_IMAGE_MAX_FILE_BYTES) {
-        ret = CB_ETOOBIG;
-        cb_error_set(err, ret, "%s: file too large for an image (%lld bytes)", path,
-                     (long long)st.st_size);
-        goto fail;
-    }
-    size_t n = (size_t)st.st_size;
-    buf = av_malloc(n + AV_INPUT_BUFFER_PADDING_SIZE);
-    if (!buf) {
-        ret = CB_ENOMEM;
-        cb_error_set(err, ret, "%s: out of memory reading %zu bytes", path, n);
-        goto fail;
-    }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            ret = -errno;
-            cb_error_set(err, ret, "%s: read failed: %s", path, strerror(errno));
-            goto fail;
-        }
-        if (r == 0)
-            break; /* shrank while we read: take what is there */
-        got += (size_t)r;
-    }
-    if (got == 0) {
-        ret = CB_EDECODE;
-        cb_error_set(err, ret, "%s: empty file", path);
-        goto fail;
-    }
-    memset(buf + got, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+    int fd;
+    int64_t file_size = 0;
+    int ret = cb_media_open_file(path, &fd, &file_size, err);
+    if (ret < 0)
+        return ret;
+    if (file_size > CB_IMAGE_MAX_FILE_BYTES)
+        ret = cb_error_set(err, CB_ETOOBIG, "%s: file too large for an image (%lld bytes)", path,
+                           (long long)file_size);
+    else
+        ret = read_all(path, fd, (size_t)file_size, data, size, err);
     close(fd);
-    *data = buf;
-    *size = got;
-    return 0;
-
-fail:
-    if (fd >= 0)
-        close(fd);
-    av_free(buf);
     return ret;
 }
 
@@ -507,6 +486,20 @@ static int decode_failure(const char *path, const decode_guard *g, int averr, co
     return cb_error_set(err, CB_EDECODE, "%s: %s: %s", path, what, msg);
 }
 
+/* 0 when a w x h picture is within g's limits; else its CB_ETOOBIG /
+ * CB_ETOOSMALL error, recorded in g as get_buffer2 records a refusal. */
+static int refuse_size(const char *path, decode_guard *g, long long w, long long h,
+                       cb_error *err)
+{
+    int rc = check_limits(g->limits, w, h);
+    if (rc == 0)
+        return 0;
+    g->refused = rc;
+    g->width = w;
+    g->height = h;
+    return decode_failure(path, g, 0, "", err);
+}
+
 /*
  * A HEIF/AVIF photo (heif_in.h): its size checked against the limits before
  * it is decoded, then converted (alpha on white) as every other format is.
@@ -520,15 +513,12 @@ static int read_heif(const char *path, const uint8_t *data, size_t size,
     AVFrame *rgb = NULL;
     int w = 0, hgt = 0, had_alpha = 0;
     int ret = cb_heif_open(path, data, size, &h, &w, &hgt, err);
-    if (ret == 0 && (guard.refused = check_limits(limits, w, hgt)) != 0) {
-        guard.width = w;
-        guard.height = hgt;
-        ret = decode_failure(path, &guard, 0, "", err);
-    }
+    if (ret == 0)
+        ret = refuse_size(path, &guard, w, hgt, err);
     if (ret == 0)
         ret = cb_heif_decode(h, &rgb, err);
     if (ret == 0 && (ret = to_bgr24(rgb, 0, out, &had_alpha)) < 0)
-        ret = ret == AVERROR(ENOMEM) ? cb_error_set(err, CB_ENOMEM, "%s: out of memory", path)
+        ret = ret == AVERROR(ENOMEM) ? cb_out_of_memory(path, err)
                                      : decode_failure(path, &guard, ret, "pixel conversion", err);
     if (ret == 0 && info) {
         /* the container's turn and crop are part of the decoding: the
@@ -540,250 +530,277 @@ static int read_heif(const char *path, const uint8_t *data, size_t size,
     return ret;
 }
 
+/* One image read through libavformat and libavcodec: what its steps share.
+ * image_read_release frees it all, whichever step failed. */
+typedef struct image_read {
+    const char *path;
+    const uint8_t *data;  /* the whole file, padded */
+    size_t size;
+    decode_guard guard;
+    mem_src src;          /* the AVIOContext's source */
+    AVIOContext *avio;
+    AVFormatContext *fmt;
+    int si;               /* the picture's stream */
+    const AVCodecParameters *par;
+    AVCodecContext *dec;
+    AVFrame *frame;       /* the decoded picture */
+} image_read;
+
+static void image_read_release(image_read *r)
+{
+    av_frame_free(&r->frame);
+    avcodec_free_context(&r->dec);
+    avformat_close_input(&r->fmt);
+    if (r->avio) {
+        av_freep(&r->avio->buffer);
+        avio_context_free(&r->avio);
+    }
+}
+
+/* Known headers (PNG, JPEG, WebP): the size is checked before any decoder runs. */
+static int check_header_size(image_read *r, cb_error *err)
+{
+    long long w, h;
+    if (!peek_dimensions(r->data, r->size, &w, &h))
+        return 0;
+    return refuse_size(r->path, &r->guard, w, h, err);
+}
+
+/* Probe by content only: the demuxer sees no file name, so neither the
+ * extension nor image2's "%d" sequence patterns or protocol prefixes in the
+ * path play any part. */
+static int open_demuxer(image_read *r, cb_error *err)
+{
+    const int iobuf_size = 32768;
+    r->src = (mem_src){r->data, r->size, 0};
+    uint8_t *iobuf = av_malloc(iobuf_size);
+    if (iobuf)
+        r->avio = avio_alloc_context(iobuf, iobuf_size, 0, &r->src, mem_read, NULL, mem_seek);
+    if (!r->avio) {
+        av_free(iobuf);
+        return cb_out_of_memory(r->path, err);
+    }
+    r->fmt = avformat_alloc_context(); /* the avio (and the buffer it may replace) is r's */
+    if (!r->fmt)
+        return cb_out_of_memory(r->path, err);
+    r->fmt->pb = r->avio;
+    r->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    int ret = avformat_open_input(&r->fmt, NULL, NULL, NULL); /* frees fmt on failure */
+    if (ret == AVERROR(ENOMEM))
+        return cb_out_of_memory(r->path, err);
+    if (ret < 0) {
+        char why[256];
+        explain_open_failure(r->data, r->size, ret, why, sizeof why);
+        return cb_error_set(err, CB_EDECODE, "%s: %s", r->path, why);
+    }
+    return 0;
+}
+
+/* The error for a file that a demuxer other than an image one took. */
+static int not_an_image(const char *path, const AVFormatContext *fmt, cb_error *err)
+{
+    int video = 0, audio = 0;
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        enum AVMediaType t = fmt->streams[i]->codecpar->codec_type;
+        video += t == AVMEDIA_TYPE_VIDEO;
+        audio += t == AVMEDIA_TYPE_AUDIO;
+    }
+    if (!video && audio)
+        return cb_error_set(err, CB_EDECODE,
+                            "%s: audio only, no picture or video stream (format %s)", path,
+                            fmt->iformat->name);
+    return cb_error_set(err, CB_EDECODE, "%s: not an image (detected format: %s)", path,
+                        fmt->iformat->name);
+}
+
+/* The picture's stream in an image demuxer's data; its size checked against
+ * the limits where the demuxer knows it from the header. */
+static int find_picture(image_read *r, cb_error *err)
+{
+    if (!cb_is_image_demuxer(r->fmt->iformat->name))
+        return not_an_image(r->path, r->fmt, err);
+    r->si = av_find_best_stream(r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    if (r->si < 0)
+        return cb_error_set(err, CB_EDECODE, "%s: no picture in %s data", r->path,
+                            r->fmt->iformat->name);
+    r->par = r->fmt->streams[r->si]->codecpar;
+    if (r->par->width > 0 && r->par->height > 0)
+        return refuse_size(r->path, &r->guard, r->par->width, r->par->height, err);
+    return 0;
+}
+
+/* Structure checks before any decoder runs, so that a cut or damaged file
+ * fails with that reason (FFmpeg's would be "invalid data", or nothing at
+ * all for a JPEG cut in its scan data). */
+static int check_structure(image_read *r, cb_error *err)
+{
+    const enum AVCodecID id = r->par->codec_id;
+    if (id == AV_CODEC_ID_MJPEG && !jpeg_is_complete(r->data, r->size))
+        return cb_error_set(err, CB_EDECODE, "%s: truncated or malformed JPEG (no end of image)",
+                            r->path);
+    char why[128];
+    if (id == AV_CODEC_ID_PNG && r->size >= 8 && memcmp(r->data, "\x89PNG", 4) == 0 &&
+        !png_is_complete(r->data, r->size, why, sizeof why))
+        return cb_error_set(err, CB_EDECODE, "%s: %s", r->path, why);
+    return 0;
+}
+
+/* The decoder, with the guard on its frame buffers and strict error checks. */
+static int open_decoder(image_read *r, cb_error *err)
+{
+    const cb_decoder_setup setup = {
+        .thread_count = 1, /* one picture: threads buy little, and get_buffer2 stays simple */
+        .thread_type = 0,
+        .max_pixels = r->guard.limits->max_pixels,
+        .err_recognition = AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER | AV_EF_EXPLODE,
+        .get_buffer2 = guarded_get_buffer,
+        .opaque = &r->guard,
+    };
+    cb_decoder_step step;
+    const int ret = cb_decoder_open(r->par, &setup, &r->dec, &step);
+    if (ret < 0 && step == CB_DECODER_OPEN) /* the guard may have refused a buffer */
+        return decode_failure(r->path, &r->guard, ret, "cannot open decoder", err);
+    return ret < 0 ? cb_decoder_failure(r->path, r->par, step, ret, err) : 0;
+}
+
+/* Send the decoder the picture stream's next packet, or the end of the data
+ * (then *flushing is set). */
+static int feed_decoder(image_read *r, AVPacket *pkt, int *flushing, cb_error *err)
+{
+    int ret;
+    do {
+        ret = av_read_frame(r->fmt, pkt);
+        if (ret == AVERROR_EOF) {
+            *flushing = 1;
+            ret = avcodec_send_packet(r->dec, NULL);
+        } else if (ret < 0) {
+            return decode_failure(r->path, &r->guard, ret, "read error", err);
+        } else if (pkt->stream_index != r->si) {
+            av_packet_unref(pkt);
+            continue;
+        } else {
+            ret = avcodec_send_packet(r->dec, pkt);
+            av_packet_unref(pkt);
+        }
+        if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF)
+            return decode_failure(r->path, &r->guard, ret, "decode failed", err);
+        return 0;
+    } while (1);
+}
+
+/* Decode the first picture into r->frame. */
+static int decode_picture(image_read *r, cb_error *err)
+{
+    AVPacket *pkt = av_packet_alloc();
+    r->frame = av_frame_alloc();
+    int ret = pkt && r->frame ? 0 : cb_out_of_memory(r->path, err);
+    int flushing = 0;
+    while (ret == 0) {
+        if (!flushing && (ret = feed_decoder(r, pkt, &flushing, err)) < 0)
+            break;
+        ret = avcodec_receive_frame(r->dec, r->frame);
+        if (ret == 0)
+            break;
+        if (ret == AVERROR(EAGAIN) && !flushing)
+            ret = 0; /* the decoder wants more data */
+        else if (ret == AVERROR_EOF || ret == AVERROR(EAGAIN))
+            ret = decode_failure(r->path, &r->guard, AVERROR_INVALIDDATA, "no picture decoded",
+                                 err);
+        else
+            ret = decode_failure(r->path, &r->guard, ret, "decode failed", err);
+    }
+    av_packet_free(&pkt);
+    return ret;
+}
+
+/* The decoded picture is whole (not flagged corrupt) and within the limits. */
+static int check_picture(image_read *r, cb_error *err)
+{
+    const AVFrame *f = r->frame;
+    if ((f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags)
+        return cb_error_set(err, CB_EDECODE, "%s: corrupt or truncated image data", r->path);
+    return refuse_size(r->path, &r->guard, f->width, f->height, err);
+}
+
+/* The picture's EXIF orientation: the decoder's (frame_orientation), else
+ * that of a PNG's eXIf chunk. */
+static int picture_orientation(const image_read *r)
+{
+    int orientation = frame_orientation(r->frame);
+    if (orientation == 1 && r->par->codec_id == AV_CODEC_ID_PNG &&
+        !av_dict_get(r->frame->metadata, "Orientation", NULL, 0)) {
+        int o = png_exif_orientation(r->data, r->size);
+        if (o)
+            orientation = o;
+    }
+    return orientation;
+}
+
+/* The decoded picture as a new upright BGR24 frame in *out; info filled. */
+static int to_upright_bgr(image_read *r, AVFrame **out, cb_image_info *info, cb_error *err)
+{
+    AVFrame *bgr = NULL, *upright = NULL;
+    int had_alpha = 0;
+    int ret = to_bgr24(r->frame, r->par->codec_id == AV_CODEC_ID_MJPEG, &bgr, &had_alpha);
+    if (ret < 0)
+        return ret == AVERROR(ENOMEM) ? cb_out_of_memory(r->path, err)
+                                      : decode_failure(r->path, &r->guard, ret,
+                                                       "pixel conversion", err);
+    const int orientation = picture_orientation(r);
+    if (orientation != 1) {
+        ret = cb_frame_orient(bgr, orientation, &upright);
+        av_frame_free(&bgr);
+        if (ret < 0)
+            return cb_out_of_memory(r->path, err);
+        bgr = upright;
+    }
+    if (info)
+        *info = (cb_image_info){r->par->codec_id, r->frame->width, r->frame->height, orientation,
+                                had_alpha};
+    *out = bgr;
+    return 0;
+}
+
+/* Any image format but HEIF/AVIF, step by step: each step of image_steps
+ * in turn, then the picture made upright BGR. */
+static int read_with_ffmpeg(const char *path, const uint8_t *data, size_t size,
+                            const cb_image_limits *limits, AVFrame **out, cb_image_info *info,
+                            cb_error *err)
+{
+    static int (*const image_steps[])(image_read *, cb_error *) = {
+        check_header_size, open_demuxer,   find_picture, check_structure,
+        open_decoder,      decode_picture, check_picture,
+    };
+    image_read r = {.path = path, .data = data, .size = size, .guard = {.limits = limits}};
+    int ret = 0;
+    for (size_t i = 0; ret == 0 && i < sizeof image_steps / sizeof image_steps[0]; i++)
+        ret = image_steps[i](&r, err);
+    if (ret == 0)
+        ret = to_upright_bgr(&r, out, info, err);
+    image_read_release(&r);
+    return ret;
+}
+
 int cb_image_read(const char *path, const cb_image_limits *limits, AVFrame **out,
                   cb_image_info *info, cb_error *err)
 {
     static const cb_image_limits default_limits = CB_IMAGE_LIMITS_DEFAULT;
     uint8_t *data = NULL;
     size_t size = 0;
-    uint8_t *iobuf = NULL;
-    AVIOContext *avio = NULL;
-    AVFormatContext *fmt = NULL;
-    AVCodecContext *dec = NULL;
-    AVPacket *pkt = NULL;
-    AVFrame *frame = NULL, *bgr = NULL, *upright = NULL;
-    mem_src src = { 0 };
-    decode_guard guard = { 0 };
-    int ret, had_alpha = 0;
 
     if (out)
         *out = NULL;
-    if (!path || !out) {
-        ret = cb_error_set(err, CB_EINVAL, "cb_image_read: %s is NULL", path ? "out" : "path");
-        goto fail;
-    }
+    if (!path || !out)
+        return cb_error_set(err, CB_EINVAL, "cb_image_read: %s is NULL", path ? "out" : "path");
     if (!limits)
         limits = &default_limits;
-    guard.limits = limits;
-    if (limits->min_side < 1 || limits->max_pixels < 1) {
-        ret = cb_error_set(err, CB_EINVAL, "%s: invalid image limits", path);
-        goto fail;
-    }
-
-    if ((ret = read_whole_file(path, &data, &size, err)) < 0)
-        goto fail;
+    if (limits->min_side < 1 || limits->max_pixels < 1)
+        return cb_error_set(err, CB_EINVAL, "%s: invalid image limits", path);
+    int ret = read_whole_file(path, &data, &size, err);
     /* Phone photos (HEIC, AVIF): FFmpeg 5.1 reads neither; libheif does. */
-    if (cb_is_heif(data, size)) {
-        ret = read_heif(path, data, size, limits, out, info, err);
-        goto done;
-    }
-
-    /* Known headers: check the size before any decoder runs. */
-    long long hw, hh;
-    if (peek_dimensions(data, size, &hw, &hh) && (ret = check_limits(limits, hw, hh)) != 0) {
-        guard.refused = ret;
-        guard.width = hw;
-        guard.height = hh;
-        ret = decode_failure(path, &guard, 0, "", err);
-        goto fail;
-    }
-
-    /* Probe by content only: the demuxer sees no file name, so neither the
-     * extension nor image2's "%d" sequence patterns or protocol prefixes in
-     * the path play any part. */
-    src.data = data;
-    src.size = size;
-    const int iobuf_size = 32768;
-    iobuf = av_malloc(iobuf_size);
-    if (!iobuf)
-        goto nomem;
-    avio = avio_alloc_context(iobuf, iobuf_size, 0, &src, mem_read, NULL, mem_seek);
-    if (!avio)
-        goto nomem;
-    iobuf = NULL; /* owned by avio now (it may replace it) */
-    fmt = avformat_alloc_context();
-    if (!fmt)
-        goto nomem;
-    fmt->pb = avio;
-    fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-    ret = avformat_open_input(&fmt, NULL, NULL, NULL); /* frees fmt on failure */
-    if (ret < 0) {
-        if (ret == AVERROR(ENOMEM))
-            goto nomem;
-        char why[256];
-        explain_open_failure(data, size, ret, why, sizeof why);
-        ret = cb_error_set(err, CB_EDECODE, "%s: %s", path, why);
-        goto fail;
-    }
-    if (!cb_is_image_demuxer(fmt->iformat->name)) {
-        int video = 0, audio = 0;
-        for (unsigned i = 0; i < fmt->nb_streams; i++) {
-            enum AVMediaType t = fmt->streams[i]->codecpar->codec_type;
-            video += t == AVMEDIA_TYPE_VIDEO;
-            audio += t == AVMEDIA_TYPE_AUDIO;
-        }
-        if (!video && audio)
-            ret = cb_error_set(err, CB_EDECODE,
-                               "%s: audio only, no picture or video stream (format %s)", path,
-                               fmt->iformat->name);
-        else
-            ret = cb_error_set(err, CB_EDECODE, "%s: not an image (detected format: %s)", path,
-                               fmt->iformat->name);
-        goto fail;
-    }
-    int si = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-    if (si < 0) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: no picture in %s data", path, fmt->iformat->name);
-        goto fail;
-    }
-    AVCodecParameters *par = fmt->streams[si]->codecpar;
-    /* Some demuxers know the size from the header: check before decoding. */
-    if (par->width > 0 && par->height > 0 && (ret = check_limits(limits, par->width, par->height))) {
-        guard.refused = ret;
-        guard.width = par->width;
-        guard.height = par->height;
-        ret = decode_failure(path, &guard, 0, "", err);
-        goto fail;
-    }
-    /* Structure checks before any decoder runs, so that a cut or damaged
-     * file fails with that reason (FFmpeg's would be "invalid data", or
-     * nothing at all for a JPEG cut in its scan data). */
-    if (par->codec_id == AV_CODEC_ID_MJPEG && !jpeg_is_complete(data, size)) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: truncated or malformed JPEG (no end of image)",
-                           path);
-        goto fail;
-    }
-    if (par->codec_id == AV_CODEC_ID_PNG && size >= 8 && memcmp(data, "\x89PNG", 4) == 0) {
-        char why[128];
-        if (!png_is_complete(data, size, why, sizeof why)) {
-            ret = cb_error_set(err, CB_EDECODE, "%s: %s", path, why);
-            goto fail;
-        }
-    }
-    const AVCodec *codec = avcodec_find_decoder(par->codec_id);
-    if (!codec) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: no decoder for %s", path,
-                           avcodec_get_name(par->codec_id));
-        goto fail;
-    }
-    dec = avcodec_alloc_context3(codec);
-    if (!dec)
-        goto nomem;
-    if ((ret = avcodec_parameters_to_context(dec, par)) < 0) {
-        ret = decode_failure(path, &guard, ret, "decoder setup", err);
-        goto fail;
-    }
-    dec->opaque = &guard;
-    dec->get_buffer2 = guarded_get_buffer;
-    dec->max_pixels = limits->max_pixels;
-    dec->thread_count = 1; /* one picture: threads buy little, and get_buffer2 stays simple */
-    dec->thread_type = 0;
-    dec->err_recognition = AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER | AV_EF_EXPLODE;
-    if ((ret = avcodec_open2(dec, codec, NULL)) < 0) {
-        ret = decode_failure(path, &guard, ret, "cannot open decoder", err);
-        goto fail;
-    }
-
-    pkt = av_packet_alloc();
-    frame = av_frame_alloc();
-    if (!pkt || !frame)
-        goto nomem;
-    int flushing = 0, got = 0;
-    while (!got) {
-        if (!flushing) {
-            ret = av_read_frame(fmt, pkt);
-            if (ret == AVERROR_EOF) {
-                flushing = 1;
-                ret = avcodec_send_packet(dec, NULL);
-            } else if (ret < 0) {
-                ret = decode_failure(path, &guard, ret, "read error", err);
-                goto fail;
-            } else if (pkt->stream_index != si) {
-                av_packet_unref(pkt);
-                continue;
-            } else {
-                ret = avcodec_send_packet(dec, pkt);
-                av_packet_unref(pkt);
-            }
-            if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) {
-                ret = decode_failure(path, &guard, ret, "decode failed", err);
-                goto fail;
-            }
-        }
-        ret = avcodec_receive_frame(dec, frame);
-        if (ret == 0) {
-            got = 1;
-        } else if (ret == AVERROR(EAGAIN) && !flushing) {
-            continue;
-        } else if (ret == AVERROR_EOF || ret == AVERROR(EAGAIN)) {
-            ret = decode_failure(path, &guard, AVERROR_INVALIDDATA, "no picture decoded", err);
-            goto fail;
-        } else {
-            ret = decode_failure(path, &guard, ret, "decode failed", err);
-            goto fail;
-        }
-    }
-
-    if ((frame->flags & AV_FRAME_FLAG_CORRUPT) || frame->decode_error_flags) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: corrupt or truncated image data", path);
-        goto fail;
-    }
-    if ((ret = check_limits(limits, frame->width, frame->height)) != 0) {
-        guard.refused = ret;
-        guard.width = frame->width;
-        guard.height = frame->height;
-        ret = decode_failure(path, &guard, 0, "", err);
-        goto fail;
-    }
-
-    if ((ret = to_bgr24(frame, par->codec_id == AV_CODEC_ID_MJPEG, &bgr, &had_alpha)) < 0) {
-        if (ret == AVERROR(ENOMEM))
-            goto nomem;
-        ret = decode_failure(path, &guard, ret, "pixel conversion", err);
-        goto fail;
-    }
-    int orientation = frame_orientation(frame);
-    if (orientation == 1 && par->codec_id == AV_CODEC_ID_PNG &&
-        !av_dict_get(frame->metadata, "Orientation", NULL, 0)) {
-        int o = png_exif_orientation(data, size);
-        if (o)
-            orientation = o;
-    }
-    if (orientation != 1) {
-        if ((ret = cb_frame_orient(bgr, orientation, &upright)) < 0)
-            goto nomem;
-        av_frame_free(&bgr);
-        bgr = upright;
-        upright = NULL;
-    }
-
-    if (info) {
-        info->codec_id = par->codec_id;
-        info->src_width = frame->width;
-        info->src_height = frame->height;
-        info->orientation = orientation;
-        info->had_alpha = had_alpha;
-    }
-    *out = bgr;
-    bgr = NULL;
-    ret = 0;
-    goto done;
-
-nomem:
-    ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
-fail:
-done:
-    av_frame_free(&upright);
-    av_frame_free(&bgr);
-    av_frame_free(&frame);
-    av_packet_free(&pkt);
-    avcodec_free_context(&dec);
-    avformat_close_input(&fmt);
-    if (avio) {
-        av_freep(&avio->buffer);
-        avio_context_free(&avio);
-    }
-    av_free(iobuf);
+    if (ret == 0)
+        ret = cb_is_heif(data, size) ? read_heif(path, data, size, limits, out, info, err)
+                                     : read_with_ffmpeg(path, data, size, limits, out, info, err);
     av_free(data);
     return ret;
 }

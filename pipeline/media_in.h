@@ -4,9 +4,10 @@
  * an upright 8-bit BGR frame.
  *
  * Decoding goes through libavformat/libavcodec (HEIF/AVIF: heif_in.h, whose
- * details apply to those); pixel conversion through libswscale. EXIF orientation (JPEG/WebP "Orientation" tag, or a display
- * matrix side data) is applied before the frame is returned, so the frame
- * shows the picture the way a viewer would. Alpha is composited onto white
+ * details apply to those); pixel conversion through libswscale. EXIF
+ * orientation (JPEG/WebP "Orientation" tag, or a display matrix side data)
+ * is applied before the frame is returned, so the frame shows the picture
+ * the way a viewer would. Alpha is composited onto white
  * (a transparent area must not hide or reveal anything). The input file is
  * opened read-only and never modified.
  *
@@ -36,6 +37,8 @@
  *   here.
  * - FFmpeg writes its own diagnostics through av_log (global, stderr by
  *   default); the program decides their level, this module does not.
+ * - Threads: each call works on state of its own (its own demuxer and
+ *   decoder, or libheif context); nothing is kept between calls.
  */
 #ifndef CB_MEDIA_IN_H
 #define CB_MEDIA_IN_H

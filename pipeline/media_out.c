@@ -12,6 +12,7 @@
 
 #include "atomic_file.h"
 #include "frame_util.h"
+#include "media_steps.h"
 
 enum AVCodecID cb_image_codec_for_path(const char *path)
 {
@@ -55,38 +56,22 @@ static enum AVPixelFormat encoder_pix_fmt(enum AVCodecID id, int quality)
     }
 }
 
-/*
- * Encode `frame` into one packet (for these codecs the packet is the whole
- * file: SOI..EOI, PNG signature..IEND, RIFF WebP). Returns 0 or CB_E*.
- */
-static int encode_image(const char *path, const AVFrame *frame, enum AVCodecID id, int quality,
-                        AVPacket **out_pkt, cb_error *err)
+/* The encoder for id at quality, opened for frame's size. */
+static int open_image_encoder(const char *path, const AVFrame *frame, enum AVCodecID id,
+                              int quality, AVCodecContext **out, cb_error *err)
 {
-    AVCodecContext *enc = NULL;
-    struct SwsContext *sws = NULL;
-    AVFrame *conv = NULL;
-    AVPacket *pkt = NULL;
-    int ret;
     char msg[AV_ERROR_MAX_STRING_SIZE];
-
     const AVCodec *codec = id == AV_CODEC_ID_WEBP ? avcodec_find_encoder_by_name("libwebp")
                                                   : avcodec_find_encoder(id);
-    if (!codec) {
-        ret = cb_error_set(err, CB_EFORMAT, "%s: no %s encoder in this FFmpeg build", path,
-                           avcodec_get_name(id));
-        goto fail;
-    }
-    enum AVPixelFormat pix = encoder_pix_fmt(id, quality);
-    enc = avcodec_alloc_context3(codec);
-    conv = av_frame_alloc();
-    pkt = av_packet_alloc();
-    if (!enc || !conv || !pkt) {
-        ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
-        goto fail;
-    }
+    if (!codec)
+        return cb_error_set(err, CB_EFORMAT, "%s: no %s encoder in this FFmpeg build", path,
+                            avcodec_get_name(id));
+    AVCodecContext *enc = avcodec_alloc_context3(codec);
+    if (!enc)
+        return cb_out_of_memory(path, err);
     enc->width = frame->width;
     enc->height = frame->height;
-    enc->pix_fmt = pix;
+    enc->pix_fmt = encoder_pix_fmt(id, quality);
     enc->time_base = (AVRational){ 1, 25 };
     enc->sample_aspect_ratio = (AVRational){ 1, 1 }; /* square pixels (PNG pHYs 1:1) */
     enc->flags |= AV_CODEC_FLAG_BITEXACT; /* no encoder version string in the file */
@@ -107,68 +92,105 @@ static int encode_image(const char *path, const AVFrame *frame, enum AVCodecID i
     } else if (id == AV_CODEC_ID_WEBP) {
         av_opt_set_double(enc->priv_data, "quality", (double)quality, 0);
     }
-    if ((ret = avcodec_open2(enc, codec, NULL)) < 0) {
+    int ret = avcodec_open2(enc, codec, NULL);
+    if (ret < 0) {
         av_strerror(ret, msg, sizeof msg);
-        ret = cb_error_set(err, CB_EENCODE, "%s: cannot open %s encoder: %s", path, codec->name,
-                           msg);
-        goto fail;
+        avcodec_free_context(&enc);
+        return cb_error_set(err, CB_EENCODE, "%s: cannot open %s encoder: %s", path, codec->name,
+                            msg);
     }
+    *out = enc;
+    return 0;
+}
 
-    conv->format = pix;
-    conv->width = frame->width;
-    conv->height = frame->height;
-    if ((ret = cb_frame_get_zeroed_buffer(conv)) < 0) {
-        ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
-        goto fail;
-    }
-    /* swscale wants the yuvj formats spelled as yuv + full range (set below). */
+/* swscale from frame (BGR24) to pix, or NULL. JPEG (JFIF) is BT.601 full
+ * range: swscale wants its yuvj formats spelled as yuv + full range. */
+static struct SwsContext *bgr24_to(const AVFrame *frame, enum AVPixelFormat pix)
+{
+    const int jpeg = pix == AV_PIX_FMT_YUVJ444P || pix == AV_PIX_FMT_YUVJ420P;
     enum AVPixelFormat sws_pix = pix == AV_PIX_FMT_YUVJ444P   ? AV_PIX_FMT_YUV444P
                                  : pix == AV_PIX_FMT_YUVJ420P ? AV_PIX_FMT_YUV420P
                                                               : pix;
-    sws = sws_getContext(frame->width, frame->height, AV_PIX_FMT_BGR24, frame->width,
-                         frame->height, sws_pix, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
-                         NULL, NULL, NULL);
-    if (!sws) {
-        ret = cb_error_set(err, CB_EENCODE, "%s: cannot convert BGR24 to %s", path,
-                           av_get_pix_fmt_name(pix));
-        goto fail;
-    }
-    if (id == AV_CODEC_ID_MJPEG) {
-        /* JPEG (JFIF) is BT.601 full range. */
+    struct SwsContext *sws =
+        sws_getContext(frame->width, frame->height, AV_PIX_FMT_BGR24, frame->width,
+                       frame->height, sws_pix, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+                       NULL, NULL, NULL);
+    if (sws && jpeg) {
         const int *coefs = sws_getCoefficients(SWS_CS_ITU601);
         sws_setColorspaceDetails(sws, coefs, 1, coefs, 1, 0, 1 << 16, 1 << 16);
     }
-    ret = sws_scale(sws, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height,
-                    conv->data, conv->linesize);
-    if (ret < 0) {
-        ret = cb_error_set(err, CB_EENCODE, "%s: pixel conversion failed", path);
-        goto fail;
-    }
-    if (id == AV_CODEC_ID_MJPEG)
-        conv->quality = enc->global_quality;
-    conv->pts = 0;
+    return sws;
+}
 
-    ret = avcodec_send_frame(enc, conv);
+/* frame's pixels in a new frame of the encoder's pixel format. */
+static int convert_for_encoder(const char *path, const AVFrame *frame, enum AVPixelFormat pix,
+                               AVFrame **out, cb_error *err)
+{
+    AVFrame *conv = av_frame_alloc();
+    if (!conv)
+        return cb_out_of_memory(path, err);
+    conv->format = pix;
+    conv->width = frame->width;
+    conv->height = frame->height;
+    struct SwsContext *sws = NULL;
+    int ret = cb_frame_get_zeroed_buffer(conv) < 0 ? cb_out_of_memory(path, err) : 0;
+    if (ret == 0 && !(sws = bgr24_to(frame, pix)))
+        ret = cb_error_set(err, CB_EENCODE, "%s: cannot convert BGR24 to %s", path,
+                           av_get_pix_fmt_name(pix));
+    if (ret == 0 && sws_scale(sws, (const uint8_t *const *)frame->data, frame->linesize, 0,
+                              frame->height, conv->data, conv->linesize) < 0)
+        ret = cb_error_set(err, CB_EENCODE, "%s: pixel conversion failed", path);
+    sws_freeContext(sws);
+    if (ret < 0) {
+        av_frame_free(&conv);
+        return ret;
+    }
+    *out = conv;
+    return 0;
+}
+
+/* Encode pic, the one and only frame, into *out. */
+static int encode_one(const char *path, AVCodecContext *enc, const AVFrame *pic,
+                      AVPacket **out, cb_error *err)
+{
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt)
+        return cb_out_of_memory(path, err);
+    int ret = avcodec_send_frame(enc, pic);
     if (ret >= 0)
         ret = avcodec_send_frame(enc, NULL);
     if (ret >= 0)
         ret = avcodec_receive_packet(enc, pkt);
     if (ret < 0 || pkt->size <= 0) {
         av_strerror(ret, msg, sizeof msg);
-        ret = cb_error_set(err, CB_EENCODE, "%s: %s encoder failed: %s", path, codec->name,
-                           ret < 0 ? msg : "empty output");
-        goto fail;
+        av_packet_free(&pkt);
+        return cb_error_set(err, CB_EENCODE, "%s: %s encoder failed: %s", path, enc->codec->name,
+                            ret < 0 ? msg : "empty output");
     }
-    sws_freeContext(sws);
-    av_frame_free(&conv);
-    avcodec_free_context(&enc);
-    *out_pkt = pkt;
+    *out = pkt;
     return 0;
+}
 
-fail:
-    sws_freeContext(sws);
+/*
+ * Encode `frame` into one packet (for these codecs the packet is the whole
+ * file: SOI..EOI, PNG signature..IEND, RIFF WebP). Returns 0 or CB_E*.
+ */
+static int encode_image(const char *path, const AVFrame *frame, enum AVCodecID id, int quality,
+                        AVPacket **out_pkt, cb_error *err)
+{
+    AVCodecContext *enc = NULL;
+    AVFrame *conv = NULL;
+    int ret = open_image_encoder(path, frame, id, quality, &enc, err);
+    if (ret == 0)
+        ret = convert_for_encoder(path, frame, enc->pix_fmt, &conv, err);
+    if (ret == 0) {
+        if (id == AV_CODEC_ID_MJPEG)
+            conv->quality = enc->global_quality;
+        conv->pts = 0;
+        ret = encode_one(path, enc, conv, out_pkt, err);
+    }
     av_frame_free(&conv);
-    av_packet_free(&pkt);
     avcodec_free_context(&enc);
     return ret;
 }
@@ -206,12 +228,7 @@ int cb_image_write(const char *path, const AVFrame *frame, const cb_image_write_
     }
     if ((ret = check_args(path, frame, opts, &quality, err)) < 0)
         goto fail;
-    if (path[strlen(path) - 1] == '/') {
-        ret = cb_error_set(err, CB_EINVAL, "%s: output path names a folder", path);
-        goto fail;
-    }
-    /* early, cheap; the real check is in cb_atomic_commit */
-    if ((ret = cb_atomic_check_exists(path, opts->overwrite, err)) < 0)
+    if ((ret = cb_output_path_check(path, opts->overwrite, err)) < 0)
         goto fail;
 
     if ((ret = encode_image(path, frame, opts->codec_id, quality, &pkt, err)) < 0)

@@ -1,10 +1,10 @@
 /*
  * video.h - one video, end to end, in two passes over the file.
  *
- *  1. Analyse: decode every frame (on a thread of its own; swscale's fast
- *     conversion to BGR: these pictures are only analysed), detect faces in
- *     every `detect_every`-th frame, link them into tracks (track.h), and
- *     embed faces of each track for recognition. The detector looks around
+ *  Pass 1, analyse: decode every frame (swscale's fast conversion to
+ *     BGR: these pictures are only analysed), detect faces in every
+ *     `detect_every`-th frame, link them into tracks (track.h), and embed
+ *     faces of each track for recognition. The detector looks around
  *     every tracked face in each analysed frame, and spreads the scan of
  *     the whole picture (every level of its pyramid) over `scan_rounds`
  *     frames (cb_detector_detect_part): a new face is found within
@@ -23,28 +23,37 @@
  *     detection. No pixels are kept: memory does not grow with the length
  *     of the video beyond the tracks' boxes (track.h: 20 bytes per face per
  *     frame) and samples.
- *  2. Decide per track: a track stays visible only when every embedding
- *     taken from it recognises the same enrolled person, that person's
- *     consent is valid for the purpose (consent/judge.h), and no other track
- *     recognised as the same person was detected in the same frame at
- *     another place. Otherwise the face is redacted in every frame the track
+ *  Between the passes, decide per track: a track stays visible only when
+ *     every embedding taken from it recognises the same enrolled person,
+ *     that person's consent is valid for the purpose (consent/judge.h), and
+ *     no other track recognised as the same person was detected in the same
+ *     frame at another place. Otherwise the face is redacted in every frame the track
  *     covers - also the frames where the detector missed it (gaps filled)
  *     and the extension before and after.
- *  3. Render: decode again - frames the encoder takes as they are (8-bit
- *     4:2:0, BT.709 limited range) stay YUV, with no conversion - redact
- *     every redacted track's region in each frame on the decoding thread,
- *     and encode on the caller's (video_out.h: H.264, audio copied, metadata
- *     dropped, temp file and rename; x264's own threads). A redacted face's
- *     region holds its boxes of 3 frames either side, on a grid of 1/12 of
- *     the face, with one noise pattern per track: the redaction is the same
- *     picture from frame to frame while the face moves a little, and costs
- *     the encoder next to nothing.
+ *  Pass 2, render: decode again - frames the encoder takes as they are
+ *     (8-bit 4:2:0, BT.709 limited range) stay YUV, with no conversion -
+ *     redact every redacted track's region in each frame, and encode
+ *     (video_out.h: H.264, audio copied, metadata dropped, temp file and
+ *     rename). A redacted face's region holds its boxes of 3 frames either
+ *     side, on a grid of 1/12 of the face, with one noise pattern per
+ *     track: the redaction is the same picture from frame to frame while
+ *     the face moves a little, and costs the encoder next to nothing.
+ * Threads: in each pass a decoding thread of its own (frame_reader.h)
+ * reads the file a few frames ahead: it decodes (FFmpeg's decoder adds
+ * threads of its own) and converts each frame as the pass wants it
+ * (cb_video_in_set_use). In pass 1 that is all it
+ * does: detection, tracking and recognition run on the caller's thread,
+ * frame after frame (the networks may use threads of their own inside
+ * each run). Deciding runs on the caller's thread. In pass 2 the decoding
+ * thread also redacts each frame before it hands it over, and the caller's
+ * thread encodes it (cb_video_out_write: libx264, which spreads the work
+ * over frame threads of its own) and copies the audio.
  * Where the time went is in the result (`stage`) and, with a logger at
  * debug level, one line per video (ms per frame of each stage).
  *
  * Fail closed: any error in either pass means no output file. Without a
- * judge every face is redacted. With out_path NULL only passes 1 and 2 run
- * (`check`).
+ * judge every face is redacted. With out_path NULL only pass 1 and the
+ * decisions run (`check`).
  */
 #ifndef CB_VIDEO_H
 #define CB_VIDEO_H

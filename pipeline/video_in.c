@@ -17,6 +17,7 @@
 
 #include "av_input.h"
 #include "frame_util.h"
+#include "media_steps.h"
 
 #define CB_VIDEO_DEFAULT_MAX_PIXELS 36000000LL
 
@@ -31,10 +32,12 @@ struct cb_video_in {
     int si;                  /* the video stream */
     int width, height;       /* stored size (before orientation) of every frame */
     int orientation;
+    int rotation;            /* the rotation part of orientation, degrees clockwise */
     int default_cs;          /* SWS_CS_ITU601 or SWS_CS_ITU709 for unspecified YUV */
     long long max_pixels;
     AVRational tb;
     AVRational sar;          /* of the returned frames */
+    AVRational rate;         /* the stream's frame rate, 0/1 when unknown */
     int64_t default_duration; /* one frame in tb, at least 1 */
     int64_t last_pts;        /* AV_NOPTS_VALUE before the first frame */
     int64_t frames_out;
@@ -124,179 +127,214 @@ void cb_video_in_close(cb_video_in *v)
     free(v);
 }
 
-int cb_video_in_open(const char *path, long long max_pixels, cb_video_in **out,
-                     cb_video_info *info, cb_error *err)
+/* A new reader for path, before anything is opened; NULL when out of memory. */
+static cb_video_in *reader_new(const char *path, long long max_pixels)
 {
-    cb_video_in *v = NULL;
-    char msg[AV_ERROR_MAX_STRING_SIZE];
-    int ret;
-
-    if (out)
-        *out = NULL;
-    if (!path || !out) {
-        ret = cb_error_set(err, CB_EINVAL, "cb_video_in_open: %s is NULL", path ? "out" : "path");
-        goto fail;
-    }
-    if (max_pixels < 0) {
-        ret = cb_error_set(err, CB_EINVAL, "%s: negative pixel limit", path);
-        goto fail;
-    }
-    v = calloc(1, sizeof *v);
+    cb_video_in *v = calloc(1, sizeof *v);
     if (!v)
-        goto nomem;
+        return NULL;
     v->in.src.fd = -1;
     v->path = strdup(path);
-    if (!v->path)
-        goto nomem;
+    if (!v->path) {
+        free(v);
+        return NULL;
+    }
     v->max_pixels = max_pixels ? max_pixels : CB_VIDEO_DEFAULT_MAX_PIXELS;
     v->last_pts = AV_NOPTS_VALUE;
+    return v;
+}
 
-    if ((ret = cb_av_input_open(&v->in, path, err)) < 0) {
-        if (ret == CB_EDECODE) {
-            int fd = open(path, O_RDONLY | O_CLOEXEC);
-            if (fd >= 0 && cb_mp4_file_lacks_moov(fd))
-                ret = cb_error_set(err, CB_EDECODE,
-                                   "%s: an MP4/MOV file without its index (no moov box): cut "
-                                   "short while it was being recorded or copied",
-                                   path);
-            if (fd >= 0)
-                close(fd);
-        }
-        goto fail;
-    }
+/* For a file that no demuxer recognised (CB_EDECODE, err already says so):
+ * the better reason when it is an MP4/MOV cut short before its index. */
+static int explain_unrecognised(const char *path, cb_error *err)
+{
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const int lacks_moov = fd >= 0 && cb_mp4_file_lacks_moov(fd);
+    if (fd >= 0)
+        close(fd);
+    if (!lacks_moov)
+        return CB_EDECODE;
+    return cb_error_set(err, CB_EDECODE,
+                        "%s: an MP4/MOV file without its index (no moov box): cut "
+                        "short while it was being recorded or copied",
+                        path);
+}
+
+/* Open the container and check that it is a whole video: not a still
+ * image, stream information readable, a video stream (v->si), no index
+ * entry past the end of the file. */
+static int open_container(cb_video_in *v, cb_error *err)
+{
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    int ret = cb_av_input_open(&v->in, v->path, err);
+    if (ret == CB_EDECODE)
+        return explain_unrecognised(v->path, err);
+    if (ret < 0)
+        return ret;
     AVFormatContext *fmt = v->in.fmt;
-    if (cb_is_image_demuxer(fmt->iformat->name)) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: a still image (%s), not a video", path,
-                           fmt->iformat->name);
-        goto fail;
-    }
-    if ((ret = avformat_find_stream_info(fmt, NULL)) < 0) {
-        if (ret == AVERROR(ENOMEM))
-            goto nomem;
-        ret = cb_error_set(err, CB_EDECODE, "%s: cannot read stream information: %s", path,
-                           cb_av_strerror(ret, msg, sizeof msg));
-        goto fail;
-    }
+    if (cb_is_image_demuxer(fmt->iformat->name))
+        return cb_error_set(err, CB_EDECODE, "%s: a still image (%s), not a video", v->path,
+                            fmt->iformat->name);
+    if ((ret = avformat_find_stream_info(fmt, NULL)) == AVERROR(ENOMEM))
+        return cb_out_of_memory(v->path, err);
+    if (ret < 0)
+        return cb_error_set(err, CB_EDECODE, "%s: cannot read stream information: %s", v->path,
+                            cb_av_strerror(ret, msg, sizeof msg));
     v->si = first_video_stream(fmt);
-    if (v->si < 0) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: no video stream (format %s)", path,
-                           fmt->iformat->name);
-        goto fail;
-    }
-    if (index_past_end(fmt, v->in.file_size)) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: truncated file (its index points past the end)",
-                           path);
-        goto fail;
-    }
-    AVStream *st = fmt->streams[v->si];
-    AVCodecParameters *par = st->codecpar;
-    if (par->width <= 0 || par->height <= 0) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: video frame size unknown", path);
-        goto fail;
-    }
-    if ((long long)par->width * par->height > v->max_pixels) {
-        ret = cb_error_set(err, CB_ETOOBIG, "%s: video too large (%dx%d, limit %lld pixels)", path,
-                           par->width, par->height, v->max_pixels);
-        goto fail;
-    }
-    const AVCodec *codec = avcodec_find_decoder(par->codec_id);
-    if (!codec) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: no decoder for %s", path,
-                           avcodec_get_name(par->codec_id));
-        goto fail;
-    }
-    v->dec = avcodec_alloc_context3(codec);
-    if (!v->dec)
-        goto nomem;
-    if ((ret = avcodec_parameters_to_context(v->dec, par)) < 0) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: decoder setup: %s", path,
-                           cb_av_strerror(ret, msg, sizeof msg));
-        goto fail;
-    }
-    v->dec->pkt_timebase = st->time_base;
-    v->dec->thread_count = 0; /* automatic */
-    v->dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
-    v->dec->max_pixels = v->max_pixels;
-    if ((ret = avcodec_open2(v->dec, codec, NULL)) < 0) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: cannot open %s decoder: %s", path, codec->name,
-                           cb_av_strerror(ret, msg, sizeof msg));
-        goto fail;
-    }
+    if (v->si < 0)
+        return cb_error_set(err, CB_EDECODE, "%s: no video stream (format %s)", v->path,
+                            fmt->iformat->name);
+    if (index_past_end(fmt, v->in.file_size))
+        return cb_error_set(err, CB_EDECODE,
+                            "%s: truncated file (its index points past the end)", v->path);
+    return 0;
+}
+
+/* The stream's frame size, known and within the limit, from its header. */
+static int check_frame_size(const cb_video_in *v, const AVCodecParameters *par, cb_error *err)
+{
+    if (par->width <= 0 || par->height <= 0)
+        return cb_error_set(err, CB_EDECODE, "%s: video frame size unknown", v->path);
+    if ((long long)par->width * par->height > v->max_pixels)
+        return cb_error_set(err, CB_ETOOBIG, "%s: video too large (%dx%d, limit %lld pixels)",
+                            v->path, par->width, par->height, v->max_pixels);
+    return 0;
+}
+
+/* The stream's decoder (threaded as FFmpeg sees fit) and what reading needs. */
+static int open_decoder(cb_video_in *v, const AVStream *st, cb_error *err)
+{
+    const cb_decoder_setup setup = {
+        .thread_count = 0, /* automatic */
+        .thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE,
+        .max_pixels = v->max_pixels,
+        .pkt_timebase = st->time_base,
+    };
+    cb_decoder_step step;
+    const int ret = cb_decoder_open(st->codecpar, &setup, &v->dec, &step);
+    if (ret < 0)
+        return cb_decoder_failure(v->path, st->codecpar, step, ret, err);
     v->pkt = av_packet_alloc();
     v->decoded = av_frame_alloc();
     if (!v->pkt || !v->decoded)
-        goto nomem;
+        return cb_out_of_memory(v->path, err);
+    return 0;
+}
 
-    v->width = par->width;
-    v->height = par->height;
-    v->tb = st->time_base;
-    v->default_cs = (v->width >= 1280 || v->height > 576) ? SWS_CS_ITU709 : SWS_CS_ITU601;
-    int rotation = 0;
-    v->orientation = 1;
+/* The stream's orientation (1 when it has no usable display matrix) and
+ * its rotation part in *rotation. */
+static int stream_orientation(const AVStream *st, int *rotation)
+{
     size_t sd_size = 0;
     const uint8_t *sd = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &sd_size);
-    if (sd && sd_size >= 9 * sizeof(int32_t)) {
-        int32_t m[9];
-        memcpy(m, sd, sizeof m);
-        v->orientation = cb_orientation_from_display_matrix(m, &rotation);
-    }
-    int swap = v->orientation >= 5;
+    *rotation = 0;
+    if (!sd || sd_size < 9 * sizeof(int32_t))
+        return 1;
+    int32_t m[9];
+    memcpy(m, sd, sizeof m);
+    return cb_orientation_from_display_matrix(m, rotation);
+}
+
+/* The sample aspect ratio of the upright frames (turned with them when
+ * swap), 0/1 when unknown. */
+static AVRational upright_sar(const AVStream *st, int swap)
+{
     AVRational sar = st->sample_aspect_ratio.num > 0 ? st->sample_aspect_ratio
-                                                     : par->sample_aspect_ratio;
+                                                     : st->codecpar->sample_aspect_ratio;
     if (sar.num <= 0 || sar.den <= 0)
-        sar = (AVRational){ 0, 1 };
-    else if (swap)
-        sar = (AVRational){ sar.den, sar.num };
-    v->sar = sar;
+        return (AVRational){ 0, 1 };
+    return swap ? (AVRational){ sar.den, sar.num } : sar;
+}
+
+/* The stream's average (else nominal) frame rate, 0/1 when unknown. */
+static AVRational stream_rate(const AVStream *st)
+{
     AVRational rate = st->avg_frame_rate;
     if (rate.num <= 0 || rate.den <= 0)
         rate = st->r_frame_rate;
     if (rate.num <= 0 || rate.den <= 0)
         rate = (AVRational){ 0, 1 };
+    return rate;
+}
+
+/* What the frames of stream st are made into: size, colour, orientation,
+ * aspect, rate and the duration of one frame. */
+static void read_geometry(cb_video_in *v, const AVStream *st)
+{
+    v->width = st->codecpar->width;
+    v->height = st->codecpar->height;
+    v->tb = st->time_base;
+    v->default_cs = (v->width >= 1280 || v->height > 576) ? SWS_CS_ITU709 : SWS_CS_ITU601;
+    v->orientation = stream_orientation(st, &v->rotation);
+    v->sar = upright_sar(st, v->orientation >= 5);
+    v->rate = stream_rate(st);
     v->default_duration = 1;
-    if (rate.num > 0) {
-        int64_t d = av_rescale_q(1, av_inv_q(rate), v->tb);
+    if (v->rate.num > 0) {
+        int64_t d = av_rescale_q(1, av_inv_q(v->rate), v->tb);
         if (d > 1)
             v->default_duration = d;
     }
+}
 
-    if (info) {
-        memset(info, 0, sizeof *info);
-        info->width = swap ? v->height : v->width;
-        info->height = swap ? v->width : v->height;
-        info->coded_width = v->width;
-        info->coded_height = v->height;
-        info->rotation = rotation;
-        info->orientation = v->orientation;
-        info->time_base = v->tb;
-        info->frame_rate = rate;
-        info->frames = st->nb_frames > 0 ? st->nb_frames : 0;
-        if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
-            info->duration = (double)st->duration * av_q2d(st->time_base);
-        else if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
-            info->duration = (double)fmt->duration / AV_TIME_BASE;
-        info->codec_id = par->codec_id;
-        info->sample_aspect_ratio = sar;
-        for (unsigned i = 0; i < fmt->nb_streams; i++) {
-            enum AVMediaType t = fmt->streams[i]->codecpar->codec_type;
-            if (t == AVMEDIA_TYPE_AUDIO)
-                info->audio_streams++;
-            else if ((int)i != v->si)
-                info->other_streams++;
-        }
+static void fill_info(const cb_video_in *v, cb_video_info *info)
+{
+    const AVFormatContext *fmt = v->in.fmt;
+    const AVStream *st = fmt->streams[v->si];
+    const int swap = v->orientation >= 5;
+    memset(info, 0, sizeof *info);
+    info->width = swap ? v->height : v->width;
+    info->height = swap ? v->width : v->height;
+    info->coded_width = v->width;
+    info->coded_height = v->height;
+    info->rotation = v->rotation;
+    info->orientation = v->orientation;
+    info->time_base = v->tb;
+    info->frame_rate = v->rate;
+    info->frames = st->nb_frames > 0 ? st->nb_frames : 0;
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+        info->duration = (double)st->duration * av_q2d(st->time_base);
+    else if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
+        info->duration = (double)fmt->duration / AV_TIME_BASE;
+    info->codec_id = st->codecpar->codec_id;
+    info->sample_aspect_ratio = v->sar;
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        enum AVMediaType t = fmt->streams[i]->codecpar->codec_type;
+        if (t == AVMEDIA_TYPE_AUDIO)
+            info->audio_streams++;
+        else if ((int)i != v->si)
+            info->other_streams++;
     }
+}
+
+int cb_video_in_open(const char *path, long long max_pixels, cb_video_in **out,
+                     cb_video_info *info, cb_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!path || !out)
+        return cb_error_set(err, CB_EINVAL, "cb_video_in_open: %s is NULL", path ? "out" : "path");
+    if (max_pixels < 0)
+        return cb_error_set(err, CB_EINVAL, "%s: negative pixel limit", path);
+    cb_video_in *v = reader_new(path, max_pixels);
+    int ret = v ? open_container(v, err) : cb_out_of_memory(path, err);
+    const AVStream *st = ret == 0 ? v->in.fmt->streams[v->si] : NULL;
+    if (ret == 0)
+        ret = check_frame_size(v, st->codecpar, err);
+    if (ret == 0)
+        ret = open_decoder(v, st, err);
+    if (ret < 0) {
+        cb_video_in_close(v);
+        return ret;
+    }
+    read_geometry(v, st);
+    if (info)
+        fill_info(v, info);
     /* Only the chosen stream's packets reach us from the demuxer. */
-    for (unsigned i = 0; i < fmt->nb_streams; i++)
+    for (unsigned i = 0; i < v->in.fmt->nb_streams; i++)
         if ((int)i != v->si)
-            fmt->streams[i]->discard = AVDISCARD_ALL;
+            v->in.fmt->streams[i]->discard = AVDISCARD_ALL;
     *out = v;
     return 0;
-
-nomem:
-    ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
-fail:
-    cb_video_in_close(v);
-    return ret;
 }
 
 /* Is src a frame video_out.h takes as it is: 8-bit 4:2:0, limited range,
@@ -316,7 +354,7 @@ static int convert(cb_video_in *v, const AVFrame *src, AVFrame **out, cb_error *
 {
     if (v->use == CB_VIDEO_FOR_ENCODING && encoder_ready(v, src)) {
         *out = av_frame_clone(src);
-        return *out ? 0 : cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+        return *out ? 0 : cb_out_of_memory(v->path, err);
     }
     if (!v->sws || v->sws_w != src->width || v->sws_h != src->height ||
         v->sws_fmt != src->format || v->sws_cs != (int)src->colorspace ||
@@ -337,7 +375,7 @@ static int convert(cb_video_in *v, const AVFrame *src, AVFrame **out, cb_error *
     }
     AVFrame *bgr = av_frame_alloc();
     if (!bgr)
-        return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+        return cb_out_of_memory(v->path, err);
     bgr->format = AV_PIX_FMT_BGR24;
     bgr->width = v->width;
     bgr->height = v->height;
@@ -346,7 +384,7 @@ static int convert(cb_video_in *v, const AVFrame *src, AVFrame **out, cb_error *
     if ((v->use == CB_VIDEO_FOR_ANALYSIS ? cb_frame_get_pooled_buffer(bgr, &v->pool)
                                          : cb_frame_get_zeroed_buffer(bgr)) < 0) {
         av_frame_free(&bgr);
-        return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+        return cb_out_of_memory(v->path, err);
     }
     if (sws_scale(v->sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height,
                   bgr->data, bgr->linesize) <= 0) {
@@ -357,62 +395,82 @@ static int convert(cb_video_in *v, const AVFrame *src, AVFrame **out, cb_error *
     return 0;
 }
 
-/* Convert v->decoded to a new upright frame (BGR24, or YUV: convert) with its timestamp. */
-static int deliver(cb_video_in *v, AVFrame **out, cb_error *err)
+/* src may be returned: not empty, within the limit, and not damage that the
+ * decoder hid (concealment: missing slices, broken references) rather than
+ * failing - that fails closed all the same, so no output is made from
+ * frames that are not what the file holds. */
+static int check_decoded(const cb_video_in *v, const AVFrame *src, cb_error *err)
 {
-    AVFrame *src = v->decoded;
-    AVFrame *pic = NULL, *up = NULL;
-    int ret;
-
-    if (src->width <= 0 || src->height <= 0) {
-        ret = cb_error_set(err, CB_EDECODE, "%s: decoder returned an empty frame", v->path);
-        goto fail;
-    }
-    if ((long long)src->width * src->height > v->max_pixels) {
-        ret = cb_error_set(err, CB_ETOOBIG, "%s: video frame too large (%dx%d, limit %lld pixels)",
-                           v->path, src->width, src->height, v->max_pixels);
-        goto fail;
-    }
-
-    /* The decoder hid damage (concealment: missing slices, broken
-     * references) rather than failing: fail closed all the same, so no
-     * output is made from frames that are not what the file holds. */
+    if (src->width <= 0 || src->height <= 0)
+        return cb_error_set(err, CB_EDECODE, "%s: decoder returned an empty frame", v->path);
+    if ((long long)src->width * src->height > v->max_pixels)
+        return cb_error_set(err, CB_ETOOBIG,
+                            "%s: video frame too large (%dx%d, limit %lld pixels)", v->path,
+                            src->width, src->height, v->max_pixels);
     if (src->decode_error_flags || (src->flags & AV_FRAME_FLAG_CORRUPT)) {
         double at = src->best_effort_timestamp == AV_NOPTS_VALUE
                         ? 0.0
                         : (double)src->best_effort_timestamp * av_q2d(v->tb);
-        ret = cb_error_set(err, CB_EDECODE,
-                           "%s: corrupt video data at frame %lld (%.3f s): the decoder could "
-                           "only conceal it",
-                           v->path, (long long)v->frames_out, at);
-        goto fail;
+        return cb_error_set(err, CB_EDECODE,
+                            "%s: corrupt video data at frame %lld (%.3f s): the decoder could "
+                            "only conceal it",
+                            v->path, (long long)v->frames_out, at);
     }
+    return 0;
+}
 
-    int64_t pts = src->best_effort_timestamp;
-    int64_t dur = src->pkt_duration > 0 ? src->pkt_duration : v->default_duration;
-    if (v->last_pts != AV_NOPTS_VALUE && (pts == AV_NOPTS_VALUE || pts <= v->last_pts)) {
-        /* Missing or not increasing: one step after the previous frame,
-         * unless that would overflow (a file with absurd timestamps). */
-        int64_t step = pts == AV_NOPTS_VALUE ? dur : 1;
-        if (v->last_pts > INT64_MAX - step) {
-            ret = cb_error_set(err, CB_EDECODE, "%s: timestamps out of range after frame %lld",
-                               v->path, (long long)v->frames_out);
-            goto fail;
-        }
-        pts = v->last_pts + step;
-    } else if (pts == AV_NOPTS_VALUE) {
-        pts = 0;
+/* src's timestamp in *pts: the decoder's best effort, made strictly
+ * increasing (see video_in.h, Timestamps). */
+static int next_pts(const cb_video_in *v, const AVFrame *src, int64_t *pts, cb_error *err)
+{
+    *pts = src->best_effort_timestamp;
+    if (v->last_pts == AV_NOPTS_VALUE) {
+        if (*pts == AV_NOPTS_VALUE)
+            *pts = 0;
+        return 0;
     }
+    if (*pts != AV_NOPTS_VALUE && *pts > v->last_pts)
+        return 0;
+    /* Missing or not increasing: one step after the previous frame, unless
+     * that would overflow (a file with absurd timestamps). */
+    const int64_t dur = src->pkt_duration > 0 ? src->pkt_duration : v->default_duration;
+    const int64_t step = *pts == AV_NOPTS_VALUE ? dur : 1;
+    if (v->last_pts > INT64_MAX - step)
+        return cb_error_set(err, CB_EDECODE, "%s: timestamps out of range after frame %lld",
+                            v->path, (long long)v->frames_out);
+    *pts = v->last_pts + step;
+    return 0;
+}
 
-    if ((ret = convert(v, src, &pic, err)) < 0)
-        goto fail;
-    if (v->orientation != 1) {
-        if ((ret = cb_frame_orient(pic, v->orientation, &up)) < 0)
-            goto nomem;
-        av_frame_free(&pic);
-        pic = up;
-        up = NULL;
-    }
+/* Turn *pic upright as the file asks (replacing it; freed on failure). */
+static int make_upright(const cb_video_in *v, AVFrame **pic, cb_error *err)
+{
+    AVFrame *up = NULL;
+    if (v->orientation == 1)
+        return 0;
+    const int ret = cb_frame_orient(*pic, v->orientation, &up);
+    av_frame_free(pic);
+    if (ret < 0)
+        return cb_out_of_memory(v->path, err);
+    *pic = up;
+    return 0;
+}
+
+/* Convert v->decoded to a new upright frame (BGR24, or YUV: convert) with its timestamp. */
+static int deliver(cb_video_in *v, AVFrame **out, cb_error *err)
+{
+    const AVFrame *src = v->decoded;
+    AVFrame *pic = NULL;
+    int64_t pts = 0;
+    int ret = check_decoded(v, src, err);
+    if (ret == 0)
+        ret = next_pts(v, src, &pts, err);
+    if (ret == 0)
+        ret = convert(v, src, &pic, err);
+    if (ret == 0)
+        ret = make_upright(v, &pic, err);
+    if (ret < 0)
+        return ret;
     pic->pts = pts;
     pic->best_effort_timestamp = pts;
     pic->pkt_dts = AV_NOPTS_VALUE;
@@ -425,13 +483,6 @@ static int deliver(cb_video_in *v, AVFrame **out, cb_error *err)
     v->frames_out++;
     *out = pic;
     return 0;
-
-nomem:
-    ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
-fail:
-    av_frame_free(&up);
-    av_frame_free(&pic);
-    return ret;
 }
 
 /* Our code for an FFmpeg error from the demuxer or decoder. */
@@ -439,7 +490,7 @@ static int decode_error(cb_video_in *v, int averr, const char *what, cb_error *e
 {
     char msg[AV_ERROR_MAX_STRING_SIZE];
     if (averr == AVERROR(ENOMEM))
-        return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+        return cb_out_of_memory(v->path, err);
     double at = v->last_pts == AV_NOPTS_VALUE ? 0.0 : (double)v->last_pts * av_q2d(v->tb);
     return cb_error_set(err, CB_EDECODE, "%s: %s after frame %lld (%.3f s): %s", v->path, what,
                         (long long)v->frames_out, at, cb_av_strerror(averr, msg, sizeof msg));

@@ -1,9 +1,11 @@
 /*
- * video_in.h - decode a video file into upright 8-bit BGR frames, one by one,
- * with their timestamps, in presentation order.
+ * video_in.h - decode a video file into upright 8-bit BGR frames (or, for
+ * encoding, the decoder's own YUV 4:2:0 pictures: cb_video_in_set_use), one
+ * by one, with their timestamps, in presentation order.
  *
  * Containers and codecs: whatever Debian's FFmpeg demuxes and decodes (MP4,
- * MOV, MKV, WebM; H.264, HEVC, VP9, ...). The first video stream is used.
+ * MOV, MKV, WebM; H.264, HEVC, VP9, ...). The first video stream that is
+ * not cover art (an attached picture) is used.
  * Rotation metadata (the display matrix side data of the stream) is applied:
  * a phone video recorded upright but stored rotated comes out upright, with
  * width and height swapped for 90/270 degrees. Every frame the decoder
@@ -41,6 +43,8 @@
  *   at the end that is cut short has no moov and fails at open too. A stream
  *   that ends without a single frame is CB_EDECODE.
  * - Threads: the decoder uses FFmpeg's automatic frame + slice threading.
+ *   A reader is used by one thread at a time (frame_reader.h hands one to
+ *   a decoding thread of its own).
  * - FFmpeg writes its own diagnostics through av_log (global); the program
  *   decides their level, this module does not.
  */
@@ -67,7 +71,6 @@ typedef struct cb_video_info {
     int audio_streams;        /* number of audio streams in the file */
     int other_streams;        /* subtitle, data, attachment streams, and video streams
                                  other than the one used (cover art included) */
-    /* Added after the first version of this header: */
     int orientation;          /* EXIF-style orientation applied (frame_util.h): 1 none,
                                  3/6/8 rotations, 2/4/5/7 mirrored; rotation above is
                                  its rotation part */
@@ -99,12 +102,14 @@ int cb_video_in_open(const char *path, long long max_pixels, cb_video_in **out,
 /*
  * The next frame, in presentation order: *frame is a new AV_PIX_FMT_BGR24
  * frame (or YUV420P, see cb_video_in_set_use) owned by the caller
- * (av_frame_free), upright, with frame->pts set
- * (in info.time_base; the decoder's best-effort timestamp) and
- * frame->duration where known. Returns 0 with a frame, 1 at the end of the
+ * (av_frame_free), upright, with frame->pts set (in info.time_base; the
+ * decoder's best-effort timestamp, made strictly increasing: Timestamps
+ * above) and frame->pkt_duration where known. Returns 0 with a frame, 1 at the end of the
  * stream (*frame NULL), or a negative code (CB_EDECODE for corrupt data that
- * the decoder cannot get past; the caller must then treat the file as
- * failed).
+ * the decoder cannot get past, CB_ETOOBIG for a frame over the limit,
+ * CB_ENOMEM; the caller must then treat the file as failed). After an error
+ * every later read fails too, with the same code; after the end it
+ * returns 1 again.
  */
 int cb_video_in_read(cb_video_in *v, AVFrame **frame, cb_error *err);
 

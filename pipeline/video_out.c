@@ -17,6 +17,7 @@
 #include "atomic_file.h"
 #include "av_input.h"
 #include "frame_util.h"
+#include "media_steps.h"
 
 struct cb_video_out {
     char *path;
@@ -56,6 +57,12 @@ void cb_video_out_opts_default(cb_video_out_opts *opts)
     opts->overwrite = 0;
     opts->audio_source = NULL;
 }
+
+/* Tag x (an AVCodecContext or an AVFrame) as what is encoded: BT.709
+ * primaries, transfer and matrix, limited range. */
+#define TAG_BT709_LIMITED(x)                                                                   \
+    ((x)->color_range = AVCOL_RANGE_MPEG, (x)->colorspace = AVCOL_SPC_BT709,                   \
+     (x)->color_primaries = AVCOL_PRI_BT709, (x)->color_trc = AVCOL_TRC_BT709)
 
 /* Our code for an FFmpeg error: ENOMEM -> CB_ENOMEM, other system errors
  * (EINVAL aside, which FFmpeg uses for bad data) stay -errno, the rest is
@@ -124,7 +131,7 @@ static int add_audio_streams(cb_video_out *v, const char *source, cb_error *err)
     v->audio_map = malloc(sizeof *v->audio_map * (in->nb_streams ? in->nb_streams : 1));
     v->apkt = av_packet_alloc();
     if (!v->audio_map || !v->apkt)
-        return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+        return cb_out_of_memory(v->path, err);
     int n_audio = 0;
     for (unsigned i = 0; i < in->nb_streams; i++) {
         AVStream *ist = in->streams[i];
@@ -143,7 +150,7 @@ static int add_audio_streams(cb_video_out *v, const char *source, cb_error *err)
                                 v->ofmt->oformat->name);
         AVStream *ost = avformat_new_stream(v->ofmt, NULL);
         if (!ost)
-            return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+            return cb_out_of_memory(v->path, err);
         if ((ret = avcodec_parameters_copy(ost->codecpar, ist->codecpar)) < 0)
             return av_fail(v->path, ret, CB_EFORMAT, "copying audio parameters", err);
         ost->codecpar->codec_tag = 0;
@@ -221,87 +228,78 @@ static int copy_audio(cb_video_out *v, int64_t until, AVRational tb, int flush, 
     return 0;
 }
 
-int cb_video_out_open(const char *path, const cb_video_info *info, const cb_video_out_opts *opts,
-                      cb_video_out **out, cb_error *err)
+/* What cb_video_out_open settled from its arguments. */
+typedef struct out_settings {
+    int crf;
+    const char *preset;
+    const char *muxer;
+} out_settings;
+
+/* Check the arguments and the output path; fill s. */
+static int check_request(const char *path, const cb_video_info *info,
+                         const cb_video_out_opts *opts, out_settings *s, cb_error *err)
 {
-    cb_video_out *v = NULL;
-    AVDictionary *mux_opts = NULL;
-    cb_video_out_opts defaults;
-    int ret;
-
-    if (out)
-        *out = NULL;
-    if (!path || !*path || !info || !out) {
-        ret = cb_error_set(err, CB_EINVAL, "cb_video_out_open: %s is NULL or empty",
-                           !path || !*path ? "path" : !info ? "info" : "out");
-        goto fail;
-    }
-    if (!opts) {
-        cb_video_out_opts_default(&defaults);
-        opts = &defaults;
-    }
-    int crf = opts->crf < 0 ? 20 : opts->crf;
-    const char *preset = opts->preset ? opts->preset : "veryfast";
-    if (crf > 51) {
-        ret = cb_error_set(err, CB_EINVAL, "%s: CRF %d outside 0..51", path, opts->crf);
-        goto fail;
-    }
-    if (opts->threads < 0) {
-        ret = cb_error_set(err, CB_EINVAL, "%s: negative thread count", path);
-        goto fail;
-    }
+    s->crf = opts->crf < 0 ? 20 : opts->crf;
+    s->preset = opts->preset ? opts->preset : "veryfast";
+    if (s->crf > 51)
+        return cb_error_set(err, CB_EINVAL, "%s: CRF %d outside 0..51", path, opts->crf);
+    if (opts->threads < 0)
+        return cb_error_set(err, CB_EINVAL, "%s: negative thread count", path);
     if (info->width < 2 || info->height < 2 || info->time_base.num <= 0 ||
-        info->time_base.den <= 0) {
-        ret = cb_error_set(err, CB_EINVAL, "%s: invalid video size %dx%d or time base %d/%d", path,
-                           info->width, info->height, info->time_base.num, info->time_base.den);
-        goto fail;
-    }
-    const char *muxer = muxer_for_path(path);
-    if (!muxer) {
-        ret = cb_error_set(err, CB_EFORMAT, "%s: output must be .mp4 or .mov", path);
-        goto fail;
-    }
-    if (path[strlen(path) - 1] == '/') {
-        ret = cb_error_set(err, CB_EINVAL, "%s: output path names a folder", path);
-        goto fail;
-    }
-    /* early, cheap; the real check is in cb_atomic_commit */
-    if ((ret = cb_atomic_check_exists(path, opts->overwrite, err)) < 0)
-        goto fail;
+        info->time_base.den <= 0)
+        return cb_error_set(err, CB_EINVAL, "%s: invalid video size %dx%d or time base %d/%d",
+                            path, info->width, info->height, info->time_base.num,
+                            info->time_base.den);
+    s->muxer = muxer_for_path(path);
+    if (!s->muxer)
+        return cb_error_set(err, CB_EFORMAT, "%s: output must be .mp4 or .mov", path);
+    return cb_output_path_check(path, opts->overwrite, err);
+}
 
-    v = calloc(1, sizeof *v);
+/* A new writer for path and frames of info's size, nothing opened yet;
+ * NULL when out of memory. */
+static cb_video_out *writer_new(const char *path, const cb_video_info *info, int overwrite)
+{
+    cb_video_out *v = calloc(1, sizeof *v);
     if (!v)
-        goto nomem;
+        return NULL;
     v->file = (cb_atomic_file)CB_ATOMIC_FILE_INIT;
     v->audio.src.fd = -1;
     v->path = strdup(path);
-    if (!v->path)
-        goto nomem;
-    v->overwrite = opts->overwrite;
+    if (!v->path) {
+        free(v);
+        return NULL;
+    }
+    v->overwrite = overwrite;
     v->in_width = info->width;
     v->in_height = info->height;
     v->width = info->width & ~1;
     v->height = info->height & ~1;
     v->last_pts = AV_NOPTS_VALUE;
     v->audio_eof = 1;
+    return v;
+}
 
-    ret = avformat_alloc_output_context2(&v->ofmt, NULL, muxer, NULL);
-    if (ret < 0 || !v->ofmt) {
-        ret = av_fail(path, ret < 0 ? ret : AVERROR(ENOMEM), CB_EFORMAT, "no muxer", err);
-        goto fail;
-    }
+static int open_muxer(cb_video_out *v, const char *muxer, cb_error *err)
+{
+    int ret = avformat_alloc_output_context2(&v->ofmt, NULL, muxer, NULL);
+    if (ret < 0 || !v->ofmt)
+        return av_fail(v->path, ret < 0 ? ret : AVERROR(ENOMEM), CB_EFORMAT, "no muxer", err);
     v->ofmt->flags |= AVFMT_FLAG_BITEXACT;
+    return 0;
+}
 
-    /* Video encoder. */
+/* libx264 for frames of info's time base and aspect, at the encoded size. */
+static int open_encoder(cb_video_out *v, const cb_video_info *info, const out_settings *s,
+                        int threads, cb_error *err)
+{
     const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
-    if (!codec) {
-        ret = cb_error_set(err, CB_EENCODE, "%s: no libx264 encoder in this FFmpeg build", path);
-        goto fail;
-    }
-    v->enc = avcodec_alloc_context3(codec);
-    if (!v->enc)
-        goto nomem;
-    AVCodecContext *enc = v->enc;
+    if (!codec)
+        return cb_error_set(err, CB_EENCODE, "%s: no libx264 encoder in this FFmpeg build",
+                            v->path);
+    AVCodecContext *enc = v->enc = avcodec_alloc_context3(codec);
+    if (!enc)
+        return cb_out_of_memory(v->path, err);
     enc->width = v->width;
     enc->height = v->height;
     enc->pix_fmt = AV_PIX_FMT_YUV420P;
@@ -310,94 +308,126 @@ int cb_video_out_open(const char *path, const cb_video_info *info, const cb_vide
         enc->framerate = info->frame_rate;
     if (info->sample_aspect_ratio.num > 0 && info->sample_aspect_ratio.den > 0)
         enc->sample_aspect_ratio = info->sample_aspect_ratio;
-    enc->color_range = AVCOL_RANGE_MPEG;
-    enc->colorspace = AVCOL_SPC_BT709;
-    enc->color_primaries = AVCOL_PRI_BT709;
-    enc->color_trc = AVCOL_TRC_BT709;
-    enc->thread_count = opts->threads;
+    TAG_BT709_LIMITED(enc);
+    enc->thread_count = threads;
     enc->flags |= AV_CODEC_FLAG_BITEXACT;
     if (v->ofmt->oformat->flags & AVFMT_GLOBALHEADER)
         enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    if (av_opt_set(enc->priv_data, "preset", preset, 0) < 0 ||
-        av_opt_set_double(enc->priv_data, "crf", crf, 0) < 0) {
-        ret = cb_error_set(err, CB_EENCODE, "%s: cannot set libx264 options", path);
-        goto fail;
-    }
-    if ((ret = avcodec_open2(enc, codec, NULL)) < 0) {
+    if (av_opt_set(enc->priv_data, "preset", s->preset, 0) < 0 ||
+        av_opt_set_double(enc->priv_data, "crf", s->crf, 0) < 0)
+        return cb_error_set(err, CB_EENCODE, "%s: cannot set libx264 options", v->path);
+    int ret = avcodec_open2(enc, codec, NULL);
+    if (ret < 0) {
         char what[160];
-        snprintf(what, sizeof what, "cannot open libx264 (preset '%.40s', crf %d)", preset, crf);
-        ret = av_fail(path, ret, CB_EENCODE, what, err);
-        goto fail;
+        snprintf(what, sizeof what, "cannot open libx264 (preset '%.40s', crf %d)", s->preset,
+                 s->crf);
+        return av_fail(v->path, ret, CB_EENCODE, what, err);
     }
+    return 0;
+}
+
+/* The output's video stream, as the encoder makes it. */
+static int add_video_stream(cb_video_out *v, cb_error *err)
+{
     v->vst = avformat_new_stream(v->ofmt, NULL);
     if (!v->vst)
-        goto nomem;
-    if ((ret = avcodec_parameters_from_context(v->vst->codecpar, enc)) < 0) {
-        ret = av_fail(path, ret, CB_EENCODE, "encoder parameters", err);
-        goto fail;
-    }
-    v->vst->time_base = enc->time_base;
-    v->vst->sample_aspect_ratio = enc->sample_aspect_ratio;
-    if (enc->framerate.num > 0)
-        v->vst->avg_frame_rate = enc->framerate;
+        return cb_out_of_memory(v->path, err);
+    int ret = avcodec_parameters_from_context(v->vst->codecpar, v->enc);
+    if (ret < 0)
+        return av_fail(v->path, ret, CB_EENCODE, "encoder parameters", err);
+    v->vst->time_base = v->enc->time_base;
+    v->vst->sample_aspect_ratio = v->enc->sample_aspect_ratio;
+    if (v->enc->framerate.num > 0)
+        v->vst->avg_frame_rate = v->enc->framerate;
     v->vst->disposition = AV_DISPOSITION_DEFAULT;
+    return 0;
+}
 
+/* The frames and packet that writing uses, and the BGR24 -> yuv420p
+ * conversion (full-range RGB to BT.709 limited range). */
+static int prepare_conversion(cb_video_out *v, cb_error *err)
+{
     v->yuv = av_frame_alloc();
     v->pass = av_frame_alloc();
     v->pkt = av_packet_alloc();
     if (!v->yuv || !v->pass || !v->pkt)
-        goto nomem;
+        return cb_out_of_memory(v->path, err);
     v->yuv->format = AV_PIX_FMT_YUV420P;
     v->yuv->width = v->width;
     v->yuv->height = v->height;
-    v->yuv->color_range = AVCOL_RANGE_MPEG;
-    v->yuv->colorspace = AVCOL_SPC_BT709;
-    v->yuv->color_primaries = AVCOL_PRI_BT709;
-    v->yuv->color_trc = AVCOL_TRC_BT709;
+    TAG_BT709_LIMITED(v->yuv);
     if (cb_frame_get_zeroed_buffer(v->yuv) < 0)
-        goto nomem;
+        return cb_out_of_memory(v->path, err);
     v->sws = sws_getContext(v->width, v->height, AV_PIX_FMT_BGR24, v->width, v->height,
                             AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND, NULL, NULL, NULL);
-    if (!v->sws) {
-        ret = cb_error_set(err, CB_EENCODE, "%s: cannot convert BGR24 to yuv420p", path);
-        goto fail;
-    }
-    /* RGB (full range) -> BT.709 limited range. */
+    if (!v->sws)
+        return cb_error_set(err, CB_EENCODE, "%s: cannot convert BGR24 to yuv420p", v->path);
     const int *bt709 = sws_getCoefficients(SWS_CS_ITU709);
     sws_setColorspaceDetails(v->sws, bt709, 1, bt709, 0, 0, 1 << 16, 1 << 16);
+    return 0;
+}
 
-    if (opts->audio_source && (ret = add_audio_streams(v, opts->audio_source, err)) < 0)
-        goto fail;
-
-    /* The temporary file, written by FFmpeg's file protocol (the faststart
-     * pass reopens it by name). */
-    if ((ret = cb_atomic_open(&v->file, path, err)) < 0)
-        goto fail;
+/* The temporary file, written by FFmpeg's file protocol (the faststart
+ * pass reopens it by name), with the header. */
+static int start_file(cb_video_out *v, cb_error *err)
+{
+    AVDictionary *mux_opts = NULL;
+    int ret = cb_atomic_open(&v->file, v->path, err);
+    if (ret < 0)
+        return ret;
     av_freep(&v->ofmt->url);
     v->ofmt->url = av_asprintf("file:%s", v->file.tmp);
     if (!v->ofmt->url)
-        goto nomem;
-    if ((ret = avio_open2(&v->ofmt->pb, v->ofmt->url, AVIO_FLAG_WRITE, NULL, NULL)) < 0) {
-        ret = av_fail(path, ret, CB_EIO, "cannot open the temporary file", err);
-        goto fail;
+        return cb_out_of_memory(v->path, err);
+    if ((ret = avio_open2(&v->ofmt->pb, v->ofmt->url, AVIO_FLAG_WRITE, NULL, NULL)) < 0)
+        return av_fail(v->path, ret, CB_EIO, "cannot open the temporary file", err);
+    if (av_dict_set(&mux_opts, "movflags", "+faststart", 0) < 0) {
+        av_dict_free(&mux_opts);
+        return cb_out_of_memory(v->path, err);
     }
-    if (av_dict_set(&mux_opts, "movflags", "+faststart", 0) < 0)
-        goto nomem;
     ret = avformat_write_header(v->ofmt, &mux_opts);
     av_dict_free(&mux_opts);
+    if (ret < 0)
+        return av_fail(v->path, ret, CB_EFORMAT, "cannot start the output", err);
+    return 0;
+}
+
+int cb_video_out_open(const char *path, const cb_video_info *info, const cb_video_out_opts *opts,
+                      cb_video_out **out, cb_error *err)
+{
+    cb_video_out_opts defaults;
+    out_settings s = { 0 };
+
+    if (out)
+        *out = NULL;
+    if (!path || !*path || !info || !out)
+        return cb_error_set(err, CB_EINVAL, "cb_video_out_open: %s is NULL or empty",
+                            !path || !*path ? "path" : !info ? "info" : "out");
+    if (!opts) {
+        cb_video_out_opts_default(&defaults);
+        opts = &defaults;
+    }
+    int ret = check_request(path, info, opts, &s, err);
+    if (ret < 0)
+        return ret;
+    cb_video_out *v = writer_new(path, info, opts->overwrite);
+    ret = v ? open_muxer(v, s.muxer, err) : cb_out_of_memory(path, err);
+    if (ret == 0)
+        ret = open_encoder(v, info, &s, opts->threads, err);
+    if (ret == 0)
+        ret = add_video_stream(v, err);
+    if (ret == 0)
+        ret = prepare_conversion(v, err);
+    if (ret == 0 && opts->audio_source)
+        ret = add_audio_streams(v, opts->audio_source, err);
+    if (ret == 0)
+        ret = start_file(v, err);
     if (ret < 0) {
-        ret = av_fail(path, ret, CB_EFORMAT, "cannot start the output", err);
-        goto fail;
+        cb_video_out_close(v);
+        return ret;
     }
     *out = v;
     return 0;
-
-nomem:
-    ret = cb_error_set(err, CB_ENOMEM, "%s: out of memory", path);
-fail:
-    av_dict_free(&mux_opts);
-    cb_video_out_close(v);
-    return ret;
 }
 
 /*
@@ -412,16 +442,13 @@ static int to_encoder_frame(cb_video_out *v, const AVFrame *frame, AVFrame **out
     if (frame->format == AV_PIX_FMT_YUV420P) {
         f = v->pass;
         if (av_frame_ref(f, frame) < 0)
-            return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+            return cb_out_of_memory(v->path, err);
         f->width = v->width;
         f->height = v->height;
-        f->color_range = AVCOL_RANGE_MPEG;
-        f->colorspace = AVCOL_SPC_BT709;
-        f->color_primaries = AVCOL_PRI_BT709;
-        f->color_trc = AVCOL_TRC_BT709;
+        TAG_BT709_LIMITED(f);
     } else {
         if (av_frame_make_writable(f) < 0)
-            return cb_error_set(err, CB_ENOMEM, "%s: out of memory", v->path);
+            return cb_out_of_memory(v->path, err);
         if (sws_scale(v->sws, (const uint8_t *const *)frame->data, frame->linesize, 0, v->height,
                       f->data, f->linesize) <= 0)
             return cb_error_set(err, CB_EENCODE, "%s: pixel conversion failed", v->path);

@@ -821,6 +821,14 @@ static void test_bad_inputs(void **state)
     read_fails(path, NULL, -ENOENT);
 
     read_fails(w.path, NULL, -EISDIR);
+    /* a device is not a file (the video reader says the same: test_video_io) */
+    read_fails("/dev/null", NULL, CB_EDECODE);
+    {
+        cb_error err = { 0 };
+        AVFrame *f = NULL;
+        cb_image_read("/dev/null", NULL, &f, NULL, &err);
+        assert_string_equal(err.msg, "/dev/null: not a regular file");
+    }
 
     workdir_path(&w, path, sizeof path, "tiny.png");
     write_png_header(path, 1, 1);
@@ -933,6 +941,17 @@ static void test_write_failures_leave_nothing(void **state)
     workdir_path(&w, path, sizeof path, "nope/out.png");
     assert_int_equal(cb_image_write(path, f, &o, &err), -ENOENT);
     assert_non_null(strstr(err.msg, path));
+
+    /* a path that names a folder, whether or not the folder is there */
+    char folder[600];
+    snprintf(folder, sizeof folder, "%s/", w.path);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(cb_image_write(folder, f, &o, &err), CB_EINVAL);
+    assert_non_null(strstr(err.msg, "output path names a folder"));
+    assert_non_null(strstr(err.msg, folder));
+    workdir_path(&w, path, sizeof path, "not-there/");
+    assert_int_equal(cb_image_write(path, f, &o, &err), CB_EINVAL);
+    assert_int_not_equal(access(path, F_OK), 0);
 
     /* unsupported codec */
     workdir_path(&w, path, sizeof path, "out.gif");

@@ -794,6 +794,12 @@ static void test_bad_inputs(void **state)
     assert_non_null(strstr(err.msg, missing));
     cb_video_in *r = NULL;
     expect_error(cb_video_in_open(missing, 0, &r, NULL, &err), -ENOENT, &err, missing);
+    /* not a file: a folder, a device (the image reader says the same: test_media) */
+    expect_error(cb_video_in_open(g_dir, 0, &r, NULL, &err), -EISDIR, &err, g_dir);
+    assert_int_equal(cb_video_probe(g_dir, &err), -EISDIR);
+    expect_error(cb_video_in_open("/dev/null", 0, &r, NULL, &err), CB_EDECODE, &err, "/dev/null");
+    assert_string_equal(err.msg, "/dev/null: not a regular file");
+    assert_null(r);
     /* size limit, checked before decoding */
     char in[512];
     scratch(in, sizeof in, "plain.mp4");
