@@ -26,7 +26,9 @@ int cb_media_open_file(const char *path, int *fd, int64_t *size, cb_error *err)
 {
     struct stat st;
     int ret;
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a named pipe must not wait for a writer (it is
+     * refused below as not a regular file); regular files ignore it */
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (*fd < 0) {
         ret = -errno;
         return cb_error_set(err, ret, "%s: cannot open: %s", path, strerror(errno));

@@ -82,7 +82,7 @@ static int index_past_end(AVFormatContext *fmt, int64_t file_size)
 static int starts_like_heif(const char *path)
 {
     uint8_t head[12];
-    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return 0;
     const ssize_t n = read(fd, head, sizeof head);
@@ -148,7 +148,7 @@ static cb_video_in *reader_new(const char *path, long long max_pixels)
  * the better reason when it is an MP4/MOV cut short before its index. */
 static int explain_unrecognised(const char *path, cb_error *err)
 {
-    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     const int lacks_moov = fd >= 0 && cb_mp4_file_lacks_moov(fd);
     if (fd >= 0)
         close(fd);

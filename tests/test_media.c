@@ -829,6 +829,10 @@ static void test_bad_inputs(void **state)
         cb_image_read("/dev/null", NULL, &f, NULL, &err);
         assert_string_equal(err.msg, "/dev/null: not a regular file");
     }
+    /* nor is a named pipe, and reading it must not wait for a writer */
+    workdir_path(&w, path, sizeof path, "pipe.jpg");
+    assert_int_equal(mkfifo(path, 0600), 0);
+    read_fails(path, NULL, CB_EDECODE);
 
     workdir_path(&w, path, sizeof path, "tiny.png");
     write_png_header(path, 1, 1);

@@ -800,6 +800,13 @@ static void test_bad_inputs(void **state)
     expect_error(cb_video_in_open("/dev/null", 0, &r, NULL, &err), CB_EDECODE, &err, "/dev/null");
     assert_string_equal(err.msg, "/dev/null: not a regular file");
     assert_null(r);
+    /* a named pipe: refused at once, not read (which would wait for a writer) */
+    char pipe_path[512];
+    scratch(pipe_path, sizeof pipe_path, "pipe.mp4");
+    assert_int_equal(mkfifo(pipe_path, 0600), 0);
+    assert_true(cb_video_probe(pipe_path, &err) != 1);
+    expect_error(cb_video_in_open(pipe_path, 0, &r, NULL, &err), CB_EDECODE, &err, pipe_path);
+    assert_null(r);
     /* size limit, checked before decoding */
     char in[512];
     scratch(in, sizeof in, "plain.mp4");
