@@ -42,6 +42,15 @@ static void read_person(sqlite3_stmt *st, cb_person *p)
 }
 
 /* Checks shared by add and update. */
+/* read_person for cb_reg_collect. */
+static int person_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
+{
+    (void)ctx;
+    (void)err;
+    read_person(st, row);
+    return 0;
+}
+
 static int check_person(const cb_person *p, cb_error *err)
 {
     if (!cb_text_field_ok(p->external_id, sizeof p->external_id) || !p->external_id[0])
@@ -137,38 +146,16 @@ int cb_registry_person_find(cb_registry *r, const char *key, cb_person *out, cb_
 int cb_registry_person_list(cb_registry *r, cb_person **out, int *count, cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    cb_person *list = NULL;
-    int n = 0, cap = 0, s;
+    void *rows = NULL;
     *out = NULL;
     *count = 0;
     int rc = cb_reg_prepare(r, "SELECT " PERSON_COLUMNS " FROM people ORDER BY external_id", &st,
                             err);
     if (rc < 0)
         return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? cap * 2 : 32;
-            cb_person *nl = realloc(list, (size_t)nc * sizeof *list);
-            if (!nl) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            list = nl;
-            cap = nc;
-        }
-        read_person(st, &list[n++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "listing people", err);
-        goto fail;
-    }
-    sqlite3_finalize(st);
-    *out = list;
-    *count = n;
-    return 0;
-fail:
-    sqlite3_finalize(st);
-    free(list);
+    const cb_reg_rows how = {sizeof **out, person_row, NULL, NULL, "listing people"};
+    rc = cb_reg_collect(r, st, &how, &rows, count, err);
+    *out = rows;
     return rc;
 }
 

@@ -467,6 +467,15 @@ static void read_run(sqlite3_stmt *st, cb_run *o)
     o->registry_version = sqlite3_column_int64(st, 19);
 }
 
+/* read_run for cb_reg_collect. */
+static int run_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
+{
+    (void)ctx;
+    (void)err;
+    read_run(st, row);
+    return 0;
+}
+
 int cb_registry_run_find(cb_registry *r, const char *input_sha256, const char *purpose,
                          const char *output_path, cb_run *out, int *found, cb_error *err)
 {
@@ -504,42 +513,20 @@ int cb_registry_run_list(cb_registry *r, int64_t after_id, int limit, cb_run **o
                          cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    cb_run *rows = NULL;
-    int n = 0, cap = 0, rc;
+    void *rows = NULL;
     if (!r || !out || !count)
         return cb_error_set(err, CB_EINVAL, "cb_registry_run_list: NULL argument");
     *out = NULL;
     *count = 0;
-    rc = cb_reg_prepare(r, "SELECT " RUN_COLUMNS " FROM runs WHERE id > ?1 ORDER BY id LIMIT ?2",
-                        &st, err);
+    int rc = cb_reg_prepare(r, "SELECT " RUN_COLUMNS " FROM runs WHERE id > ?1 ORDER BY id "
+                               "LIMIT ?2",
+                            &st, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? cap * 2 : 16;
-            cb_run *nr = realloc(rows, (size_t)nc * sizeof *rows);
-            if (!nr) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            rows = nr;
-            cap = nc;
-        }
-        read_run(st, &rows[n++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "reading the runs", err);
-        goto fail;
-    }
-    sqlite3_finalize(st);
+    const cb_reg_rows how = {sizeof **out, run_row, NULL, NULL, "reading the runs"};
+    rc = cb_reg_collect(r, st, &how, &rows, count, err);
     *out = rows;
-    *count = n;
-    return 0;
-fail:
-    sqlite3_finalize(st);
-    free(rows);
     return rc;
 }

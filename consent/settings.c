@@ -219,39 +219,26 @@ fail:
     return rc;
 }
 
+/* One purpose name (char[32]) for cb_reg_collect. */
+static int purpose_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
+{
+    (void)ctx;
+    (void)err;
+    cb_reg_column_text(st, 0, row, 32);
+    return 0;
+}
+
 int cb_registry_purpose_list(cb_registry *r, char (**names)[32], int *count, cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    char(*list)[32] = NULL;
-    int n = 0, cap = 0, s;
+    void *rows = NULL;
     *names = NULL;
     *count = 0;
     int rc = cb_reg_prepare(r, "SELECT name FROM purposes ORDER BY rowid", &st, err);
     if (rc < 0)
         return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? cap * 2 : 16;
-            char(*nl)[32] = realloc(list, (size_t)nc * sizeof *list);
-            if (!nl) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            list = nl;
-            cap = nc;
-        }
-        cb_reg_column_text(st, 0, list[n++], 32);
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "listing purposes", err);
-        goto fail;
-    }
-    sqlite3_finalize(st);
-    *names = list;
-    *count = n;
-    return 0;
-fail:
-    sqlite3_finalize(st);
-    free(list);
+    const cb_reg_rows how = {sizeof **names, purpose_row, NULL, NULL, "listing purposes"};
+    rc = cb_reg_collect(r, st, &how, &rows, count, err);
+    *names = rows;
     return rc;
 }

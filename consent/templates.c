@@ -146,59 +146,54 @@ void cb_registry_templates_free(cb_template *t, int count)
     free(t);
 }
 
-/* Run a template query (columns: id, person_id, model_id, quality,
- * source_sha256, dim, embedding, created_at) into a malloc'd array. */
+/* What template_row needs besides the row. */
+typedef struct template_reading {
+    cb_registry *r;
+    int with_embeddings;
+} template_reading;
+
+/* One row of a template query (columns: id, person_id, model_id, quality,
+ * source_sha256, dim, embedding, created_at) for cb_reg_collect. */
+static int template_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
+{
+    const template_reading *how = ctx;
+    cb_template *t = row;
+    t->id = sqlite3_column_int64(st, 0);
+    t->person_id = sqlite3_column_int64(st, 1);
+    cb_reg_column_text(st, 2, t->model_id, sizeof t->model_id);
+    t->quality = (float)sqlite3_column_double(st, 3);
+    cb_reg_column_text(st, 4, t->source_sha256, sizeof t->source_sha256);
+    t->dim = sqlite3_column_int(st, 5);
+    cb_reg_column_text(st, 7, t->created_at, sizeof t->created_at);
+    if (!how->with_embeddings)
+        return 0;
+    const unsigned char *b = sqlite3_column_blob(st, 6);
+    int bytes = sqlite3_column_bytes(st, 6);
+    if (t->dim < 1 || t->dim > CB_TEMPLATE_MAX_DIM || bytes != 4 * t->dim || !b)
+        return cb_error_set(err, CB_EDB, "%s: template %lld is damaged", how->r->path,
+                            (long long)t->id);
+    t->embedding = malloc((size_t)t->dim * sizeof(float));
+    if (!t->embedding)
+        return cb_error_set(err, CB_ENOMEM, "out of memory");
+    le_to_floats(b, t->dim, t->embedding);
+    return 0;
+}
+
+static void template_release(void *row)
+{
+    free(((cb_template *)row)->embedding);
+}
+
+/* Run a template query into a malloc'd array; finalizes st. */
 static int read_templates(cb_registry *r, sqlite3_stmt *st, int with_embeddings,
                           cb_template **out, int *count, cb_error *err)
 {
-    cb_template *list = NULL;
-    int n = 0, cap = 0, rc = 0, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? cap * 2 : 32;
-            cb_template *nl = realloc(list, (size_t)nc * sizeof *list);
-            if (!nl) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            list = nl;
-            cap = nc;
-        }
-        cb_template *t = &list[n];
-        memset(t, 0, sizeof *t);
-        t->id = sqlite3_column_int64(st, 0);
-        t->person_id = sqlite3_column_int64(st, 1);
-        cb_reg_column_text(st, 2, t->model_id, sizeof t->model_id);
-        t->quality = (float)sqlite3_column_double(st, 3);
-        cb_reg_column_text(st, 4, t->source_sha256, sizeof t->source_sha256);
-        t->dim = sqlite3_column_int(st, 5);
-        cb_reg_column_text(st, 7, t->created_at, sizeof t->created_at);
-        n++;
-        if (with_embeddings) {
-            const unsigned char *b = sqlite3_column_blob(st, 6);
-            int bytes = sqlite3_column_bytes(st, 6);
-            if (t->dim < 1 || t->dim > CB_TEMPLATE_MAX_DIM || bytes != 4 * t->dim || !b) {
-                rc = cb_error_set(err, CB_EDB, "%s: template %lld is damaged", r->path,
-                                  (long long)t->id);
-                goto fail;
-            }
-            t->embedding = malloc((size_t)t->dim * sizeof(float));
-            if (!t->embedding) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            le_to_floats(b, t->dim, t->embedding);
-        }
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "reading templates", err);
-        goto fail;
-    }
-    *out = list;
-    *count = n;
-    return 0;
-fail:
-    cb_registry_templates_free(list, n);
+    template_reading reading = {r, with_embeddings};
+    const cb_reg_rows how = {sizeof **out, template_row, template_release, &reading,
+                             "reading templates"};
+    void *rows = NULL;
+    int rc = cb_reg_collect(r, st, &how, &rows, count, err);
+    *out = rows;
     return rc;
 }
 
@@ -224,9 +219,7 @@ int cb_registry_templates_load(cb_registry *r, const char *model_id, cb_template
     if (rc < 0)
         return rc;
     cb_reg_bind_text(st, 1, model_id);
-    rc = read_templates(r, st, 1, out, count, err);
-    sqlite3_finalize(st);
-    return rc;
+    return read_templates(r, st, 1, out, count, err);
 }
 
 int cb_registry_template_list(cb_registry *r, int64_t person_id, int with_embeddings,
@@ -241,9 +234,7 @@ int cb_registry_template_list(cb_registry *r, int64_t person_id, int with_embedd
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, person_id);
-    rc = read_templates(r, st, with_embeddings, out, count, err);
-    sqlite3_finalize(st);
-    return rc;
+    return read_templates(r, st, with_embeddings, out, count, err);
 }
 
 int cb_registry_template_count(cb_registry *r, int64_t person_id, int *count, cb_error *err)
