@@ -48,18 +48,11 @@ static int hash_ok(const char *h)
     return 1;
 }
 
-int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *model_id,
-                             const float *embedding, int dim, float quality,
-                             const char *source_sha256, const char *actor, int64_t *id,
-                             cb_error *err)
+/* The arguments of cb_registry_template_add, the source hash into hash
+ * (lower case; "" when none). */
+static int check_template(const char *model_id, const float *embedding, int dim, float quality,
+                          const char *source_sha256, char hash[65], cb_error *err)
 {
-    char who[64], now[21], details[256], hash[65] = "";
-    sqlite3_stmt *st = NULL;
-    unsigned char *blob = NULL;
-    cb_person p;
-    int has = 0, rc;
-    if (!r)
-        return cb_error_set(err, CB_EINVAL, "no registry");
     if (!model_id || !model_id[0] || !cb_text_field_ok(model_id, 64))
         return cb_error_set(err, CB_EINVAL, "template: bad model id");
     if (!embedding || dim < 1 || dim > CB_TEMPLATE_MAX_DIM)
@@ -70,6 +63,7 @@ int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *mode
             return cb_error_set(err, CB_EINVAL, "template: value %d is not a finite number", i);
     if (!(quality >= 0.0f && quality <= 1.0f))
         return cb_error_set(err, CB_EINVAL, "template: quality outside 0..1");
+    hash[0] = '\0';
     if (source_sha256) {
         if (!hash_ok(source_sha256))
             return cb_error_set(err, CB_EINVAL, "template: source hash must be 64 hex digits");
@@ -77,63 +71,82 @@ int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *mode
             hash[i] = (char)tolower((unsigned char)source_sha256[i]);
         hash[strlen(source_sha256)] = '\0';
     }
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    blob = malloc((size_t)dim * 4);
+    return 0;
+}
+
+/* Insert the template of p and audit it, in the open transaction. */
+static int insert_template(cb_registry *r, const cb_person *p, const char *model_id,
+                           const float *embedding, int dim, float quality, const char *hash,
+                           const char *who, int64_t *id, cb_error *err)
+{
+    char now[21], details[256];
+    sqlite3_stmt *st = NULL;
+    unsigned char *blob = malloc((size_t)dim * 4);
     if (!blob)
         return cb_error_set(err, CB_ENOMEM, "out of memory");
     floats_to_le(embedding, dim, blob);
-    if ((rc = cb_reg_tx_begin(r, err)) < 0) {
-        free(blob);
-        return rc;
-    }
-    if ((rc = cb_registry_person_get(r, person_id, &p, err)) < 0 ||
-        (rc = cb_reg_has_granted(r, person_id, &has, err)) < 0)
-        goto fail;
-    if (!has) {
-        rc = cb_error_set(err, CB_EINVAL,
-                          "%s holds no granted consent: templates are kept only for people who "
-                          "consented (record consent first)",
-                          p.external_id);
-        goto fail;
-    }
     cb_date_timestamp_now(now);
-    rc = cb_reg_prepare(r, "INSERT INTO templates(person_id, model_id, dim, embedding, quality, "
-                           "source_sha256, created_at, created_by) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                        &st, err);
+    int rc = cb_reg_prepare(r, "INSERT INTO templates(person_id, model_id, dim, embedding, "
+                               "quality, source_sha256, created_at, created_by) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            &st, err);
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, p->id);
+        cb_reg_bind_text(st, 2, model_id);
+        sqlite3_bind_int(st, 3, dim);
+        sqlite3_bind_blob(st, 4, blob, dim * 4, SQLITE_TRANSIENT);
+        sqlite3_bind_double(st, 5, quality);
+        cb_reg_bind_text(st, 6, hash);
+        cb_reg_bind_text(st, 7, now);
+        cb_reg_bind_text(st, 8, who);
+        rc = cb_reg_step_done(r, st, "storing a template", err);
+    }
+    sqlite3_finalize(st);
+    free(blob);
     if (rc < 0)
-        goto fail;
-    sqlite3_bind_int64(st, 1, person_id);
-    cb_reg_bind_text(st, 2, model_id);
-    sqlite3_bind_int(st, 3, dim);
-    sqlite3_bind_blob(st, 4, blob, dim * 4, SQLITE_TRANSIENT);
-    sqlite3_bind_double(st, 5, quality);
-    cb_reg_bind_text(st, 6, hash);
-    cb_reg_bind_text(st, 7, now);
-    cb_reg_bind_text(st, 8, who);
-    if ((rc = cb_reg_step_done(r, st, "storing a template", err)) < 0)
-        goto fail;
-    int64_t new_id = sqlite3_last_insert_rowid(r->db);
+        return rc;
+    *id = sqlite3_last_insert_rowid(r->db);
     cb_json_obj o;
     cb_json_obj_begin(&o, details, sizeof details);
-    cb_json_obj_int(&o, "template_id", new_id);
+    cb_json_obj_int(&o, "template_id", *id);
     cb_json_obj_str(&o, "model", model_id, 63);
     cb_json_obj_int(&o, "dim", dim);
     cb_json_obj_num(&o, "quality", quality);
     cb_json_obj_end(&o);
-    if ((rc = cb_reg_audit_append(r, who, "template.add", p.external_id, details, err)) < 0)
-        goto fail;
-    sqlite3_finalize(st);
-    free(blob);
+    return cb_reg_audit_append(r, who, "template.add", p->external_id, details, err);
+}
+
+int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *model_id,
+                             const float *embedding, int dim, float quality,
+                             const char *source_sha256, const char *actor, int64_t *id,
+                             cb_error *err)
+{
+    char who[64], hash[65];
+    cb_person p;
+    int64_t new_id = 0;
+    int has = 0, rc;
+    if (!r)
+        return cb_error_set(err, CB_EINVAL, "no registry");
+    if ((rc = check_template(model_id, embedding, dim, quality, source_sha256, hash, err)) < 0 ||
+        (rc = cb_reg_actor(actor, who, err)) < 0 || (rc = cb_reg_tx_begin(r, err)) < 0)
+        return rc;
+    rc = cb_registry_person_get(r, person_id, &p, err);
+    if (rc == 0)
+        rc = cb_reg_has_granted(r, person_id, &has, err);
+    if (rc == 0 && !has)
+        rc = cb_error_set(err, CB_EINVAL,
+                          "%s holds no granted consent: templates are kept only for people who "
+                          "consented (record consent first)",
+                          p.external_id);
+    if (rc == 0)
+        rc = insert_template(r, &p, model_id, embedding, dim, quality, hash, who, &new_id, err);
+    if (rc < 0) {
+        cb_reg_tx_rollback(r);
+        return rc;
+    }
     rc = cb_reg_tx_commit(r, err);
     if (rc == 0 && id)
         *id = new_id;
-    return rc;
-fail:
-    sqlite3_finalize(st);
-    free(blob);
-    cb_reg_tx_rollback(r);
     return rc;
 }
 
