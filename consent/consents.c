@@ -145,6 +145,14 @@ int cb_reg_has_granted(cb_registry *r, int64_t person_id, int *has, cb_error *er
     return rc;
 }
 
+int cb_registry_holds_consent(cb_registry *r, int64_t person_id, int *holds, cb_error *err)
+{
+    *holds = 0;
+    if (!r)
+        return cb_error_set(err, CB_EINVAL, "no registry");
+    return cb_reg_has_granted(r, person_id, holds, err);
+}
+
 int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor, cb_error *err)
 {
     char who[64], now[21], details[512];

@@ -1,6 +1,6 @@
 /*
  * test_decide.c - the consent policy (consent/decide.h), the matcher
- * (consent/match.h) and the date helpers (common/cb_date.h), rule by rule.
+ * (recognise/match.h) and the date helpers (common/cb_date.h), rule by rule.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -14,7 +14,7 @@
 
 #include "common/cb_date.h"
 #include "consent/decide.h"
-#include "consent/match.h"
+#include "recognise/match.h"
 
 static void test_dates(void **state)
 {
