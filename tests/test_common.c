@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -121,6 +122,36 @@ static void test_paths(void **state)
     cb_test_remove_tree(dir);
 }
 
+/* A file rewritten or replaced since its identity was taken is "changed";
+ * one left alone is not. */
+static void test_file_unchanged(void **state)
+{
+    (void)state;
+    char dir[256], path[512];
+    cb_error err = {0};
+    cb_file_id before;
+    cb_test_make_temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/photo.jpg", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("first", f);
+    fclose(f);
+    assert_int_equal(cb_file_id_get(path, &before), 0);
+    assert_int_equal(cb_file_check_unchanged(path, &before, &err), 0);
+    f = fopen(path, "a");
+    assert_non_null(f);
+    fputs(" and more", f);
+    fclose(f);
+    assert_int_equal(cb_file_check_unchanged(path, &before, &err), CB_EIO);
+    assert_non_null(strstr(err.msg, "photo.jpg: the file changed while it was being processed"));
+    assert_int_equal(cb_file_id_get(path, &before), 0);
+    assert_int_equal(unlink(path), 0);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(cb_file_check_unchanged(path, &before, &err), CB_EIO);
+    assert_non_null(strstr(err.msg, "nothing written, try again"));
+    cb_test_remove_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_sha256_file),
         cmocka_unit_test(test_error_set_and_prefix),
         cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_file_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
