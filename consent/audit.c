@@ -147,10 +147,8 @@ int cb_reg_audit_append(cb_registry *r, const char *actor, const char *action,
 }
 
 /* One audit row for cb_reg_collect. */
-static int audit_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
+static void audit_row(sqlite3_stmt *st, void *row)
 {
-    (void)ctx;
-    (void)err;
     cb_audit_row *a = row;
     a->id = sqlite3_column_int64(st, 0);
     cb_reg_column_text(st, 1, a->at, sizeof a->at);
@@ -160,7 +158,6 @@ static int audit_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
     cb_reg_column_text(st, 5, a->details, sizeof a->details);
     cb_reg_column_text(st, 6, a->prev_hash, sizeof a->prev_hash);
     cb_reg_column_text(st, 7, a->hash, sizeof a->hash);
-    return 0;
 }
 
 int cb_registry_audit_list(cb_registry *r, int64_t after_id, int limit, cb_audit_row **out,
@@ -177,7 +174,8 @@ int cb_registry_audit_list(cb_registry *r, int64_t after_id, int limit, cb_audit
         return rc;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-    const cb_reg_rows how = {sizeof **out, audit_row, NULL, NULL, "reading the audit log"};
+    const cb_reg_rows how = {.row_size = sizeof **out, .fill = audit_row,
+                             .what = "reading the audit log"};
     rc = cb_reg_collect(r, st, &how, &rows, count, err);
     *out = rows;
     return rc;

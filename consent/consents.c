@@ -45,8 +45,9 @@ static cb_consent_status parse_status(const char *s)
     "id, person_id, purpose, status, given_by, given_by_name, evidence_ref, evidence_sha256, " \
     "valid_from, valid_until, recorded_by, recorded_at, withdrawn_at, withdrawn_by"
 
-static void read_consent(sqlite3_stmt *st, cb_consent *c)
+static void read_consent(sqlite3_stmt *st, void *row)
 {
+    cb_consent *c = row;
     char text[16];
     memset(c, 0, sizeof *c);
     c->id = sqlite3_column_int64(st, 0);
@@ -66,15 +67,6 @@ static void read_consent(sqlite3_stmt *st, cb_consent *c)
     cb_reg_column_text(st, 11, c->recorded_at, sizeof c->recorded_at);
     cb_reg_column_text(st, 12, c->withdrawn_at, sizeof c->withdrawn_at);
     cb_reg_column_text(st, 13, c->withdrawn_by, sizeof c->withdrawn_by);
-}
-
-/* read_consent for cb_reg_collect. */
-static int consent_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
-{
-    (void)ctx;
-    (void)err;
-    read_consent(st, row);
-    return 0;
 }
 
 static int check_consent(cb_registry *r, cb_consent *c, cb_error *err)
@@ -161,9 +153,7 @@ int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor,
     int rc;
     if (!r || !c)
         return cb_error_set(err, CB_EINVAL, "cb_registry_consent_record: no record");
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     if ((rc = cb_registry_person_get(r, c->person_id, &p, err)) < 0 ||
         (rc = check_consent(r, c, err)) < 0)
@@ -241,14 +231,11 @@ typedef struct withdrawn_rec {
 } withdrawn_rec;
 
 /* One (id, purpose) row for cb_reg_collect. */
-static int withdrawn_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
+static void withdrawn_row(sqlite3_stmt *st, void *row)
 {
-    (void)ctx;
-    (void)err;
     withdrawn_rec *w = row;
     w->id = sqlite3_column_int64(st, 0);
     cb_reg_column_text(st, 1, w->purpose, sizeof w->purpose);
-    return 0;
 }
 
 /* The person's records in force that are granted (for one purpose, or all
@@ -273,7 +260,8 @@ static int granted_records(cb_registry *r, int64_t person_id, const char *purpos
         cb_reg_bind_text(sel, 2, purpose);
     else
         sqlite3_bind_null(sel, 2);
-    const cb_reg_rows how = {sizeof **recs, withdrawn_row, NULL, NULL, "reading consent"};
+    const cb_reg_rows how = {.row_size = sizeof **recs, .fill = withdrawn_row,
+                             .what = "reading consent"};
     rc = cb_reg_collect(r, sel, &how, &rows, count, err);
     *recs = rows;
     return rc;
@@ -329,9 +317,7 @@ int cb_registry_consent_withdraw(cb_registry *r, int64_t person_id, const char *
         *n_withdrawn = 0;
     if (!r)
         return cb_error_set(err, CB_EINVAL, "no registry");
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     rc = cb_registry_person_get(r, person_id, &p, err);
     if (rc == 0)
@@ -368,7 +354,8 @@ int cb_registry_consent_list(cb_registry *r, int64_t person_id, cb_consent **out
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, person_id);
-    const cb_reg_rows how = {sizeof **out, consent_row, NULL, NULL, "listing consent"};
+    const cb_reg_rows how = {.row_size = sizeof **out, .fill = read_consent,
+                             .what = "listing consent"};
     rc = cb_reg_collect(r, st, &how, &rows, count, err);
     *out = rows;
     return rc;

@@ -85,7 +85,10 @@ int cb_reg_collect(cb_registry *r, sqlite3_stmt *st, const cb_reg_rows *how, voi
         }
         void *row = list + (size_t)n++ * how->row_size;
         memset(row, 0, how->row_size);
-        rc = how->read(st, row, how->ctx, err);
+        if (how->fill)
+            how->fill(st, row);
+        else
+            rc = how->read(st, row, how->ctx, err);
     }
     if (rc == 0 && s != SQLITE_DONE)
         rc = cb_reg_db_error(r, s, how->what, err);
@@ -99,6 +102,12 @@ int cb_reg_collect(cb_registry *r, sqlite3_stmt *st, const cb_reg_rows *how, voi
     *rows = list;
     *count = n;
     return 0;
+}
+
+int cb_reg_write_begin(cb_registry *r, const char *actor, char who[64], cb_error *err)
+{
+    int rc = cb_reg_actor(actor, who, err);
+    return rc < 0 ? rc : cb_reg_tx_begin(r, err);
 }
 
 int cb_reg_tx_begin(cb_registry *r, cb_error *err)

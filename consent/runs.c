@@ -473,8 +473,9 @@ fail:
     "output_sha256, purpose, run_date, faces_total, faces_kept, faces_redacted, kept_people, " \
     "status, error, models, host, actor, registry_version"
 
-static void read_run(sqlite3_stmt *st, cb_run *o)
+static void read_run(sqlite3_stmt *st, void *row)
 {
+    cb_run *o = row;
     char word[16];
     memset(o, 0, sizeof *o);
     o->id = sqlite3_column_int64(st, 0);
@@ -499,15 +500,6 @@ static void read_run(sqlite3_stmt *st, cb_run *o)
     cb_reg_column_text(st, 17, o->host, sizeof o->host);
     cb_reg_column_text(st, 18, o->actor, sizeof o->actor);
     o->registry_version = sqlite3_column_int64(st, 19);
-}
-
-/* read_run for cb_reg_collect. */
-static int run_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
-{
-    (void)ctx;
-    (void)err;
-    read_run(st, row);
-    return 0;
 }
 
 int cb_registry_run_find(cb_registry *r, const char *input_sha256, const char *purpose,
@@ -559,7 +551,8 @@ int cb_registry_run_list(cb_registry *r, int64_t after_id, int limit, cb_run **o
         return rc;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-    const cb_reg_rows how = {sizeof **out, run_row, NULL, NULL, "reading the runs"};
+    const cb_reg_rows how = {.row_size = sizeof **out, .fill = read_run,
+                             .what = "reading the runs"};
     rc = cb_reg_collect(r, st, &how, &rows, count, err);
     *out = rows;
     return rc;

@@ -83,9 +83,7 @@ int cb_registry_setting_set_int(cb_registry *r, const char *key, int value, cons
         return unknown_setting(key, err);
     if (value < d->min || value > d->max)
         return cb_error_set(err, CB_EINVAL, "%s takes %d to %d", d->key, d->min, d->max);
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     if ((rc = read_setting(r, d, &old, &was_set, err)) < 0)
         goto fail;
@@ -187,9 +185,7 @@ int cb_registry_purpose_add(cb_registry *r, const char *name, const char *actor,
                             "bad purpose name '%.40s' (1-31 of a-z, 0-9, '-', '_'; starting "
                             "with a letter)",
                             name ? name : "");
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     if ((rc = cb_registry_purpose_exists(r, name, &known, err)) < 0)
         goto fail;
@@ -220,12 +216,9 @@ fail:
 }
 
 /* One purpose name (char[32]) for cb_reg_collect. */
-static int purpose_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
+static void purpose_row(sqlite3_stmt *st, void *row)
 {
-    (void)ctx;
-    (void)err;
     cb_reg_column_text(st, 0, row, 32);
-    return 0;
 }
 
 int cb_registry_purpose_list(cb_registry *r, char (**names)[32], int *count, cb_error *err)
@@ -237,7 +230,8 @@ int cb_registry_purpose_list(cb_registry *r, char (**names)[32], int *count, cb_
     int rc = cb_reg_prepare(r, "SELECT name FROM purposes ORDER BY rowid", &st, err);
     if (rc < 0)
         return rc;
-    const cb_reg_rows how = {sizeof **names, purpose_row, NULL, NULL, "listing purposes"};
+    const cb_reg_rows how = {.row_size = sizeof **names, .fill = purpose_row,
+                             .what = "listing purposes"};
     rc = cb_reg_collect(r, st, &how, &rows, count, err);
     *names = rows;
     return rc;

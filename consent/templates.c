@@ -128,7 +128,7 @@ int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *mode
     if (!r)
         return cb_error_set(err, CB_EINVAL, "no registry");
     if ((rc = check_template(model_id, embedding, dim, quality, source_sha256, hash, err)) < 0 ||
-        (rc = cb_reg_actor(actor, who, err)) < 0 || (rc = cb_reg_tx_begin(r, err)) < 0)
+        (rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     rc = cb_registry_person_get(r, person_id, &p, err);
     if (rc == 0)
@@ -202,8 +202,9 @@ static int read_templates(cb_registry *r, sqlite3_stmt *st, int with_embeddings,
                           cb_template **out, int *count, cb_error *err)
 {
     template_reading reading = {r, with_embeddings};
-    const cb_reg_rows how = {sizeof **out, template_row, template_release, &reading,
-                             "reading templates"};
+    const cb_reg_rows how = {.row_size = sizeof **out, .read = template_row,
+                             .release = template_release, .ctx = &reading,
+                             .what = "reading templates"};
     void *rows = NULL;
     int rc = cb_reg_collect(r, st, &how, &rows, count, err);
     *out = rows;
@@ -304,9 +305,7 @@ int cb_registry_templates_erase(cb_registry *r, int64_t person_id, const char *r
         return cb_error_set(err, CB_EINVAL, "no registry");
     if (reason && !cb_text_field_ok(reason, 256))
         return cb_error_set(err, CB_EINVAL, "bad reason text");
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     if ((rc = cb_registry_person_get(r, person_id, &p, err)) < 0 ||
         (rc = cb_reg_templates_erase_tx(r, &p, reason, who, 1, NULL, err)) < 0) {

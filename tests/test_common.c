@@ -51,16 +51,22 @@ static void test_sha256_vectors(void **state)
     assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+/* Write (mode "w") or append ("a") text to path. */
+static void put_text(const char *path, const char *mode, const char *text)
+{
+    FILE *f = fopen(path, mode);
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
 static void test_sha256_file(void **state)
 {
     (void)state;
     char dir[256], path[512], hex[65];
     cb_test_make_temp_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/f.txt", dir);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs("abc", f);
-    fclose(f);
+    put_text(path, "wb", "abc");
     cb_error err = {0};
     assert_int_equal(cb_sha256_file_hex(path, hex, &err), 0);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -132,16 +138,10 @@ static void test_file_unchanged(void **state)
     cb_file_id before;
     cb_test_make_temp_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/photo.jpg", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("first", f);
-    fclose(f);
+    put_text(path, "w", "first");
     assert_int_equal(cb_file_id_get(path, &before), 0);
     assert_int_equal(cb_file_check_unchanged(path, &before, &err), 0);
-    f = fopen(path, "a");
-    assert_non_null(f);
-    fputs(" and more", f);
-    fclose(f);
+    put_text(path, "a", " and more");
     assert_int_equal(cb_file_check_unchanged(path, &before, &err), CB_EIO);
     assert_non_null(strstr(err.msg, "photo.jpg: the file changed while it was being processed"));
     assert_int_equal(cb_file_id_get(path, &before), 0);
