@@ -21,7 +21,6 @@
 #include "../common/fsutil.h"
 #include "../common/json.h"
 #include "../common/sha256.h"
-#include "../models/cv_bridge.h"
 #include "cli_job.h"
 #include "media_command.h"
 #include "progress.h"
@@ -397,7 +396,7 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
     }
     int jobs = a.jobs < b.n ? a.jobs : (b.n > 0 ? b.n : 1);
     if (jobs > 1)
-        cb_cv_set_threads(1); /* the workers keep the CPUs busy themselves */
+        a.job.model_threads = 1; /* the workers keep the CPUs busy themselves */
     cb_log(&common->log, CB_LOG_INFO, _("batch: %d file(s) under %s, %d at a time"), b.n,
            b.root, jobs);
     b.started = cb_monotonic_seconds();

@@ -63,3 +63,13 @@ int cb_file_id_same(const cb_file_id *a, const cb_file_id *b)
            a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
            a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
+
+int cb_file_check_unchanged(const char *path, const cb_file_id *before, cb_error *err)
+{
+    cb_file_id now;
+    if (cb_file_id_get(path, &now) == 0 && cb_file_id_same(before, &now))
+        return 0;
+    return cb_error_set(err, CB_EIO, "%s: the file changed while it was being processed; "
+                                     "nothing written, try again",
+                        path);
+}

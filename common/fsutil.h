@@ -35,4 +35,10 @@ int cb_file_id_get(const char *path, cb_file_id *out);
 /* 1 when both describe the same, unchanged file. */
 int cb_file_id_same(const cb_file_id *a, const cb_file_id *b);
 
+/* For a file read more than once, or read and then recorded: 0 when path is
+ * still the file `before` was taken of (cb_file_id_same), else CB_EIO "PATH:
+ * the file changed while it was being processed; nothing written, try
+ * again" (also when it is gone). */
+int cb_file_check_unchanged(const char *path, const cb_file_id *before, cb_error *err);
+
 #endif

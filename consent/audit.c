@@ -1,10 +1,13 @@
 /*
  * audit.c - the append-only, hash-chained audit log: appending rows inside
- * a change's transaction, listing, and verifying the chain. The
- * serialisation hashed is documented in registry.h.
+ * a change's transaction, listing, and verifying the chain; who is recorded
+ * as the actor. The serialisation hashed is documented in registry.h.
  */
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/sha256.h"
 #include "../common/cb_date.h"
@@ -13,6 +16,46 @@
 
 static const char zero_hash[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
+
+void cb_registry_default_actor(char *out, size_t size)
+{
+    char buf[256];
+    const char *env = getenv("CONSENTBLUR_ACTOR");
+    const char *name = NULL;
+    if (env && *env) {
+        name = env;
+    } else if (getlogin_r(buf, sizeof buf) == 0 && buf[0]) {
+        name = buf;
+    } else {
+        struct passwd pw, *res = NULL;
+        char pwbuf[1024];
+        if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf, &res) == 0 && res && res->pw_name &&
+            res->pw_name[0]) {
+            snprintf(buf, sizeof buf, "%s", res->pw_name);
+            name = buf;
+        }
+    }
+    char tmp[64];
+    if (name && cb_text_field_ok(name, sizeof buf)) {
+        cb_text_copy(tmp, sizeof tmp, name);
+    } else {
+        snprintf(tmp, sizeof tmp, "uid:%lu", (unsigned long)geteuid());
+    }
+    if (size > 0)
+        cb_text_copy(out, size, tmp);
+}
+
+int cb_reg_actor(const char *actor, char out[64], cb_error *err)
+{
+    if (!actor) {
+        cb_registry_default_actor(out, 64);
+        return 0;
+    }
+    if (!*actor || !cb_text_field_ok(actor, 64))
+        return cb_error_set(err, CB_EINVAL, "bad actor name '%.80s' (1-63 bytes of text)", actor);
+    strcpy(out, actor);
+    return 0;
+}
 
 static void hash_field(cb_sha256_ctx *c, const char *s, size_t len)
 {
@@ -103,55 +146,38 @@ int cb_reg_audit_append(cb_registry *r, const char *actor, const char *action,
     return rc;
 }
 
+/* One audit row for cb_reg_collect. */
+static void audit_row(sqlite3_stmt *st, void *row)
+{
+    cb_audit_row *a = row;
+    a->id = sqlite3_column_int64(st, 0);
+    cb_reg_column_text(st, 1, a->at, sizeof a->at);
+    cb_reg_column_text(st, 2, a->actor, sizeof a->actor);
+    cb_reg_column_text(st, 3, a->action, sizeof a->action);
+    cb_reg_column_text(st, 4, a->subject, sizeof a->subject);
+    cb_reg_column_text(st, 5, a->details, sizeof a->details);
+    cb_reg_column_text(st, 6, a->prev_hash, sizeof a->prev_hash);
+    cb_reg_column_text(st, 7, a->hash, sizeof a->hash);
+}
+
 int cb_registry_audit_list(cb_registry *r, int64_t after_id, int limit, cb_audit_row **out,
                            int *count, cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    cb_audit_row *rows = NULL;
-    int n = 0, cap = 0, rc;
+    void *rows = NULL;
     *out = NULL;
     *count = 0;
-    rc = cb_reg_prepare(r, "SELECT id, at, actor, action, subject, details, prev_hash, hash "
-                           "FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2",
-                        &st, err);
+    int rc = cb_reg_prepare(r, "SELECT id, at, actor, action, subject, details, prev_hash, hash "
+                               "FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2",
+                            &st, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? cap * 2 : 64;
-            cb_audit_row *nr = realloc(rows, (size_t)nc * sizeof *rows);
-            if (!nr) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            rows = nr;
-            cap = nc;
-        }
-        cb_audit_row *a = &rows[n++];
-        memset(a, 0, sizeof *a);
-        a->id = sqlite3_column_int64(st, 0);
-        cb_reg_column_text(st, 1, a->at, sizeof a->at);
-        cb_reg_column_text(st, 2, a->actor, sizeof a->actor);
-        cb_reg_column_text(st, 3, a->action, sizeof a->action);
-        cb_reg_column_text(st, 4, a->subject, sizeof a->subject);
-        cb_reg_column_text(st, 5, a->details, sizeof a->details);
-        cb_reg_column_text(st, 6, a->prev_hash, sizeof a->prev_hash);
-        cb_reg_column_text(st, 7, a->hash, sizeof a->hash);
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "reading the audit log", err);
-        goto fail;
-    }
-    sqlite3_finalize(st);
+    const cb_reg_rows how = {.row_size = sizeof **out, .fill = audit_row,
+                             .what = "reading the audit log"};
+    rc = cb_reg_collect(r, st, &how, &rows, count, err);
     *out = rows;
-    *count = n;
-    return 0;
-fail:
-    sqlite3_finalize(st);
-    free(rows);
     return rc;
 }
 

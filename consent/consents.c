@@ -45,8 +45,9 @@ static cb_consent_status parse_status(const char *s)
     "id, person_id, purpose, status, given_by, given_by_name, evidence_ref, evidence_sha256, " \
     "valid_from, valid_until, recorded_by, recorded_at, withdrawn_at, withdrawn_by"
 
-static void read_consent(sqlite3_stmt *st, cb_consent *c)
+static void read_consent(sqlite3_stmt *st, void *row)
 {
+    cb_consent *c = row;
     char text[16];
     memset(c, 0, sizeof *c);
     c->id = sqlite3_column_int64(st, 0);
@@ -136,6 +137,14 @@ int cb_reg_has_granted(cb_registry *r, int64_t person_id, int *has, cb_error *er
     return rc;
 }
 
+int cb_registry_holds_consent(cb_registry *r, int64_t person_id, int *holds, cb_error *err)
+{
+    *holds = 0;
+    if (!r)
+        return cb_error_set(err, CB_EINVAL, "no registry");
+    return cb_reg_has_granted(r, person_id, holds, err);
+}
+
 int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor, cb_error *err)
 {
     char who[64], now[21], details[512];
@@ -144,9 +153,7 @@ int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor,
     int rc;
     if (!r || !c)
         return cb_error_set(err, CB_EINVAL, "cb_registry_consent_record: no record");
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     if ((rc = cb_registry_person_get(r, c->person_id, &p, err)) < 0 ||
         (rc = check_consent(r, c, err)) < 0)
@@ -223,106 +230,114 @@ typedef struct withdrawn_rec {
     char purpose[32];
 } withdrawn_rec;
 
-int cb_registry_consent_withdraw(cb_registry *r, int64_t person_id, const char *purpose,
-                                 const char *actor, int *n_withdrawn, cb_error *err)
+/* One (id, purpose) row for cb_reg_collect. */
+static void withdrawn_row(sqlite3_stmt *st, void *row)
 {
-    char who[64], now[21], details[256];
-    sqlite3_stmt *sel = NULL, *upd = NULL;
-    cb_person p;
-    withdrawn_rec *recs = NULL;
-    int n = 0, count = 0, cap = 0, rc, s;
-    if (n_withdrawn)
-        *n_withdrawn = 0;
-    if (!r)
-        return cb_error_set(err, CB_EINVAL, "no registry");
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
-        return rc;
-    if ((rc = cb_registry_person_get(r, person_id, &p, err)) < 0)
-        goto fail;
-    if (purpose) {
-        int known = 0;
-        if ((rc = cb_registry_purpose_exists(r, purpose, &known, err)) < 0)
-            goto fail;
-        if (!known) {
-            rc = cb_error_set(err, CB_EINVAL, "unknown purpose '%.40s'", purpose);
-            goto fail;
-        }
-    }
-    rc = cb_reg_prepare(r,
-                        "SELECT c.id, c.purpose FROM consents c WHERE c.person_id = ?1 "
-                        "AND c.status = 'granted' AND (?2 IS NULL OR c.purpose = ?2) "
-                        "AND c.id = (SELECT max(id) FROM consents WHERE person_id = c.person_id "
-                        "AND purpose = c.purpose) ORDER BY c.id",
-                        &sel, err);
+    withdrawn_rec *w = row;
+    w->id = sqlite3_column_int64(st, 0);
+    cb_reg_column_text(st, 1, w->purpose, sizeof w->purpose);
+}
+
+/* The person's records in force that are granted (for one purpose, or all
+ * when purpose is NULL), read in full before any is changed: no writes to
+ * the table being stepped over. */
+static int granted_records(cb_registry *r, int64_t person_id, const char *purpose,
+                           withdrawn_rec **recs, int *count, cb_error *err)
+{
+    sqlite3_stmt *sel = NULL;
+    void *rows = NULL;
+    *recs = NULL;
+    int rc = cb_reg_prepare(r,
+                            "SELECT c.id, c.purpose FROM consents c WHERE c.person_id = ?1 "
+                            "AND c.status = 'granted' AND (?2 IS NULL OR c.purpose = ?2) "
+                            "AND c.id = (SELECT max(id) FROM consents WHERE person_id = c.person_id "
+                            "AND purpose = c.purpose) ORDER BY c.id",
+                            &sel, err);
     if (rc < 0)
-        goto fail;
-    rc = cb_reg_prepare(r, "UPDATE consents SET status = 'withdrawn', withdrawn_at = ?2, "
-                           "withdrawn_by = ?3 WHERE id = ?1",
-                        &upd, err);
-    if (rc < 0)
-        goto fail;
+        return rc;
     sqlite3_bind_int64(sel, 1, person_id);
     if (purpose)
         cb_reg_bind_text(sel, 2, purpose);
     else
         sqlite3_bind_null(sel, 2);
+    const cb_reg_rows how = {.row_size = sizeof **recs, .fill = withdrawn_row,
+                             .what = "reading consent"};
+    rc = cb_reg_collect(r, sel, &how, &rows, count, err);
+    *recs = rows;
+    return rc;
+}
+
+/* Mark each record withdrawn (now, by who) and audit it, in the open
+ * transaction. */
+static int withdraw_records(cb_registry *r, const cb_person *p, const withdrawn_rec *recs,
+                            int count, const char *who, cb_error *err)
+{
+    char now[21], details[256];
+    sqlite3_stmt *upd = NULL;
+    int rc = cb_reg_prepare(r, "UPDATE consents SET status = 'withdrawn', withdrawn_at = ?2, "
+                               "withdrawn_by = ?3 WHERE id = ?1",
+                            &upd, err);
     cb_date_timestamp_now(now);
-    /* Collect first, then update: no writes to the table being stepped over. */
-    while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
-        if (count == cap) {
-            int nc = cap ? cap * 2 : 8;
-            withdrawn_rec *nw = realloc(recs, (size_t)nc * sizeof *recs);
-            if (!nw) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            recs = nw;
-            cap = nc;
-        }
-        recs[count].id = sqlite3_column_int64(sel, 0);
-        cb_reg_column_text(sel, 1, recs[count].purpose, sizeof recs[count].purpose);
-        count++;
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "reading consent", err);
-        goto fail;
-    }
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; rc == 0 && i < count; i++) {
         sqlite3_reset(upd);
         sqlite3_bind_int64(upd, 1, recs[i].id);
         cb_reg_bind_text(upd, 2, now);
         cb_reg_bind_text(upd, 3, who);
         if ((rc = cb_reg_step_done(r, upd, "withdrawing consent", err)) < 0)
-            goto fail;
+            break;
         cb_json_obj o;
         cb_json_obj_begin(&o, details, sizeof details);
         cb_json_obj_int(&o, "consent_id", recs[i].id);
         cb_json_obj_str(&o, "purpose", recs[i].purpose, 32);
         cb_json_obj_end(&o);
-        if ((rc = cb_reg_audit_append(r, who, "consent.withdraw", p.external_id, details, err)) <
-            0)
-            goto fail;
-        n++;
+        rc = cb_reg_audit_append(r, who, "consent.withdraw", p->external_id, details, err);
     }
-    int has = 0;
-    if ((rc = cb_reg_has_granted(r, person_id, &has, err)) < 0)
-        goto fail;
-    if (!has && (rc = cb_reg_templates_erase_tx(r, &p, "consent withdrawn", who, 0, NULL, err)) < 0)
-        goto fail;
-    sqlite3_finalize(sel);
     sqlite3_finalize(upd);
+    return rc;
+}
+
+/* CB_EINVAL unless purpose is NULL (every purpose) or one the registry knows. */
+static int check_purpose_known(cb_registry *r, const char *purpose, cb_error *err)
+{
+    int known = 0;
+    int rc = purpose ? cb_registry_purpose_exists(r, purpose, &known, err) : 0;
+    if (rc == 0 && purpose && !known)
+        rc = cb_error_set(err, CB_EINVAL, "unknown purpose '%.40s'", purpose);
+    return rc;
+}
+
+int cb_registry_consent_withdraw(cb_registry *r, int64_t person_id, const char *purpose,
+                                 const char *actor, int *n_withdrawn, cb_error *err)
+{
+    char who[64];
+    cb_person p;
+    withdrawn_rec *recs = NULL;
+    int count = 0, has = 0, rc;
+    if (n_withdrawn)
+        *n_withdrawn = 0;
+    if (!r)
+        return cb_error_set(err, CB_EINVAL, "no registry");
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
+        return rc;
+    rc = cb_registry_person_get(r, person_id, &p, err);
+    if (rc == 0)
+        rc = check_purpose_known(r, purpose, err);
+    if (rc == 0)
+        rc = granted_records(r, person_id, purpose, &recs, &count, err);
+    if (rc == 0)
+        rc = withdraw_records(r, &p, recs, count, who, err);
     free(recs);
+    if (rc == 0)
+        rc = cb_reg_has_granted(r, person_id, &has, err);
+    if (rc == 0 && !has)
+        rc = cb_reg_templates_erase_tx(r, &p, "consent withdrawn", who, 0, NULL, err);
+    if (rc < 0) {
+        cb_reg_tx_rollback(r);
+        return rc;
+    }
     rc = cb_reg_tx_commit(r, err);
     if ((rc == 0 || r->committed) && n_withdrawn)
-        *n_withdrawn = n;
-    return rc;
-fail:
-    sqlite3_finalize(sel);
-    sqlite3_finalize(upd);
-    free(recs);
-    cb_reg_tx_rollback(r);
+        *n_withdrawn = count;
     return rc;
 }
 
@@ -330,8 +345,7 @@ int cb_registry_consent_list(cb_registry *r, int64_t person_id, cb_consent **out
                              cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    cb_consent *list = NULL;
-    int n = 0, cap = 0, s;
+    void *rows = NULL;
     *out = NULL;
     *count = 0;
     int rc = cb_reg_prepare(r, "SELECT " CONSENT_COLUMNS " FROM consents "
@@ -340,30 +354,10 @@ int cb_registry_consent_list(cb_registry *r, int64_t person_id, cb_consent **out
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, person_id);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? cap * 2 : 32;
-            cb_consent *nl = realloc(list, (size_t)nc * sizeof *list);
-            if (!nl) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            list = nl;
-            cap = nc;
-        }
-        read_consent(st, &list[n++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "listing consent", err);
-        goto fail;
-    }
-    sqlite3_finalize(st);
-    *out = list;
-    *count = n;
-    return 0;
-fail:
-    sqlite3_finalize(st);
-    free(list);
+    const cb_reg_rows how = {.row_size = sizeof **out, .fill = read_consent,
+                             .what = "listing consent"};
+    rc = cb_reg_collect(r, st, &how, &rows, count, err);
+    *out = rows;
     return rc;
 }
 

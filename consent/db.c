@@ -1,5 +1,6 @@
 /* db.c - statement helpers, error translation and transactions for the
  * registry; see registry_internal.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "registry_internal.h"
@@ -62,6 +63,51 @@ void cb_reg_column_text(sqlite3_stmt *st, int col, char *out, size_t size)
 {
     const char *t = (const char *)sqlite3_column_text(st, col);
     cb_text_copy(out, size, t ? t : "");
+}
+
+int cb_reg_collect(cb_registry *r, sqlite3_stmt *st, const cb_reg_rows *how, void **rows,
+                   int *count, cb_error *err)
+{
+    unsigned char *list = NULL;
+    int n = 0, cap = 0, rc = 0, s = SQLITE_DONE;
+    *rows = NULL;
+    *count = 0;
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            int nc = cap ? cap * 2 : 16;
+            unsigned char *nl = realloc(list, (size_t)nc * how->row_size);
+            if (!nl) {
+                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
+                break;
+            }
+            list = nl;
+            cap = nc;
+        }
+        void *row = list + (size_t)n++ * how->row_size;
+        memset(row, 0, how->row_size);
+        if (how->fill)
+            how->fill(st, row);
+        else
+            rc = how->read(st, row, how->ctx, err);
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = cb_reg_db_error(r, s, how->what, err);
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        for (int i = 0; how->release && i < n; i++)
+            how->release(list + (size_t)i * how->row_size);
+        free(list);
+        return rc;
+    }
+    *rows = list;
+    *count = n;
+    return 0;
+}
+
+int cb_reg_write_begin(cb_registry *r, const char *actor, char who[64], cb_error *err)
+{
+    int rc = cb_reg_actor(actor, who, err);
+    return rc < 0 ? rc : cb_reg_tx_begin(r, err);
 }
 
 int cb_reg_tx_begin(cb_registry *r, cb_error *err)

@@ -228,16 +228,10 @@ typedef struct line_data {
     signed char *decision; /* per purpose column: -1 none, else cb_consent_status */
 } line_data;
 
-static int parse_line(import_ctx *c, cb_csv_row *row, line_data *d)
+/* The person's columns of a line: problems reported; -2 when out of memory. */
+static int parse_person(import_ctx *c, const cb_csv_row *row, line_data *d)
 {
-    int line = row->line, before = c->rep->n_errors;
-    for (int i = 0; i < row->n_fields; i++) {
-        if (!cb_text_utf8_valid(row->fields[i], strlen(row->fields[i]))) {
-            problem(c, line, "not valid UTF-8 (save the file as UTF-8)");
-            return -1;
-        }
-        cb_text_trim(row->fields[i]);
-    }
+    const int line = row->line;
     const char *v = field(c, row, COL_EXTERNAL_ID);
     if (!*v)
         problem(c, line, "external_id is empty");
@@ -267,6 +261,14 @@ static int parse_line(import_ctx *c, cb_csv_row *row, line_data *d)
         d->has_group = 1;
         put(c, line, "group", d->person.group_name, sizeof d->person.group_name, v);
     }
+    return 0;
+}
+
+/* The columns every consent of a line shares (who gave it, evidence, dates). */
+static void parse_consent_base(import_ctx *c, const cb_csv_row *row, line_data *d)
+{
+    const int line = row->line;
+    const char *v;
     d->given_by = -1;
     if ((v = field(c, row, COL_GIVEN_BY)) && *v) {
         char g[16];
@@ -297,6 +299,11 @@ static int parse_line(import_ctx *c, cb_csv_row *row, line_data *d)
         strcmp(d->base.valid_until, d->base.valid_from) < 0)
         problem(c, line, "valid_until %s is before valid_from %s", d->base.valid_until,
                 d->base.valid_from);
+}
+
+/* The purpose columns: yes, no or empty each. */
+static void parse_decisions(import_ctx *c, const cb_csv_row *row, line_data *d)
+{
     for (int j = 0; j < c->n_pcols; j++) {
         char val[8];
         const char *raw = row->fields[c->pcols[j].index];
@@ -309,8 +316,26 @@ static int parse_line(import_ctx *c, cb_csv_row *row, line_data *d)
         else if (strlen(raw) < sizeof val && !strcmp(val, "no"))
             d->decision[j] = CB_CONSENT_REFUSED;
         else
-            problem(c, line, "%s: '%.20s' is not yes, no or empty", c->pcols[j].name, raw);
+            problem(c, row->line, "%s: '%.20s' is not yes, no or empty", c->pcols[j].name, raw);
     }
+}
+
+/* One data line into d: 0, -1 when it has problems (reported), -2 when out
+ * of memory. */
+static int parse_line(import_ctx *c, cb_csv_row *row, line_data *d)
+{
+    int before = c->rep->n_errors;
+    for (int i = 0; i < row->n_fields; i++) {
+        if (!cb_text_utf8_valid(row->fields[i], strlen(row->fields[i]))) {
+            problem(c, row->line, "not valid UTF-8 (save the file as UTF-8)");
+            return -1;
+        }
+        cb_text_trim(row->fields[i]);
+    }
+    if (parse_person(c, row, d) == -2)
+        return -2;
+    parse_consent_base(c, row, d);
+    parse_decisions(c, row, d);
     return c->rep->n_errors > before ? -1 : 0;
 }
 
@@ -413,6 +438,90 @@ static int audit_import(import_ctx *c, const char *path, const char *hex, int dr
     return cb_reg_audit_append(c->r, c->actor, "import", "", details, err);
 }
 
+/* The header line, after a check for UTF-16 (which the CSV reader would
+ * take for garbage). Problems with the file are reported, not returned;
+ * returns 0 or a negative code (out of memory, registry). */
+static int import_header(import_ctx *c, const char *data, size_t len, cb_csv_reader *rd,
+                         cb_csv_row *row, cb_error *err)
+{
+    char msg[160];
+    if (len >= 2 && (((unsigned char)data[0] == 0xFF && (unsigned char)data[1] == 0xFE) ||
+                     ((unsigned char)data[0] == 0xFE && (unsigned char)data[1] == 0xFF))) {
+        problem(c, 1, "the file is UTF-16 text (Excel's \"Unicode Text\"): save it as "
+                      "\"CSV UTF-8\"");
+        return 0;
+    }
+    cb_csv_init(rd, data, len);
+    int got = cb_csv_next(rd, row, msg, sizeof msg);
+    if (got == -2)
+        return cb_error_set(err, CB_ENOMEM, "out of memory");
+    if (got == 0) {
+        problem(c, 1, "no header line (the file is empty)");
+    } else if (got < 0) {
+        problem(c, row->line, "%s", msg);
+    } else {
+        int rc = read_header(c, row, err);
+        if (rc < 0 && rc != CB_EINVAL)
+            return rc;
+    }
+    return 0;
+}
+
+/* The data lines, each checked and (when it has no problem) applied. */
+static int import_lines(import_ctx *c, cb_csv_reader *rd, cb_csv_row *row, cb_error *err)
+{
+    char msg[160];
+    line_data d;
+    int got, rc = 0;
+    memset(&d, 0, sizeof d);
+    d.decision = calloc((size_t)c->n_pcols + 1, 1);
+    if (!d.decision)
+        return cb_error_set(err, CB_ENOMEM, "out of memory");
+    while (rc == 0 && (got = cb_csv_next(rd, row, msg, sizeof msg)) != 0) {
+        if (got == -2) {
+            rc = cb_error_set(err, CB_ENOMEM, "out of memory");
+            break;
+        }
+        c->rep->rows++;
+        if (got < 0) {
+            problem(c, row->line, "%s", msg);
+            continue;
+        }
+        if (row->n_fields != c->n_cols) {
+            problem(c, row->line, "%d fields, but the header has %d", row->n_fields, c->n_cols);
+            continue;
+        }
+        signed char *decision = d.decision;
+        memset(&d, 0, sizeof d);
+        d.decision = decision;
+        int pr = parse_line(c, row, &d);
+        if (pr == -2)
+            rc = cb_error_set(err, CB_ENOMEM, "out of memory");
+        else if (pr == 0)
+            rc = apply_line(c, row->line, &d, err);
+    }
+    free(d.decision);
+    return rc;
+}
+
+/* The actor and the import date of the options into c. */
+static int import_setup(import_ctx *c, const cb_import_opts *opts, const char *actor,
+                        char who[64], cb_error *err)
+{
+    int rc = cb_reg_actor(actor, who, err);
+    if (rc < 0)
+        return rc;
+    c->actor = who;
+    if (!opts->today) {
+        cb_date_today(c->today);
+        return 0;
+    }
+    if ((rc = cb_text_check_date(opts->today, "import date", err)) < 0)
+        return rc;
+    snprintf(c->today, sizeof c->today, "%s", opts->today);
+    return 0;
+}
+
 int cb_import_csv(cb_registry *r, const char *path, const cb_import_opts *opts,
                   const char *actor, cb_import_report *report, cb_error *err)
 {
@@ -420,97 +529,31 @@ int cb_import_csv(cb_registry *r, const char *path, const cb_import_opts *opts,
     import_ctx c = {0};
     cb_csv_reader rd;
     cb_csv_row row = {0};
-    line_data d;
-    char *data = NULL, hex[65], who[64], msg[160];
+    char *data = NULL, hex[65], who[64];
     size_t len = 0;
     int rc, in_tx = 0;
     if (!report)
         return cb_error_set(err, CB_EINVAL, "cb_import_csv: no report");
     memset(report, 0, sizeof *report);
-    memset(&d, 0, sizeof d);
     if (!r || !path)
         return cb_error_set(err, CB_EINVAL, "cb_import_csv: no registry or path");
     if (!opts)
         opts = &no_opts;
     c.r = r;
     c.rep = report;
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
+    if ((rc = import_setup(&c, opts, actor, who, err)) < 0)
         return rc;
-    c.actor = who;
-    if (opts->today) {
-        if ((rc = cb_text_check_date(opts->today, "import date", err)) < 0)
-            return rc;
-        snprintf(c.today, sizeof c.today, "%s", opts->today);
-    } else {
-        cb_date_today(c.today);
-    }
     if ((rc = read_file(path, &data, &len, hex, err)) < 0)
         return rc;
-    if ((rc = cb_registry_setting_get_int(r, "self_consent_from_age", &c.self_age, err)) < 0)
-        goto done;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
-        goto done;
-    in_tx = 1;
-    if (len >= 2 && (((unsigned char)data[0] == 0xFF && (unsigned char)data[1] == 0xFE) ||
-                     ((unsigned char)data[0] == 0xFE && (unsigned char)data[1] == 0xFF))) {
-        problem(&c, 1, "the file is UTF-16 text (Excel's \"Unicode Text\"): save it as "
-                       "\"CSV UTF-8\"");
-        rc = 0;
-        goto done;
-    }
-    cb_csv_init(&rd, data, len);
-    int got = cb_csv_next(&rd, &row, msg, sizeof msg);
-    if (got == -2) {
-        rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-        goto done;
-    }
-    if (got == 0) {
-        problem(&c, 1, "no header line (the file is empty)");
-    } else if (got < 0) {
-        problem(&c, row.line, "%s", msg);
-    } else if ((rc = read_header(&c, &row, err)) < 0 && rc != CB_EINVAL) {
-        goto done;
-    }
-    if (report->n_errors > 0) {
-        rc = 0;
-        goto done;
-    }
-    d.decision = calloc((size_t)c.n_pcols + 1, 1);
-    if (!d.decision) {
-        rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-        goto done;
-    }
-    while ((got = cb_csv_next(&rd, &row, msg, sizeof msg)) != 0) {
-        if (got == -2) {
-            rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-            goto done;
-        }
-        report->rows++;
-        if (got < 0) {
-            problem(&c, row.line, "%s", msg);
-            continue;
-        }
-        if (row.n_fields != c.n_cols) {
-            problem(&c, row.line, "%d fields, but the header has %d", row.n_fields, c.n_cols);
-            continue;
-        }
-        signed char *decision = d.decision;
-        memset(&d, 0, sizeof d);
-        d.decision = decision;
-        int pr = parse_line(&c, &row, &d);
-        if (pr == -2) {
-            rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-            goto done;
-        }
-        if (pr < 0)
-            continue;
-        if ((rc = apply_line(&c, row.line, &d, err)) < 0)
-            goto done;
-    }
-    rc = 0;
-    if (report->n_errors == 0)
+    rc = cb_registry_setting_get_int(r, "self_consent_from_age", &c.self_age, err);
+    if (rc == 0 && (rc = cb_reg_tx_begin(r, err)) == 0)
+        in_tx = 1;
+    if (rc == 0)
+        rc = import_header(&c, data, len, &rd, &row, err);
+    if (rc == 0 && report->n_errors == 0)
+        rc = import_lines(&c, &rd, &row, err);
+    if (rc == 0 && report->n_errors == 0)
         rc = audit_import(&c, path, hex, opts->dry_run, err);
-done:
     if (rc == 0 && report->n_errors > 0)
         rc = cb_error_set(err, CB_EINVAL, "%s: %d problem%s; nothing imported", path,
                           report->n_errors, report->n_errors == 1 ? "" : "s");
@@ -520,7 +563,6 @@ done:
         else
             rc = cb_reg_tx_commit(r, err);
     }
-    free(d.decision);
     free(c.pcols);
     free(c.seen);
     cb_csv_row_free(&row);

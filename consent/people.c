@@ -26,8 +26,9 @@ int cb_role_parse(const char *name, cb_role *out)
 
 #define PERSON_COLUMNS "id, external_id, name, role, birth_date, group_name, created_at"
 
-static void read_person(sqlite3_stmt *st, cb_person *p)
+static void read_person(sqlite3_stmt *st, void *row)
 {
+    cb_person *p = row;
     char role[16];
     memset(p, 0, sizeof *p);
     p->id = sqlite3_column_int64(st, 0);
@@ -137,38 +138,17 @@ int cb_registry_person_find(cb_registry *r, const char *key, cb_person *out, cb_
 int cb_registry_person_list(cb_registry *r, cb_person **out, int *count, cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    cb_person *list = NULL;
-    int n = 0, cap = 0, s;
+    void *rows = NULL;
     *out = NULL;
     *count = 0;
     int rc = cb_reg_prepare(r, "SELECT " PERSON_COLUMNS " FROM people ORDER BY external_id", &st,
                             err);
     if (rc < 0)
         return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? cap * 2 : 32;
-            cb_person *nl = realloc(list, (size_t)nc * sizeof *list);
-            if (!nl) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            list = nl;
-            cap = nc;
-        }
-        read_person(st, &list[n++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "listing people", err);
-        goto fail;
-    }
-    sqlite3_finalize(st);
-    *out = list;
-    *count = n;
-    return 0;
-fail:
-    sqlite3_finalize(st);
-    free(list);
+    const cb_reg_rows how = {.row_size = sizeof **out, .fill = read_person,
+                             .what = "listing people"};
+    rc = cb_reg_collect(r, st, &how, &rows, count, err);
+    *out = rows;
     return rc;
 }
 
@@ -180,9 +160,7 @@ int cb_registry_person_add(cb_registry *r, cb_person *p, const char *actor, cb_e
     cb_person existing;
     if (!r || !p)
         return cb_error_set(err, CB_EINVAL, "cb_registry_person_add: no person");
-    if ((rc = check_person(p, err)) < 0 || (rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = check_person(p, err)) < 0 || (rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     rc = cb_reg_person_by_external_id(r, p->external_id, &existing, &found, err);
     if (rc < 0)
@@ -235,9 +213,7 @@ int cb_registry_person_update(cb_registry *r, const cb_person *p, const char *ac
     int rc;
     if (!r || !p)
         return cb_error_set(err, CB_EINVAL, "cb_registry_person_update: no person");
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     rc = cb_registry_person_get(r, p->id, &old, err);
     if (rc < 0)
@@ -322,9 +298,7 @@ int cb_registry_person_remove(cb_registry *r, int64_t id, const char *actor, cb_
     int n_consents = 0, n_templates = 0, rc;
     if (!r)
         return cb_error_set(err, CB_EINVAL, "no registry");
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     if ((rc = cb_registry_person_get(r, id, &p, err)) < 0 ||
         (rc = count_rows(r, "SELECT count(*) FROM consents WHERE person_id = ?1", id, &n_consents,

@@ -1,12 +1,10 @@
 /*
  * registry.c - opening and closing the registry file: creation with safe
  * modes, connection settings (WAL, busy timeout, foreign keys, secure
- * delete, full sync), schema check and migration; the default path and
- * actor.
+ * delete, full sync), schema check and migration; the default path.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,46 +33,6 @@ int cb_registry_default_path(char *out, size_t size, cb_error *err)
                             "CONSENTBLUR_REGISTRY)");
     if (n < 0 || (size_t)n >= size)
         return cb_error_set(err, CB_EINVAL, "registry path too long");
-    return 0;
-}
-
-void cb_registry_default_actor(char *out, size_t size)
-{
-    char buf[256];
-    const char *env = getenv("CONSENTBLUR_ACTOR");
-    const char *name = NULL;
-    if (env && *env) {
-        name = env;
-    } else if (getlogin_r(buf, sizeof buf) == 0 && buf[0]) {
-        name = buf;
-    } else {
-        struct passwd pw, *res = NULL;
-        char pwbuf[1024];
-        if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf, &res) == 0 && res && res->pw_name &&
-            res->pw_name[0]) {
-            snprintf(buf, sizeof buf, "%s", res->pw_name);
-            name = buf;
-        }
-    }
-    char tmp[64];
-    if (name && cb_text_field_ok(name, sizeof buf)) {
-        cb_text_copy(tmp, sizeof tmp, name);
-    } else {
-        snprintf(tmp, sizeof tmp, "uid:%lu", (unsigned long)geteuid());
-    }
-    if (size > 0)
-        cb_text_copy(out, size, tmp);
-}
-
-int cb_reg_actor(const char *actor, char out[64], cb_error *err)
-{
-    if (!actor) {
-        cb_registry_default_actor(out, 64);
-        return 0;
-    }
-    if (!*actor || !cb_text_field_ok(actor, 64))
-        return cb_error_set(err, CB_EINVAL, "bad actor name '%.80s' (1-63 bytes of text)", actor);
-    strcpy(out, actor);
     return 0;
 }
 

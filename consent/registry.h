@@ -253,6 +253,10 @@ int cb_registry_consent_list(cb_registry *r, int64_t person_id, cb_consent **out
 int cb_registry_consent_current(cb_registry *r, int64_t person_id, const char *purpose,
                                 cb_consent *out, int *found, cb_error *err);
 
+/* Does the person hold a granted consent: is the record that counts of some
+ * purpose GRANTED? The rule cb_registry_template_add applies (*holds 0/1). */
+int cb_registry_holds_consent(cb_registry *r, int64_t person_id, int *holds, cb_error *err);
+
 /* ---- face templates ------------------------------------------------------ */
 
 typedef struct cb_template {

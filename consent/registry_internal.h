@@ -49,8 +49,34 @@ void cb_reg_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Copy a text column into out (cut to fit at a character boundary). */
 void cb_reg_column_text(sqlite3_stmt *st, int col, char *out, size_t size);
 
+/* How cb_reg_collect reads the rows of a query into an array. */
+typedef struct cb_reg_rows {
+    size_t row_size; /* bytes per element of the array */
+    /* Fill `row` (zeroed) from the statement's current row: with fill when a
+     * row cannot fail, else with read: 0, or a negative code with err set
+     * (the reading stops, the rows are dropped). */
+    void (*fill)(sqlite3_stmt *st, void *row);
+    int (*read)(sqlite3_stmt *st, void *row, void *ctx, cb_error *err);
+    void (*release)(void *row); /* frees what read put in a row; NULL: nothing */
+    void *ctx;                  /* passed to read */
+    const char *what;           /* for sqlite's errors: "listing people" */
+} cb_reg_rows;
+
+/*
+ * Step st to its end, each row read by how->read into a malloc'd array that
+ * grows as needed; st is finalized in every case. Returns 0 with *rows (the
+ * array, NULL when no rows; the caller frees it) and *count, or a negative
+ * code with *rows NULL and *count 0, every row read so far released and the
+ * array freed.
+ */
+int cb_reg_collect(cb_registry *r, sqlite3_stmt *st, const cb_reg_rows *how, void **rows,
+                   int *count, cb_error *err);
+
 /* Transactions, see the conventions above. */
 int cb_reg_tx_begin(cb_registry *r, cb_error *err);
+/* How every change starts: the actor to record (cb_reg_actor) into who,
+ * then cb_reg_tx_begin. */
+int cb_reg_write_begin(cb_registry *r, const char *actor, char who[64], cb_error *err);
 int cb_reg_tx_commit(cb_registry *r, cb_error *err);
 void cb_reg_tx_rollback(cb_registry *r);
 

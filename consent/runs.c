@@ -283,12 +283,10 @@ typedef struct stored_run {
 
 #define FIELD_OK(s, field) cb_text_field_ok((s)->field, sizeof (s)->field)
 
-static int check_run(cb_registry *r, const cb_run *run, stored_run *o, cb_error *err)
+/* The command, the status and the times (now for those not given). */
+static int check_run_times(const cb_run *run, stored_run *o, cb_error *err)
 {
-    const int failed = run->status == CB_RUN_FAILED;
-    const int has_output = run->output_path[0] != '\0';
     char now[21];
-    int rc, ok = 0;
     if (!cb_run_command_name(run->command))
         return cb_error_set(err, CB_EINVAL, "run: unknown command %d", (int)run->command);
     if (!cb_run_status_name(run->status))
@@ -306,6 +304,14 @@ static int check_run(cb_registry *r, const cb_run *run, stored_run *o, cb_error 
     if (strcmp(o->finished_at, o->started_at) < 0)
         return cb_error_set(err, CB_EINVAL, "run: finished_at %s is before started_at %s",
                             o->finished_at, o->started_at);
+    return 0;
+}
+
+/* The input and output, their hashes, and which runs have an output. */
+static int check_run_files(const cb_run *run, stored_run *o, cb_error *err)
+{
+    const int failed = run->status == CB_RUN_FAILED;
+    const int has_output = run->output_path[0] != '\0';
     if (!run->input_path[0] || !FIELD_OK(run, input_path))
         return cb_error_set(err, CB_EINVAL, "run: input path missing, too long or not UTF-8 "
                                             "text without control characters");
@@ -324,11 +330,18 @@ static int check_run(cb_registry *r, const cb_run *run, stored_run *o, cb_error 
     if (!failed && !has_output && run->command != CB_RUN_CHECK)
         return cb_error_set(err, CB_EINVAL, "run: a successful %s run needs its output",
                             cb_run_command_name(run->command));
+    return 0;
+}
+
+/* The purpose (one the registry knows, or none), the date and the face counts. */
+static int check_run_decisions(cb_registry *r, const cb_run *run, cb_error *err)
+{
+    const int failed = run->status == CB_RUN_FAILED;
     if (!FIELD_OK(run, purpose))
         return cb_error_set(err, CB_EINVAL, "run: bad purpose");
     if (run->purpose[0]) {
         int known = 0;
-        rc = cb_registry_purpose_exists(r, run->purpose, &known, err);
+        int rc = cb_registry_purpose_exists(r, run->purpose, &known, err);
         if (rc < 0)
             return rc;
         if (!known)
@@ -345,6 +358,14 @@ static int check_run(cb_registry *r, const cb_run *run, stored_run *o, cb_error 
                             run->faces_kept, run->faces_redacted, run->faces_total);
     if (!run->purpose[0] && run->faces_kept > 0)
         return cb_error_set(err, CB_EINVAL, "run: faces kept without a purpose");
+    return 0;
+}
+
+/* The JSON fields (people kept, models), the error text, the host, the actor. */
+static int check_run_details(cb_registry *r, const cb_run *run, stored_run *o, cb_error *err)
+{
+    const int failed = run->status == CB_RUN_FAILED;
+    int rc, ok = 0;
     o->kept_people = run->kept_people[0] ? run->kept_people : "[]";
     o->models = run->models[0] ? run->models : "{}";
     if (!FIELD_OK(run, kept_people) || (rc = json_kind_ok(r, o->kept_people, 1, &ok, err)) < 0 ||
@@ -372,6 +393,19 @@ static int check_run(cb_registry *r, const cb_run *run, stored_run *o, cb_error 
         strcpy(o->host, h);
     }
     return cb_reg_actor(run->actor[0] ? run->actor : NULL, o->actor, err);
+}
+
+/* Every field of run checked, in this order, into what is stored (o). */
+static int check_run(cb_registry *r, const cb_run *run, stored_run *o, cb_error *err)
+{
+    int rc = check_run_times(run, o, err);
+    if (rc == 0)
+        rc = check_run_files(run, o, err);
+    if (rc == 0)
+        rc = check_run_decisions(r, run, err);
+    if (rc == 0)
+        rc = check_run_details(r, run, o, err);
+    return rc;
 }
 
 int cb_registry_run_record(cb_registry *r, const cb_run *run, int64_t *id, cb_error *err)
@@ -439,8 +473,9 @@ fail:
     "output_sha256, purpose, run_date, faces_total, faces_kept, faces_redacted, kept_people, " \
     "status, error, models, host, actor, registry_version"
 
-static void read_run(sqlite3_stmt *st, cb_run *o)
+static void read_run(sqlite3_stmt *st, void *row)
 {
+    cb_run *o = row;
     char word[16];
     memset(o, 0, sizeof *o);
     o->id = sqlite3_column_int64(st, 0);
@@ -504,42 +539,21 @@ int cb_registry_run_list(cb_registry *r, int64_t after_id, int limit, cb_run **o
                          cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    cb_run *rows = NULL;
-    int n = 0, cap = 0, rc;
+    void *rows = NULL;
     if (!r || !out || !count)
         return cb_error_set(err, CB_EINVAL, "cb_registry_run_list: NULL argument");
     *out = NULL;
     *count = 0;
-    rc = cb_reg_prepare(r, "SELECT " RUN_COLUMNS " FROM runs WHERE id > ?1 ORDER BY id LIMIT ?2",
-                        &st, err);
+    int rc = cb_reg_prepare(r, "SELECT " RUN_COLUMNS " FROM runs WHERE id > ?1 ORDER BY id "
+                               "LIMIT ?2",
+                            &st, err);
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? cap * 2 : 16;
-            cb_run *nr = realloc(rows, (size_t)nc * sizeof *rows);
-            if (!nr) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            rows = nr;
-            cap = nc;
-        }
-        read_run(st, &rows[n++]);
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "reading the runs", err);
-        goto fail;
-    }
-    sqlite3_finalize(st);
+    const cb_reg_rows how = {.row_size = sizeof **out, .fill = read_run,
+                             .what = "reading the runs"};
+    rc = cb_reg_collect(r, st, &how, &rows, count, err);
     *out = rows;
-    *count = n;
-    return 0;
-fail:
-    sqlite3_finalize(st);
-    free(rows);
     return rc;
 }

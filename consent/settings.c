@@ -83,9 +83,7 @@ int cb_registry_setting_set_int(cb_registry *r, const char *key, int value, cons
         return unknown_setting(key, err);
     if (value < d->min || value > d->max)
         return cb_error_set(err, CB_EINVAL, "%s takes %d to %d", d->key, d->min, d->max);
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     if ((rc = read_setting(r, d, &old, &was_set, err)) < 0)
         goto fail;
@@ -187,9 +185,7 @@ int cb_registry_purpose_add(cb_registry *r, const char *name, const char *actor,
                             "bad purpose name '%.40s' (1-31 of a-z, 0-9, '-', '_'; starting "
                             "with a letter)",
                             name ? name : "");
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     if ((rc = cb_registry_purpose_exists(r, name, &known, err)) < 0)
         goto fail;
@@ -219,39 +215,24 @@ fail:
     return rc;
 }
 
+/* One purpose name (char[32]) for cb_reg_collect. */
+static void purpose_row(sqlite3_stmt *st, void *row)
+{
+    cb_reg_column_text(st, 0, row, 32);
+}
+
 int cb_registry_purpose_list(cb_registry *r, char (**names)[32], int *count, cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    char(*list)[32] = NULL;
-    int n = 0, cap = 0, s;
+    void *rows = NULL;
     *names = NULL;
     *count = 0;
     int rc = cb_reg_prepare(r, "SELECT name FROM purposes ORDER BY rowid", &st, err);
     if (rc < 0)
         return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? cap * 2 : 16;
-            char(*nl)[32] = realloc(list, (size_t)nc * sizeof *list);
-            if (!nl) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            list = nl;
-            cap = nc;
-        }
-        cb_reg_column_text(st, 0, list[n++], 32);
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "listing purposes", err);
-        goto fail;
-    }
-    sqlite3_finalize(st);
-    *names = list;
-    *count = n;
-    return 0;
-fail:
-    sqlite3_finalize(st);
-    free(list);
+    const cb_reg_rows how = {.row_size = sizeof **names, .fill = purpose_row,
+                             .what = "listing purposes"};
+    rc = cb_reg_collect(r, st, &how, &rows, count, err);
+    *names = rows;
     return rc;
 }

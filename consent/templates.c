@@ -48,18 +48,11 @@ static int hash_ok(const char *h)
     return 1;
 }
 
-int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *model_id,
-                             const float *embedding, int dim, float quality,
-                             const char *source_sha256, const char *actor, int64_t *id,
-                             cb_error *err)
+/* The arguments of cb_registry_template_add, the source hash into hash
+ * (lower case; "" when none). */
+static int check_template(const char *model_id, const float *embedding, int dim, float quality,
+                          const char *source_sha256, char hash[65], cb_error *err)
 {
-    char who[64], now[21], details[256], hash[65] = "";
-    sqlite3_stmt *st = NULL;
-    unsigned char *blob = NULL;
-    cb_person p;
-    int has = 0, rc;
-    if (!r)
-        return cb_error_set(err, CB_EINVAL, "no registry");
     if (!model_id || !model_id[0] || !cb_text_field_ok(model_id, 64))
         return cb_error_set(err, CB_EINVAL, "template: bad model id");
     if (!embedding || dim < 1 || dim > CB_TEMPLATE_MAX_DIM)
@@ -70,6 +63,7 @@ int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *mode
             return cb_error_set(err, CB_EINVAL, "template: value %d is not a finite number", i);
     if (!(quality >= 0.0f && quality <= 1.0f))
         return cb_error_set(err, CB_EINVAL, "template: quality outside 0..1");
+    hash[0] = '\0';
     if (source_sha256) {
         if (!hash_ok(source_sha256))
             return cb_error_set(err, CB_EINVAL, "template: source hash must be 64 hex digits");
@@ -77,63 +71,82 @@ int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *mode
             hash[i] = (char)tolower((unsigned char)source_sha256[i]);
         hash[strlen(source_sha256)] = '\0';
     }
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    blob = malloc((size_t)dim * 4);
+    return 0;
+}
+
+/* Insert the template of p and audit it, in the open transaction. */
+static int insert_template(cb_registry *r, const cb_person *p, const char *model_id,
+                           const float *embedding, int dim, float quality, const char *hash,
+                           const char *who, int64_t *id, cb_error *err)
+{
+    char now[21], details[256];
+    sqlite3_stmt *st = NULL;
+    unsigned char *blob = malloc((size_t)dim * 4);
     if (!blob)
         return cb_error_set(err, CB_ENOMEM, "out of memory");
     floats_to_le(embedding, dim, blob);
-    if ((rc = cb_reg_tx_begin(r, err)) < 0) {
-        free(blob);
-        return rc;
-    }
-    if ((rc = cb_registry_person_get(r, person_id, &p, err)) < 0 ||
-        (rc = cb_reg_has_granted(r, person_id, &has, err)) < 0)
-        goto fail;
-    if (!has) {
-        rc = cb_error_set(err, CB_EINVAL,
-                          "%s holds no granted consent: templates are kept only for people who "
-                          "consented (record consent first)",
-                          p.external_id);
-        goto fail;
-    }
     cb_date_timestamp_now(now);
-    rc = cb_reg_prepare(r, "INSERT INTO templates(person_id, model_id, dim, embedding, quality, "
-                           "source_sha256, created_at, created_by) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                        &st, err);
+    int rc = cb_reg_prepare(r, "INSERT INTO templates(person_id, model_id, dim, embedding, "
+                               "quality, source_sha256, created_at, created_by) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            &st, err);
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, p->id);
+        cb_reg_bind_text(st, 2, model_id);
+        sqlite3_bind_int(st, 3, dim);
+        sqlite3_bind_blob(st, 4, blob, dim * 4, SQLITE_TRANSIENT);
+        sqlite3_bind_double(st, 5, quality);
+        cb_reg_bind_text(st, 6, hash);
+        cb_reg_bind_text(st, 7, now);
+        cb_reg_bind_text(st, 8, who);
+        rc = cb_reg_step_done(r, st, "storing a template", err);
+    }
+    sqlite3_finalize(st);
+    free(blob);
     if (rc < 0)
-        goto fail;
-    sqlite3_bind_int64(st, 1, person_id);
-    cb_reg_bind_text(st, 2, model_id);
-    sqlite3_bind_int(st, 3, dim);
-    sqlite3_bind_blob(st, 4, blob, dim * 4, SQLITE_TRANSIENT);
-    sqlite3_bind_double(st, 5, quality);
-    cb_reg_bind_text(st, 6, hash);
-    cb_reg_bind_text(st, 7, now);
-    cb_reg_bind_text(st, 8, who);
-    if ((rc = cb_reg_step_done(r, st, "storing a template", err)) < 0)
-        goto fail;
-    int64_t new_id = sqlite3_last_insert_rowid(r->db);
+        return rc;
+    *id = sqlite3_last_insert_rowid(r->db);
     cb_json_obj o;
     cb_json_obj_begin(&o, details, sizeof details);
-    cb_json_obj_int(&o, "template_id", new_id);
+    cb_json_obj_int(&o, "template_id", *id);
     cb_json_obj_str(&o, "model", model_id, 63);
     cb_json_obj_int(&o, "dim", dim);
     cb_json_obj_num(&o, "quality", quality);
     cb_json_obj_end(&o);
-    if ((rc = cb_reg_audit_append(r, who, "template.add", p.external_id, details, err)) < 0)
-        goto fail;
-    sqlite3_finalize(st);
-    free(blob);
+    return cb_reg_audit_append(r, who, "template.add", p->external_id, details, err);
+}
+
+int cb_registry_template_add(cb_registry *r, int64_t person_id, const char *model_id,
+                             const float *embedding, int dim, float quality,
+                             const char *source_sha256, const char *actor, int64_t *id,
+                             cb_error *err)
+{
+    char who[64], hash[65];
+    cb_person p;
+    int64_t new_id = 0;
+    int has = 0, rc;
+    if (!r)
+        return cb_error_set(err, CB_EINVAL, "no registry");
+    if ((rc = check_template(model_id, embedding, dim, quality, source_sha256, hash, err)) < 0 ||
+        (rc = cb_reg_write_begin(r, actor, who, err)) < 0)
+        return rc;
+    rc = cb_registry_person_get(r, person_id, &p, err);
+    if (rc == 0)
+        rc = cb_reg_has_granted(r, person_id, &has, err);
+    if (rc == 0 && !has)
+        rc = cb_error_set(err, CB_EINVAL,
+                          "%s holds no granted consent: templates are kept only for people who "
+                          "consented (record consent first)",
+                          p.external_id);
+    if (rc == 0)
+        rc = insert_template(r, &p, model_id, embedding, dim, quality, hash, who, &new_id, err);
+    if (rc < 0) {
+        cb_reg_tx_rollback(r);
+        return rc;
+    }
     rc = cb_reg_tx_commit(r, err);
     if (rc == 0 && id)
         *id = new_id;
-    return rc;
-fail:
-    sqlite3_finalize(st);
-    free(blob);
-    cb_reg_tx_rollback(r);
     return rc;
 }
 
@@ -146,59 +159,55 @@ void cb_registry_templates_free(cb_template *t, int count)
     free(t);
 }
 
-/* Run a template query (columns: id, person_id, model_id, quality,
- * source_sha256, dim, embedding, created_at) into a malloc'd array. */
+/* What template_row needs besides the row. */
+typedef struct template_reading {
+    cb_registry *r;
+    int with_embeddings;
+} template_reading;
+
+/* One row of a template query (columns: id, person_id, model_id, quality,
+ * source_sha256, dim, embedding, created_at) for cb_reg_collect. */
+static int template_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
+{
+    const template_reading *how = ctx;
+    cb_template *t = row;
+    t->id = sqlite3_column_int64(st, 0);
+    t->person_id = sqlite3_column_int64(st, 1);
+    cb_reg_column_text(st, 2, t->model_id, sizeof t->model_id);
+    t->quality = (float)sqlite3_column_double(st, 3);
+    cb_reg_column_text(st, 4, t->source_sha256, sizeof t->source_sha256);
+    t->dim = sqlite3_column_int(st, 5);
+    cb_reg_column_text(st, 7, t->created_at, sizeof t->created_at);
+    if (!how->with_embeddings)
+        return 0;
+    const unsigned char *b = sqlite3_column_blob(st, 6);
+    int bytes = sqlite3_column_bytes(st, 6);
+    if (t->dim < 1 || t->dim > CB_TEMPLATE_MAX_DIM || bytes != 4 * t->dim || !b)
+        return cb_error_set(err, CB_EDB, "%s: template %lld is damaged", how->r->path,
+                            (long long)t->id);
+    t->embedding = malloc((size_t)t->dim * sizeof(float));
+    if (!t->embedding)
+        return cb_error_set(err, CB_ENOMEM, "out of memory");
+    le_to_floats(b, t->dim, t->embedding);
+    return 0;
+}
+
+static void template_release(void *row)
+{
+    free(((cb_template *)row)->embedding);
+}
+
+/* Run a template query into a malloc'd array; finalizes st. */
 static int read_templates(cb_registry *r, sqlite3_stmt *st, int with_embeddings,
                           cb_template **out, int *count, cb_error *err)
 {
-    cb_template *list = NULL;
-    int n = 0, cap = 0, rc = 0, s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? cap * 2 : 32;
-            cb_template *nl = realloc(list, (size_t)nc * sizeof *list);
-            if (!nl) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            list = nl;
-            cap = nc;
-        }
-        cb_template *t = &list[n];
-        memset(t, 0, sizeof *t);
-        t->id = sqlite3_column_int64(st, 0);
-        t->person_id = sqlite3_column_int64(st, 1);
-        cb_reg_column_text(st, 2, t->model_id, sizeof t->model_id);
-        t->quality = (float)sqlite3_column_double(st, 3);
-        cb_reg_column_text(st, 4, t->source_sha256, sizeof t->source_sha256);
-        t->dim = sqlite3_column_int(st, 5);
-        cb_reg_column_text(st, 7, t->created_at, sizeof t->created_at);
-        n++;
-        if (with_embeddings) {
-            const unsigned char *b = sqlite3_column_blob(st, 6);
-            int bytes = sqlite3_column_bytes(st, 6);
-            if (t->dim < 1 || t->dim > CB_TEMPLATE_MAX_DIM || bytes != 4 * t->dim || !b) {
-                rc = cb_error_set(err, CB_EDB, "%s: template %lld is damaged", r->path,
-                                  (long long)t->id);
-                goto fail;
-            }
-            t->embedding = malloc((size_t)t->dim * sizeof(float));
-            if (!t->embedding) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                goto fail;
-            }
-            le_to_floats(b, t->dim, t->embedding);
-        }
-    }
-    if (s != SQLITE_DONE) {
-        rc = cb_reg_db_error(r, s, "reading templates", err);
-        goto fail;
-    }
-    *out = list;
-    *count = n;
-    return 0;
-fail:
-    cb_registry_templates_free(list, n);
+    template_reading reading = {r, with_embeddings};
+    const cb_reg_rows how = {.row_size = sizeof **out, .read = template_row,
+                             .release = template_release, .ctx = &reading,
+                             .what = "reading templates"};
+    void *rows = NULL;
+    int rc = cb_reg_collect(r, st, &how, &rows, count, err);
+    *out = rows;
     return rc;
 }
 
@@ -224,9 +233,7 @@ int cb_registry_templates_load(cb_registry *r, const char *model_id, cb_template
     if (rc < 0)
         return rc;
     cb_reg_bind_text(st, 1, model_id);
-    rc = read_templates(r, st, 1, out, count, err);
-    sqlite3_finalize(st);
-    return rc;
+    return read_templates(r, st, 1, out, count, err);
 }
 
 int cb_registry_template_list(cb_registry *r, int64_t person_id, int with_embeddings,
@@ -241,9 +248,7 @@ int cb_registry_template_list(cb_registry *r, int64_t person_id, int with_embedd
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, person_id);
-    rc = read_templates(r, st, with_embeddings, out, count, err);
-    sqlite3_finalize(st);
-    return rc;
+    return read_templates(r, st, with_embeddings, out, count, err);
 }
 
 int cb_registry_template_count(cb_registry *r, int64_t person_id, int *count, cb_error *err)
@@ -300,9 +305,7 @@ int cb_registry_templates_erase(cb_registry *r, int64_t person_id, const char *r
         return cb_error_set(err, CB_EINVAL, "no registry");
     if (reason && !cb_text_field_ok(reason, 256))
         return cb_error_set(err, CB_EINVAL, "bad reason text");
-    if ((rc = cb_reg_actor(actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_reg_tx_begin(r, err)) < 0)
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     if ((rc = cb_registry_person_get(r, person_id, &p, err)) < 0 ||
         (rc = cb_reg_templates_erase_tx(r, &p, reason, who, 1, NULL, err)) < 0) {

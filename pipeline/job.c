@@ -12,6 +12,7 @@
 #include "../common/cb_date.h"
 #include "../common/fsutil.h"
 #include "../common/sha256.h"
+#include "../models/cv_bridge.h"
 #include "../models/embedder.h"
 #include "../models/face_models.h"
 #include "../models/model_files.h"
@@ -43,6 +44,8 @@ int cb_worker_open(const cb_job_opts *opts, cb_worker **out, cb_error *err)
     if (!w)
         return cb_error_set(err, CB_ENOMEM, "out of memory");
     w->opts = *opts;
+    if (opts->model_threads > 0)
+        cb_cv_set_threads(opts->model_threads);
     /* Landmarks are for recognition only: `redact` does without the looks they take. */
     w->opts.det.landmarks = opts->use_judge;
     int rc = cb_detector_open(&w->opts.det, &w->photo_det, err);
@@ -267,7 +270,7 @@ int cb_worker_run_as(cb_worker *w, const char *in_path, const char *recorded_as,
     memset(res, 0, sizeof *res);
     char started[21];
     cb_date_timestamp_now(started);
-    cb_file_id before, after;
+    cb_file_id before;
     int known = cb_file_id_get(in_path, &before) == 0;
     if (w->registry && cb_sha256_file_hex(in_path, res->input_sha256, NULL) < 0)
         res->input_sha256[0] = '\0'; /* the reader says why */
@@ -276,13 +279,10 @@ int cb_worker_run_as(cb_worker *w, const char *in_path, const char *recorded_as,
      * replaced or rewritten meanwhile, the decisions may not fit the
      * pictures. Photos are read once, but the record must name what was
      * read. Either way: no output. */
-    if (rc == 0 && known &&
-        (cb_file_id_get(in_path, &after) != 0 || !cb_file_id_same(&before, &after))) {
-        if (out_path)
+    if (rc == 0 && known) {
+        rc = cb_file_check_unchanged(in_path, &before, err);
+        if (rc < 0 && out_path)
             unlink(out_path);
-        rc = cb_error_set(err, CB_EIO, "%s: the file changed while it was being processed; "
-                                       "nothing written, try again",
-                          in_path);
     }
     if (!w->registry)
         return rc;

@@ -15,7 +15,7 @@
 #ifndef CB_JOB_H
 #define CB_JOB_H
 
-#include "../consent/judge.h"
+#include "../recognise/judge.h"
 #include "../consent/runs.h"
 #include "../models/detector.h"
 #include "photo.h"
@@ -30,6 +30,10 @@ typedef struct cb_job_opts {
     cb_judge_opts judge;    /* registry, purpose, date, thresholds */
     int record;             /* record every file in the registry's runs (needs use_judge) */
     cb_run_command run_command; /* ...as this command */
+    int model_threads;      /* threads the networks' own parallel loops may use, set for the
+                               whole process at cb_worker_open; 0: OpenCV's default. A caller
+                               that runs several workers at once sets 1 (they keep the CPUs
+                               busy themselves) */
 } cb_job_opts;
 
 /* Defaults of every part; no judge. */

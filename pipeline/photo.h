@@ -1,6 +1,6 @@
 /*
  * photo.h - one photo, end to end: read (orientation applied), detect every
- * face, decide per face (consent/judge.h) or redact them all, redact, write
+ * face, decide per face (recognise/judge.h) or redact them all, redact, write
  * atomically. The simple tier of the pipeline API; the detector and judge
  * are opened once by the caller and reused across photos.
  *
@@ -13,7 +13,7 @@
 
 #include "../common/cb_error.h"
 #include "../common/cb_log.h"
-#include "../consent/judge.h"
+#include "../recognise/judge.h"
 #include "../models/detector.h"
 #include "media_in.h"
 #include "redact.h"

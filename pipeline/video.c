@@ -350,18 +350,9 @@ static void redact_duplicates(cb_video_result *res, const cb_track *tracks)
 {
     for (int a = 0; a < res->n_tracks; a++) {
         for (int b = a + 1; b < res->n_tracks; b++) {
-            cb_video_track *x = &res->tracks[a], *y = &res->tracks[b];
-            if (!x->verdict.person_id || x->verdict.person_id != y->verdict.person_id ||
-                !cb_tracks_seen_apart(&tracks[a], &tracks[b]))
-                continue;
-            for (int k = 0; k < 2; k++) {
-                cb_verdict *v = k ? &y->verdict : &x->verdict;
-                v->keep = 0;
-                v->reason = CB_REASON_LOW_MARGIN;
-                snprintf(v->detail, sizeof v->detail,
-                         _("two faces on screen at once match %s: cannot tell which is them"),
-                         v->external_id);
-            }
+            cb_verdict *x = &res->tracks[a].verdict, *y = &res->tracks[b].verdict;
+            if (cb_verdicts_same_person(x, y) && cb_tracks_seen_apart(&tracks[a], &tracks[b]))
+                cb_verdicts_redact_same_person(x, y, 1);
         }
     }
 }
@@ -464,7 +455,7 @@ static int encode_frame(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
     return rc;
 }
 
-/* Pass 3: decode again, redact the redacted tracks, encode. `analysed` is
+/* Pass 2: decode again, redact the redacted tracks, encode. `analysed` is
  * the file as it was when pass 1 began: if it is no longer that file, the
  * decisions may not fit the pictures, and nothing is put in place. */
 static int render(const char *in_path, const char *out_path, const analysis *a,
@@ -503,10 +494,8 @@ static int render(const char *in_path, const char *out_path, const analysis *a,
         rc = cb_error_set(err, CB_EDECODE,
                           "%s: %lld frames on the second read, %lld on the first (file changed?)",
                           in_path, (long long)index, (long long)res->frames);
-    cb_file_id now;
-    if (rc == 0 && (cb_file_id_get(in_path, &now) != 0 || !cb_file_id_same(&now, analysed)))
-        rc = cb_error_set(err, CB_EIO, "%s: the file changed while it was being processed; "
-                                       "nothing written, try again", in_path);
+    if (rc == 0)
+        rc = cb_file_check_unchanged(in_path, analysed, err);
     if (rc == 0)
         rc = cb_video_out_finish(writer, err);
     cb_video_out_close(writer);

@@ -25,7 +25,7 @@
  *     frame) and samples.
  *  Between the passes, decide per track: a track stays visible only when
  *     every embedding taken from it recognises the same enrolled person,
- *     that person's consent is valid for the purpose (consent/judge.h), and
+ *     that person's consent is valid for the purpose (recognise/judge.h), and
  *     no other track recognised as the same person was detected in the same
  *     frame at another place. Otherwise the face is redacted in every frame the track
  *     covers - also the frames where the detector missed it (gaps filled)
@@ -59,7 +59,7 @@
 #define CB_VIDEO_H
 
 #include "../common/cb_log.h"
-#include "../consent/judge.h"
+#include "../recognise/judge.h"
 #include "../models/detector.h"
 #include "redact.h"
 #include "track.h"

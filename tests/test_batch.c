@@ -37,11 +37,9 @@ static void copy(const char *rel, const char *to)
 static int setup(void **state)
 {
     (void)state;
-    cb_test_make_temp_dir(dir, sizeof dir);
-    snprintf(reg, sizeof reg, "%s/registry.db", dir);
+    cb_test_registry_paths(dir, sizeof dir, reg, sizeof reg, "test");
     snprintf(album, sizeof album, "%s/album", dir);
     snprintf(safe, sizeof safe, "%s/safe", dir);
-    setenv("CONSENTBLUR_ACTOR", "test", 1);
     char p[2048];
     snprintf(p, sizeof p, "mkdir -p '%s/day 1/bus' '%s/day 2'", album, album);
     assert_int_equal(system(p), 0);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -50,16 +51,22 @@ static void test_sha256_vectors(void **state)
     assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+/* Write (mode "w") or append ("a") text to path. */
+static void put_text(const char *path, const char *mode, const char *text)
+{
+    FILE *f = fopen(path, mode);
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
 static void test_sha256_file(void **state)
 {
     (void)state;
     char dir[256], path[512], hex[65];
     cb_test_make_temp_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/f.txt", dir);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs("abc", f);
-    fclose(f);
+    put_text(path, "wb", "abc");
     cb_error err = {0};
     assert_int_equal(cb_sha256_file_hex(path, hex, &err), 0);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -121,6 +128,30 @@ static void test_paths(void **state)
     cb_test_remove_tree(dir);
 }
 
+/* A file rewritten or replaced since its identity was taken is "changed";
+ * one left alone is not. */
+static void test_file_unchanged(void **state)
+{
+    (void)state;
+    char dir[256], path[512];
+    cb_error err = {0};
+    cb_file_id before;
+    cb_test_make_temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/photo.jpg", dir);
+    put_text(path, "w", "first");
+    assert_int_equal(cb_file_id_get(path, &before), 0);
+    assert_int_equal(cb_file_check_unchanged(path, &before, &err), 0);
+    put_text(path, "a", " and more");
+    assert_int_equal(cb_file_check_unchanged(path, &before, &err), CB_EIO);
+    assert_non_null(strstr(err.msg, "photo.jpg: the file changed while it was being processed"));
+    assert_int_equal(cb_file_id_get(path, &before), 0);
+    assert_int_equal(unlink(path), 0);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(cb_file_check_unchanged(path, &before, &err), CB_EIO);
+    assert_non_null(strstr(err.msg, "nothing written, try again"));
+    cb_test_remove_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_sha256_file),
         cmocka_unit_test(test_error_set_and_prefix),
         cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_file_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

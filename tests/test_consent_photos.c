@@ -69,9 +69,7 @@ static char *data(const char *rel)
 static int setup(void **state)
 {
     (void)state;
-    cb_test_make_temp_dir(dir, sizeof dir);
-    snprintf(reg, sizeof reg, "%s/registry.db", dir);
-    setenv("CONSENTBLUR_ACTOR", "test", 1);
+    cb_test_registry_paths(dir, sizeof dir, reg, sizeof reg, "test");
     RUN_OK("person", "add", "sheldon", "--name", "Sheldon", "--role", "staff");
     RUN_OK("person", "add", "leonard", "--name", "Leonard", "--role", "pupil", "--birth-date",
            "2008-01-01");

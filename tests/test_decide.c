@@ -1,6 +1,7 @@
 /*
  * test_decide.c - the consent policy (consent/decide.h), the matcher
- * (consent/match.h) and the date helpers (common/cb_date.h), rule by rule.
+ * (recognise/match.h), the judge's rule that one person is not two faces
+ * (recognise/judge.h) and the date helpers (common/cb_date.h), rule by rule.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -14,7 +15,8 @@
 
 #include "common/cb_date.h"
 #include "consent/decide.h"
-#include "consent/match.h"
+#include "recognise/judge.h"
+#include "recognise/match.h"
 
 static void test_dates(void **state)
 {
@@ -215,13 +217,47 @@ static void test_match(void **state)
     assert_true(isinf(m.runner_up_distance));
 }
 
+/* Two faces matched to one person are both redacted, worded for a picture
+ * or for a video; faces of different people, or of nobody, are left alone. */
+static void test_one_person_two_faces(void **state)
+{
+    (void)state;
+    cb_verdict a, b, c, nobody1, nobody2;
+    cb_verdict_redact(&a, CB_REASON_CONSENT, "kept");
+    a.keep = 1;
+    a.person_id = 7;
+    strcpy(a.external_id, "P7");
+    b = a;
+    c = a;
+    c.person_id = 8;
+    cb_verdict_redact(&nobody1, CB_REASON_UNKNOWN, "x");
+    nobody2 = nobody1;
+    assert_true(cb_verdicts_same_person(&a, &b));
+    assert_false(cb_verdicts_same_person(&a, &c));
+    assert_false(cb_verdicts_same_person(&nobody1, &nobody2));
+    cb_verdicts_redact_same_person(&a, &b, 0);
+    for (int k = 0; k < 2; k++) {
+        const cb_verdict *v = k ? &b : &a;
+        assert_int_equal(v->keep, 0);
+        assert_int_equal(v->reason, CB_REASON_LOW_MARGIN);
+        assert_string_equal(v->detail,
+                            "two faces in the picture match P7: cannot tell which is them");
+    }
+    cb_verdicts_redact_same_person(&c, &b, 1);
+    static const char on_screen[] = "two faces on screen at once match P7: cannot tell which "
+                                    "is them";
+    assert_int_equal(c.keep, 0);
+    assert_string_equal(b.detail, on_screen);
+    assert_string_equal(c.detail, on_screen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dates),          cmocka_unit_test(test_guardian_consent_until_16),
         cmocka_unit_test(test_own_consent_from_16), cmocka_unit_test(test_status_and_window),
         cmocka_unit_test(test_roles),          cmocka_unit_test(test_reason_names_unique),
-        cmocka_unit_test(test_match),
+        cmocka_unit_test(test_match),          cmocka_unit_test(test_one_person_two_faces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,9 +42,7 @@ static char dir[256], reg[512], photo[1024], video[1024];
 static int setup(void **state)
 {
     (void)state;
-    cb_test_make_temp_dir(dir, sizeof dir);
-    snprintf(reg, sizeof reg, "%s/registry.db", dir);
-    setenv("CONSENTBLUR_ACTOR", "test", 1);
+    cb_test_registry_paths(dir, sizeof dir, reg, sizeof reg, "test");
     cb_test_data_path("groups/obama_and_biden.jpg", photo, sizeof photo);
     cb_test_data_path("video/hamilton-short.mp4", video, sizeof video);
     if (CLI("person", "add", "p1", "--name", "P", "--role", "staff") != 0)

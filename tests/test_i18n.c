@@ -85,9 +85,7 @@ static void expect_not_in(const char *what, const char *buf, const char *text)
 static int setup(void **state)
 {
     (void)state;
-    cb_test_make_temp_dir(dir, sizeof dir);
-    snprintf(reg, sizeof reg, "%s/registry.db", dir);
-    setenv("CONSENTBLUR_ACTOR", "test", 1);
+    cb_test_registry_paths(dir, sizeof dir, reg, sizeof reg, "test");
     if (CLI(env_c, "person", "add", "P1", "--name", "Piet", "--role", "staff") != 0)
         fail_msg("%s", err_buf);
     return 0;

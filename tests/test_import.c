@@ -18,34 +18,7 @@
 #include "consent/registry.h"
 #include "test_support.h"
 
-typedef struct fixture {
-    char dir[256];
-    char path[512];
-    char csv[512];
-    cb_registry *r;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    cb_test_make_temp_dir(f->dir, sizeof f->dir);
-    snprintf(f->path, sizeof f->path, "%s/registry.db", f->dir);
-    snprintf(f->csv, sizeof f->csv, "%s/pupils.csv", f->dir);
-    cb_error err = {0};
-    if (cb_registry_open(f->path, CB_REGISTRY_CREATE, &f->r, &err) < 0)
-        fail_msg("open: %s", err.msg);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    cb_registry_close(f->r);
-    cb_test_remove_tree(f->dir);
-    free(f);
-    return 0;
-}
+typedef cb_test_registry fixture;
 
 static void write_file(const char *path, const char *text)
 {
@@ -59,8 +32,10 @@ static int import(fixture *f, const char *text, int dry_run, cb_import_report *r
                   cb_error *err)
 {
     cb_import_opts opts = {.dry_run = dry_run, .today = "2024-06-01"};
-    write_file(f->csv, text);
-    return cb_import_csv(f->r, f->csv, &opts, "importer", rep, err);
+    char csv[600];
+    snprintf(csv, sizeof csv, "%s/pupils.csv", f->dir);
+    write_file(csv, text);
+    return cb_import_csv(f->r, csv, &opts, "importer", rep, err);
 }
 
 static cb_person find(fixture *f, const char *ext)
@@ -335,12 +310,12 @@ static void test_dry_run(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_good_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bom_crlf_quotes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_update_existing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_header_problems, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+        cb_test_with_registry(test_good_file),
+        cb_test_with_registry(test_all_or_nothing),
+        cb_test_with_registry(test_bom_crlf_quotes),
+        cb_test_with_registry(test_update_existing),
+        cb_test_with_registry(test_header_problems),
+        cb_test_with_registry(test_dry_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,15 +104,13 @@ static void staff_loop(void)
 static int setup(void **state)
 {
     (void)state;
-    cb_test_make_temp_dir(dir, sizeof dir);
-    snprintf(reg, sizeof reg, "%s/registry.db", dir);
+    cb_test_registry_paths(dir, sizeof dir, reg, sizeof reg, "test");
     snprintf(inbox, sizeof inbox, "%s/inbox", dir);
     snprintf(outbox, sizeof outbox, "%s/outbox", dir);
     snprintf(logfile, sizeof logfile, "%s/watch.log", dir);
     snprintf(samples, sizeof samples, "%s/samples", dir);
     mkdir(inbox, 0755);
     mkdir(samples, 0755);
-    setenv("CONSENTBLUR_ACTOR", "test", 1);
     if (cb_test_run_cli(reg, out_buf, BUF, err_buf, BUF, "person", "add", "p0", "--name", "P",
                         "--role", "staff", NULL) != 0)
         fail_msg("%s", err_buf);

@@ -63,9 +63,7 @@ static int exists(const char *folder, const char *name)
 static int setup(void **state)
 {
     (void)state;
-    cb_test_make_temp_dir(dir, sizeof dir);
-    snprintf(reg, sizeof reg, "%s/registry.db", dir);
-    setenv("CONSENTBLUR_ACTOR", "test", 1);
+    cb_test_registry_paths(dir, sizeof dir, reg, sizeof reg, "test");
     cb_test_data_path("groups/two_people.jpg", src_photo, sizeof src_photo);
     if (CLI("person", "add", "p1", "--name", "P", "--role", "staff") != 0)
         fail_msg("%s", err_buf);

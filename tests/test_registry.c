@@ -25,32 +25,7 @@
 #include "consent/registry.h"
 #include "test_support.h"
 
-typedef struct fixture {
-    char dir[256];
-    char path[512];
-    cb_registry *r;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    cb_test_make_temp_dir(f->dir, sizeof f->dir);
-    snprintf(f->path, sizeof f->path, "%s/registry.db", f->dir);
-    cb_error err = {0};
-    if (cb_registry_open(f->path, CB_REGISTRY_CREATE, &f->r, &err) < 0)
-        fail_msg("open: %s", err.msg);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    cb_registry_close(f->r);
-    cb_test_remove_tree(f->dir);
-    free(f);
-    return 0;
-}
+typedef cb_test_registry fixture;
 
 #define OK(call)                                                                               \
     do {                                                                                       \
@@ -887,20 +862,20 @@ static void test_default_path_and_actor(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_people, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_newest_record_counts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_withdraw_erases_templates, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refusal_erases_templates, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_templates_load, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_erased_bytes_leave_the_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_purposes_and_settings, setup, teardown),
+        cb_test_with_registry(test_people),
+        cb_test_with_registry(test_newest_record_counts),
+        cb_test_with_registry(test_withdraw_erases_templates),
+        cb_test_with_registry(test_refusal_erases_templates),
+        cb_test_with_registry(test_templates_load),
+        cb_test_with_registry(test_erased_bytes_leave_the_files),
+        cb_test_with_registry(test_purposes_and_settings),
         cmocka_unit_test(test_migrate_empty_file),
-        cmocka_unit_test_setup_teardown(test_refuse_newer_version, setup, teardown),
+        cb_test_with_registry(test_refuse_newer_version),
         cmocka_unit_test(test_refuse_foreign_files),
         cmocka_unit_test(test_file_modes),
-        cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+        cb_test_with_registry(test_audit_chain),
+        cb_test_with_registry(test_groups),
+        cb_test_with_registry(test_export),
         cmocka_unit_test(test_default_path_and_actor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,35 +29,7 @@
 #define HASH_OUT "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define HASH_OUT2 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
-typedef struct fixture {
-    char dir[256];
-    char path[512];
-    cb_registry *r;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    cb_test_make_temp_dir(f->dir, sizeof f->dir);
-    snprintf(f->path, sizeof f->path, "%s/registry.db", f->dir);
-    setenv("CONSENTBLUR_ACTOR", "run-tester", 1);
-    cb_error err = {0};
-    if (cb_registry_open(f->path, CB_REGISTRY_CREATE, &f->r, &err) < 0)
-        fail_msg("open: %s", err.msg);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    cb_registry_close(f->r);
-    cb_test_remove_tree(f->dir);
-    free(f);
-    return 0;
-}
+typedef cb_test_registry fixture;
 
 /* sqlite's result for sql on a fresh connection, its message in msg. */
 static int raw_try(const char *path, const char *sql, char *msg, size_t size)
@@ -709,12 +681,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_helpers),
-        cmocka_unit_test_setup_teardown(test_record_find_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_record_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_append_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+        cb_test_with_registry(test_record_find_list),
+        cb_test_with_registry(test_record_checks),
+        cb_test_with_registry(test_append_only),
+        cb_test_with_registry(test_concurrent_writers),
         cmocka_unit_test(test_migrate_from_v1),
-        cmocka_unit_test_setup_teardown(test_cli_runs_list, setup, teardown),
+        cb_test_with_registry(test_cli_runs_list),
     };
+    setenv("CONSENTBLUR_ACTOR", "run-tester", 1); /* what the runs and the audit record */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

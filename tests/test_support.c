@@ -59,6 +59,39 @@ void cb_test_remove_tree(const char *path)
     cb_test_run(argv, NULL, 0, NULL, 0);
 }
 
+void cb_test_registry_paths(char *dir, size_t dir_size, char *path, size_t path_size,
+                            const char *actor)
+{
+    cb_test_make_temp_dir(dir, dir_size);
+    int n = snprintf(path, path_size, "%s/registry.db", dir);
+    if (n < 0 || (size_t)n >= path_size)
+        fail_msg("registry path %s/registry.db is too long", dir);
+    if (actor)
+        setenv("CONSENTBLUR_ACTOR", actor, 1);
+}
+
+int cb_test_registry_setup(void **state)
+{
+    cb_test_registry *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    cb_test_registry_paths(t->dir, sizeof t->dir, t->path, sizeof t->path, NULL);
+    cb_error err = {0};
+    if (cb_registry_open(t->path, CB_REGISTRY_CREATE, &t->r, &err) < 0)
+        fail_msg("open: %s", err.msg);
+    *state = t;
+    return 0;
+}
+
+int cb_test_registry_teardown(void **state)
+{
+    cb_test_registry *t = *state;
+    cb_registry_close(t->r);
+    cb_test_remove_tree(t->dir);
+    free(t);
+    return 0;
+}
+
 int cb_test_alloc_state(void **state, size_t size)
 {
     void *p = calloc(1, size);

@@ -14,6 +14,7 @@
 
 #include <libavutil/frame.h>
 
+#include "consent/registry.h"
 #include "models/detector.h"
 
 /* ---- test data and scratch folders ---------------------------------------- */
@@ -36,6 +37,32 @@ void cb_test_remove_tree(const char *path);
 /* For a cmocka group setup: *state = a new zeroed block of `size` bytes,
  * which the group teardown frees. Returns 0, or -1 when out of memory. */
 int cb_test_alloc_state(void **state, size_t size);
+
+/* ---- a scratch registry ------------------------------------------------------ */
+
+/* A fresh folder (cb_test_make_temp_dir) in dir and the path of a registry
+ * file in it, dir/registry.db (not created), in path; CONSENTBLUR_ACTOR set
+ * to actor unless it is NULL. Fails the test when a path does not fit. */
+void cb_test_registry_paths(char *dir, size_t dir_size, char *path, size_t path_size,
+                            const char *actor);
+
+/* A registry of its own for each test of the registry library. */
+typedef struct cb_test_registry {
+    char dir[256];   /* the fresh folder */
+    char path[512];  /* dir/registry.db */
+    cb_registry *r;  /* created and open */
+} cb_test_registry;
+
+/* cmocka per-test setup: *state = a new cb_test_registry (cb_test_registry_paths,
+ * then cb_registry_open with CB_REGISTRY_CREATE; fails the test saying why
+ * when it cannot). The teardown closes the registry, removes the folder and
+ * frees the block. */
+int cb_test_registry_setup(void **state);
+int cb_test_registry_teardown(void **state);
+
+/* A cmocka test run with a registry of its own (the two functions above). */
+#define cb_test_with_registry(test)                                                            \
+    cmocka_unit_test_setup_teardown(test, cb_test_registry_setup, cb_test_registry_teardown)
 
 /* ---- waiting ------------------------------------------------------------------ */
 

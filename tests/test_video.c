@@ -81,9 +81,7 @@ static void make_clip(void)
 static int setup(void **state)
 {
     (void)state;
-    cb_test_make_temp_dir(dir, sizeof dir);
-    snprintf(reg, sizeof reg, "%s/registry.db", dir);
-    setenv("CONSENTBLUR_ACTOR", "test", 1);
+    cb_test_registry_paths(dir, sizeof dir, reg, sizeof reg, "test");
     make_clip();
     char o1[1024];
     /* (obama2.jpg, his head turned, is below enroll's quality) */

@@ -368,9 +368,7 @@ static void make_clips(void)
 static int setup(void **state)
 {
     (void)state;
-    cb_test_make_temp_dir(dir, sizeof dir);
-    snprintf(reg, sizeof reg, "%s/registry.db", dir);
-    setenv("CONSENTBLUR_ACTOR", "test", 1);
+    cb_test_registry_paths(dir, sizeof dir, reg, sizeof reg, "test");
     cb_test_data_path("probes/lin-manuel-miranda.png", p_lin, sizeof p_lin);
     cb_test_data_path("probes/obama1.jpg", p_obama, sizeof p_obama);
     cb_test_data_path("identities/raj/raj1.png", p_raj, sizeof p_raj);

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "../models/embedder.h"
-#include "decide.h"
-#include "registry.h"
+#include "../consent/decide.h"
+#include "../consent/registry.h"
 
 typedef struct cb_match_opts {
     float threshold; /* accept only below this distance */

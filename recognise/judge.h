@@ -2,8 +2,8 @@
  * judge.h - may each face in a picture be shown? Ties the pieces together:
  * the embedder (models/embedder.h) turns an aligned face into a vector, the
  * matcher (match.h) finds the enrolled person it belongs to, the registry
- * (registry.h) says what consent that person holds, and the policy
- * (decide.h) says whether it counts for this purpose on this date.
+ * (consent/registry.h) says what consent that person holds, and the policy
+ * (consent/decide.h) says whether it counts for this purpose on this date.
  *
  * Fail closed at every step: a face that cannot be embedded is "not
  * recognisable", an unclear match is "unknown" or "low margin", two faces
@@ -24,7 +24,7 @@
 #include "../common/cb_error.h"
 #include "../common/cb_log.h"
 #include "../models/face.h"
-#include "decide.h"
+#include "../consent/decide.h"
 #include "match.h"
 
 typedef struct cb_judge cb_judge;
@@ -101,6 +101,17 @@ int cb_judge_faces(cb_judge *j, const AVFrame *frame, const cb_face *faces, int 
 
 /* Set a verdict to "redact" for a reason that involves no person. */
 void cb_verdict_redact(cb_verdict *v, cb_reason reason, const char *detail);
+
+/*
+ * One person cannot be two faces seen together: when two faces of one
+ * picture, or two tracks of a video on screen at once, were matched to the
+ * same person, something is off (a look-alike, a poster) and both are
+ * redacted. cb_verdicts_same_person says whether a and b name the same
+ * person; cb_verdicts_redact_same_person redacts both (CB_REASON_LOW_MARGIN)
+ * with a detail for people, worded for a picture (on_screen 0) or a video.
+ */
+int cb_verdicts_same_person(const cb_verdict *a, const cb_verdict *b);
+void cb_verdicts_redact_same_person(cb_verdict *a, cb_verdict *b, int on_screen);
 
 /* Close. Accepts NULL. */
 void cb_judge_close(cb_judge *j);

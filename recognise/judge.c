@@ -9,7 +9,7 @@
 
 #include "../common/cb_date.h"
 #include "../models/embedder.h"
-#include "registry.h"
+#include "../consent/registry.h"
 
 struct cb_judge {
     cb_judge_opts opts;
@@ -212,21 +212,31 @@ int cb_judge_faces(cb_judge *j, const AVFrame *frame, const cb_face *faces, int 
     free(emb);
     if (rc < 0)
         return rc;
-    /* One person cannot be two faces of one picture: if two faces match the
-     * same person, something is off (a look-alike, a poster): redact both. */
-    for (int a = 0; a < count; a++) {
-        for (int b = a + 1; b < count; b++) {
-            if (!out[a].person_id || out[a].person_id != out[b].person_id)
-                continue;
-            for (int k = 0; k < 2; k++) {
-                cb_verdict *v = k ? &out[b] : &out[a];
-                v->keep = 0;
-                v->reason = CB_REASON_LOW_MARGIN;
-                snprintf(v->detail, sizeof v->detail,
-                         _("two faces in the picture match %s: cannot tell which is them"),
-                         v->external_id);
-            }
-        }
-    }
+    for (int a = 0; a < count; a++)
+        for (int b = a + 1; b < count; b++)
+            if (cb_verdicts_same_person(&out[a], &out[b]))
+                cb_verdicts_redact_same_person(&out[a], &out[b], 0);
     return 0;
+}
+
+int cb_verdicts_same_person(const cb_verdict *a, const cb_verdict *b)
+{
+    return a->person_id && a->person_id == b->person_id;
+}
+
+void cb_verdicts_redact_same_person(cb_verdict *a, cb_verdict *b, int on_screen)
+{
+    for (int k = 0; k < 2; k++) {
+        cb_verdict *v = k ? b : a;
+        v->keep = 0;
+        v->reason = CB_REASON_LOW_MARGIN;
+        if (on_screen)
+            snprintf(v->detail, sizeof v->detail,
+                     _("two faces on screen at once match %s: cannot tell which is them"),
+                     v->external_id);
+        else
+            snprintf(v->detail, sizeof v->detail,
+                     _("two faces in the picture match %s: cannot tell which is them"),
+                     v->external_id);
+    }
 }
