@@ -303,17 +303,18 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* The items on `jobs` threads (at most 64, as the options allow); returns
- * how many threads started. */
+/* The items on `jobs` threads; returns how many threads started (0 also
+ * when there is no memory for their ids). */
 static int run_workers(batch *b, int jobs)
 {
-    pthread_t threads[64];
+    pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
     int started = 0;
-    for (int i = 0; i < jobs && i < 64; i++)
+    for (int i = 0; threads && i < jobs; i++)
         if (pthread_create(&threads[started], NULL, worker_main, b) == 0)
             started++;
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    free(threads);
     return started;
 }
 

@@ -20,7 +20,8 @@ void cb_media_command_options(cb_media_mode mode, FILE *f)
     if (mode != CB_MODE_CHECK)
         fputs(_("  -o, --out DIR          output folder (created if missing)\n"), f);
     if (mode == CB_MODE_BATCH)
-        fputs(_("  --jobs N               photos processed at once (default: one per CPU)\n"), f);
+        fputs(_("  --jobs N               photos processed at once (default: one per CPU,\n"
+                "                         at most 64)\n"), f);
     if (mode == CB_MODE_WATCH)
         fputs(_("  --archive DIR          where originals go when done (default INBOX/archive)\n"
                 "  --failed DIR           where files that fail go, with a .reason.txt beside\n"
@@ -117,8 +118,7 @@ int cb_media_parse(cb_media_mode mode, int argc, char **argv, cb_media_args *a)
     a->mode = mode;
     a->name = names[mode];
     a->settle_ms = 2000;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    a->jobs = cpus > 0 ? (int)cpus : 1;
+    a->jobs = cb_media_default_jobs(sysconf(_SC_NPROCESSORS_ONLN));
     cb_job_opts_default(&a->job);
     void (*usage)(FILE *) = usages[mode];
     enum { OPT_STYLE = 256, OPT_FORMAT, OPT_QUALITY, OPT_FORCE, OPT_JSON, OPT_MIN_FACE,
@@ -232,7 +232,7 @@ int cb_media_parse(cb_media_mode mode, int argc, char **argv, cb_media_args *a)
         case OPT_REGISTRY: a->registry = optarg; break;
         case OPT_REPORT: a->report = optarg; break;
         case OPT_JOBS:
-            if (parse_int(optarg, 1, 64, &a->jobs) < 0)
+            if (parse_int(optarg, 1, CB_MEDIA_MAX_JOBS, &a->jobs) < 0)
                 return usage_error(a, _("--jobs takes 1 to 64, not '%s'"), optarg);
             break;
         case OPT_ARCHIVE: a->archive = optarg; break;

@@ -21,6 +21,22 @@ typedef enum cb_media_mode {
     CB_MODE_WATCH    /* process what arrives in a watch folder */
 } cb_media_mode;
 
+/* The most files `batch` processes at once (--jobs takes 1 to this): each job
+ * holds its own detector and recogniser in memory, and a thread id each. */
+enum { CB_MEDIA_MAX_JOBS = 64 };
+
+/*
+ * How many files `batch` processes at once without --jobs, on a machine with
+ * `cpus` CPUs online (sysconf's answer: 0 or less when unknown): one per CPU,
+ * at least 1, at most CB_MEDIA_MAX_JOBS. Pure; inline so tests call it.
+ */
+static inline int cb_media_default_jobs(long cpus)
+{
+    if (cpus < 1)
+        return 1;
+    return cpus < CB_MEDIA_MAX_JOBS ? (int)cpus : CB_MEDIA_MAX_JOBS;
+}
+
 /* The parsed command line of one of these commands. */
 typedef struct cb_media_args {
     cb_media_mode mode;
@@ -30,7 +46,7 @@ typedef struct cb_media_args {
     const char *report;    /* --report FILE */
     cb_job_opts job;
     int json;              /* --json */
-    int jobs;              /* batch: --jobs N (default: the number of CPUs) */
+    int jobs;              /* batch: --jobs N (default: cb_media_default_jobs) */
     const char *archive;   /* watch: --archive DIR (default INBOX/archive) */
     const char *failed;    /* watch: --failed DIR (default INBOX/failed) */
     int settle_ms;         /* watch: --settle SECONDS (default 2) */
