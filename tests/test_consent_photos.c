@@ -38,6 +38,7 @@
 
 #include <cmocka.h>
 
+#include "common/sha256.h"
 #include "models/model_files.h"
 #include "pipeline/media_in.h"
 #include "pipeline/redact.h"
@@ -378,6 +379,20 @@ static void test_run_records_models(void **state)
            "--detectors", "ultraface,blazeface");
     RUN_OK("runs", "list", "--json");
     assert_non_null(strstr(out_buf, "\"detector:blazeface\":{\"id\":\"blazeface_back_256.onnx\""));
+    /* The Haar cascade comes from opencv-data, not models/MANIFEST: its hash is
+     * that of the file the detector loaded. */
+    static const char haar[] =
+        "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
+    char haar_sha[65];
+    assert_int_equal(cb_sha256_file_hex(haar, haar_sha, NULL), 0);
+    RUN_OK("process", data("groups/bbt3.jpg"), "-o", out_dir, "--purpose", "social", "--force",
+           "--detectors", "ultraface,haar");
+    RUN_OK("runs", "list", "--json");
+    snprintf(want, sizeof want,
+             "\"detector:haar\":{\"id\":\"haarcascade_frontalface_default.xml\",\"sha256\":\"%s\"}",
+             haar_sha);
+    if (!strstr(out_buf, want))
+        fail_msg("the run record lacks %s: %s", want, out_buf);
 }
 
 /* Withdrawal takes effect on the next run, and erases the templates when
