@@ -60,6 +60,31 @@ int cb_cli_reg_parse_plain(int argc, char **argv, const char *cmd, int json_ok, 
                            int positional, const char *count_error, void (*usage)(FILE *),
                            cb_cli_reg *o);
 
+/* What a `list` subcommand takes besides the shared options and --json. */
+typedef struct cb_cli_list_spec {
+    const char *cmd;          /* e.g. "runs list", for messages */
+    void (*usage)(FILE *);    /* printed for -h */
+    const char *after_error;  /* non-NULL: --after ID and --limit N are taken (a paged
+                                 list); the message for a bad ID, with one %s */
+    int max_args;             /* at most this many arguments (0 or 1) */
+    const char *args_error;   /* the message when there are more */
+} cb_cli_list_spec;
+
+/* A `list` subcommand's command line. */
+typedef struct cb_cli_list {
+    cb_cli_reg reg;           /* --registry, --actor, --json, -h */
+    long long after, limit;   /* --after, --limit: 0 when not given */
+} cb_cli_list;
+
+/*
+ * Parse argv (argv[0] = the subcommand name) for the `list` subcommand spec
+ * describes into *out (zeroed first); its arguments are left at
+ * argv[optind..]. -h prints spec->usage(stdout). Returns -1 to go on, else
+ * the exit code to return: CB_EXIT_OK after the help, CB_EXIT_USAGE after a
+ * message on stderr naming spec->cmd.
+ */
+int cb_cli_list_parse(int argc, char **argv, const cb_cli_list_spec *spec, cb_cli_list *out);
+
 /* Report the option getopt stopped at ('?'); returns CB_EXIT_USAGE. */
 int cb_cli_bad_option(const char *cmd, char **argv);
 
@@ -97,9 +122,10 @@ void cb_cli_reg_actor(const cb_cli_reg *o, char out[64]);
 /* Parse "YYYY-MM-DD" for option `opt`; 0, or prints and returns CB_EXIT_USAGE. */
 int cb_cli_check_date(const char *cmd, const char *opt, const char *value);
 
-/* JSON objects (no trailing newline). external_id NULL: left out; counts
- * (whether this is the record that counts) < 0: left out. */
-void cb_cli_json_person(FILE *f, const cb_person *p);
-void cb_cli_json_consent(FILE *f, const cb_consent *c, const char *external_id, int counts);
+/* A person and a consent record as JSON objects, the next value of j.
+ * external_id NULL: left out; counts (whether this is the record that
+ * counts) < 0: left out. */
+void cb_cli_json_person(cb_json *j, const cb_person *p);
+void cb_cli_json_consent(cb_json *j, const cb_consent *c, const char *external_id, int counts);
 
 #endif

@@ -111,27 +111,28 @@ static int parse_simple(int argc, char **argv, const char *cmd, int json_ok, int
 
 static int person_list(int argc, char **argv, const cb_cli_common *common)
 {
-    cb_cli_reg o = {0};
-    int rc = parse_simple(argc, argv, "person list", 1, NULL, 0, &o);
+    const cb_cli_list_spec spec = {"person list", cb_cmd_person_usage, NULL, 0,
+                                   _("takes no arguments")};
+    cb_cli_list o;
+    int rc = cb_cli_list_parse(argc, argv, &spec, &o);
     if (rc >= 0)
         return rc;
     cb_registry *r = NULL;
     cb_person *people = NULL;
     cb_error err = {0};
     int n = 0;
-    if (cb_cli_reg_open(common, &o, 0, &r))
+    if (cb_cli_reg_open(common, &o.reg, 0, &r))
         return CB_EXIT_FAILED;
     rc = cb_registry_person_list(r, &people, &n, &err);
     cb_registry_close(r);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    if (o.json) {
-        fputs("{\"people\": [", stdout);
-        for (int i = 0; i < n; i++) {
-            fputs(i ? ",\n  " : "\n  ", stdout);
-            cb_cli_json_person(stdout, &people[i]);
-        }
-        fputs(n ? "\n]}\n" : "]}\n", stdout);
+    rc = CB_EXIT_OK;
+    if (o.reg.json) {
+        cb_json *j = cb_cli_json_list("people", CB_JSON_LINES);
+        for (int i = 0; i < n; i++)
+            cb_cli_json_person(j, &people[i]);
+        rc = cb_cli_json_list_done(j);
     } else {
         /* TRANSLATORS: the column headings of `person list`. */
         const char *head[] = {C_("column", "EXTERNAL_ID"), C_("column", "NAME"),
@@ -152,7 +153,7 @@ static int person_list(int argc, char **argv, const cb_cli_common *common)
                    people[i].birth_date[0] ? people[i].birth_date : "-", people[i].group_name);
     }
     free(people);
-    return CB_EXIT_OK;
+    return rc;
 }
 
 static void print_consent_line(const char *purpose, const cb_consent *c, int found)
@@ -218,20 +219,25 @@ static int person_show(int argc, char **argv, const cb_cli_common *common)
         return cb_cli_fail("%s", err.msg);
     }
     if (o.json) {
-        fputs("{\"person\": ", stdout);
-        cb_cli_json_person(stdout, &p);
-        printf(",\n \"templates\": %d,\n \"consent\": {", n_templates);
+        cb_json *j = cb_json_new(0);
+        cb_json_object(j, CB_JSON_LINES);
+        cb_json_key(j, "person");
+        cb_cli_json_person(j, &p);
+        cb_json_kv_int(j, "templates", n_templates);
+        cb_json_key(j, "consent");
+        cb_json_object(j, CB_JSON_LINES);
         for (int i = 0; i < n_purposes; i++) {
-            printf("%s\n  ", i ? "," : "");
-            cb_json_write_string(stdout, purposes[i]);
-            fputs(": ", stdout);
+            cb_json_key(j, purposes[i]);
             if (found[i])
-                cb_cli_json_consent(stdout, &current[i], NULL, -1);
+                cb_cli_json_consent(j, &current[i], NULL, -1);
             else
-                fputs("null", stdout);
+                cb_json_null(j);
         }
-        fputs("\n }}\n", stdout);
+        cb_json_end(j);
+        cb_json_end(j);
+        rc = cb_cli_json_done(j);
     } else {
+        rc = CB_EXIT_OK;
         char today[11];
         cb_date_today(today);
         int age = p.birth_date[0] ? cb_date_age_on(p.birth_date, today) : -1;
@@ -254,7 +260,7 @@ static int person_show(int argc, char **argv, const cb_cli_common *common)
     free(purposes);
     free(current);
     free(found);
-    return CB_EXIT_OK;
+    return rc;
 }
 
 /* Ask on the terminal; 1 when the answer is yes. */

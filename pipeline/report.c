@@ -311,24 +311,6 @@ done:
 
 /* ---- badges ------------------------------------------------------------------------------ */
 
-/* Red: a recognised person whose consent does not hold. Grey: nobody
- * recognised (or recognised, but not for sure). */
-static int consent_reason(cb_reason reason)
-{
-    switch (reason) {
-    case CB_REASON_NO_CONSENT:
-    case CB_REASON_REFUSED:
-    case CB_REASON_WITHDRAWN:
-    case CB_REASON_NOT_YET_VALID:
-    case CB_REASON_EXPIRED:
-    case CB_REASON_GUARDIAN_AFTER_AGE:
-    case CB_REASON_SELF_UNDER_AGE:
-    case CB_REASON_WRONG_PARTY:
-    case CB_REASON_NO_BIRTH_DATE: return 1;
-    default: return 0;
-    }
-}
-
 static int same_badge(const cb_verdict *a, const cb_verdict *b)
 {
     if (a->keep != b->keep)
@@ -365,8 +347,11 @@ static void put_badges(sbuf *b, const cb_report *r, const cb_verdict *const *v, 
                 sb_html(b, r->purpose);
             }
         } else {
-            sb_puts(b, consent_reason(v[i]->reason) ? "<li class=\"b nocons\">redacted: "
-                                                    : "<li class=\"b anon\">redacted: ");
+            /* Red: a recognised person whose consent does not hold. Grey: nobody
+             * recognised (or recognised, but not for sure). */
+            sb_puts(b, cb_reason_consent_failed(v[i]->reason)
+                           ? "<li class=\"b nocons\">redacted: "
+                           : "<li class=\"b anon\">redacted: ");
             sb_html(b, cb_reason_name(v[i]->reason));
             if (v[i]->detail[0]) {
                 sb_puts(b, " - ");
