@@ -152,6 +152,22 @@ static int enroll_photo(enroll_ctx *c, const char *photo, float *quality, int64_
     return rc;
 }
 
+/* One photo's entry in the JSON output: enrolled (template id, quality) or why not. */
+static void json_photo(cb_json *j, const char *photo, int rc, const cb_error *why, int64_t id,
+                       float quality)
+{
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_string(j, "photo", photo);
+    cb_json_kv_bool(j, "enrolled", rc == 0);
+    if (rc < 0) {
+        cb_json_kv_string(j, "reason", why->msg);
+    } else {
+        cb_json_kv_int(j, "template", id);
+        cb_json_kv_fixed(j, "quality", quality, 3);
+    }
+    cb_json_end(j);
+}
+
 int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common)
 {
     static const struct option options[] = {{"registry", required_argument, NULL, 'r'},
@@ -210,10 +226,13 @@ int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common)
         goto done;
     }
     int refused = 0;
+    cb_json *j = NULL;
     if (json) {
-        fputs("{\"person\": ", stdout);
-        cb_json_write_string(stdout, c.person.external_id);
-        fputs(", \"photos\": [", stdout);
+        j = cb_json_new(0);
+        cb_json_object(j, CB_JSON_INLINE);
+        cb_json_kv_string(j, "person", c.person.external_id);
+        cb_json_key(j, "photos");
+        cb_json_array(j, CB_JSON_LINES);
     }
     for (int i = optind + 1; i < argc; i++) {
         float quality = 0;
@@ -230,21 +249,16 @@ int cb_cmd_enroll(int argc, char **argv, const cb_cli_common *common)
                    _("%s: enrolled %s (template %lld, quality %.2f)"), argv[i],
                    c.person.external_id, (long long)id, quality);
         }
-        if (json) {
-            fputs(i > optind + 1 ? ",\n  {\"photo\": " : "\n  {\"photo\": ", stdout);
-            cb_json_write_string(stdout, argv[i]);
-            if (prc < 0) {
-                fputs(", \"enrolled\": false, \"reason\": ", stdout);
-                cb_json_write_string(stdout, err.msg);
-                fputs("}", stdout);
-            } else {
-                printf(", \"enrolled\": true, \"template\": %lld, \"quality\": %.3f}",
-                       (long long)id, quality);
-            }
-        }
+        if (json)
+            json_photo(j, argv[i], prc, &err, id, quality);
     }
-    if (json)
-        printf("\n], \"enrolled\": %d, \"refused\": %d}\n", argc - optind - 1 - refused, refused);
+    if (json) {
+        cb_json_end(j);
+        cb_json_kv_int(j, "enrolled", argc - optind - 1 - refused);
+        cb_json_kv_int(j, "refused", refused);
+        cb_json_end(j);
+        refused += cb_cli_json_done(j) != CB_EXIT_OK;
+    }
     rc = refused ? -1 : 0;
 done:
     cb_embedder_close(c.embedder);
