@@ -85,7 +85,8 @@ static int parse_count(const char *s, long long max, long long *out)
     return 0;
 }
 
-int cb_cli_list_parse(int argc, char **argv, const cb_cli_list_spec *spec, cb_cli_list *out)
+/* Parse argv for the list subcommand spec into *out: -1 to go on, else an exit code. */
+static int parse_list(int argc, char **argv, const cb_cli_list_spec *spec, cb_cli_list *out)
 {
     enum { OPT_AFTER = CB_OPT_FIRST_OWN, OPT_LIMIT };
     static const struct option paged[] = {{"after", required_argument, NULL, OPT_AFTER},
@@ -112,6 +113,21 @@ int cb_cli_list_parse(int argc, char **argv, const cb_cli_list_spec *spec, cb_cl
     if (argc - optind > spec->max_args)
         return cb_cli_usage_error(spec->cmd, "%s", spec->args_error);
     return -1;
+}
+
+int cb_cli_list_run(int argc, char **argv, const cb_cli_common *common,
+                    const cb_cli_list_spec *spec)
+{
+    cb_cli_list o;
+    cb_registry *r = NULL;
+    int rc = parse_list(argc, argv, spec, &o);
+    if (rc >= 0)
+        return rc;
+    if (cb_cli_reg_open(common, &o.reg, 0, &r))
+        return CB_EXIT_FAILED;
+    rc = spec->list(r, &o, optind < argc ? argv[optind] : NULL);
+    cb_registry_close(r);
+    return rc;
 }
 
 int cb_cli_bad_option(const char *cmd, char **argv)

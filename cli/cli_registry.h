@@ -60,7 +60,10 @@ int cb_cli_reg_parse_plain(int argc, char **argv, const char *cmd, int json_ok, 
                            int positional, const char *count_error, void (*usage)(FILE *),
                            cb_cli_reg *o);
 
-/* What a `list` subcommand takes besides the shared options and --json. */
+struct cb_cli_list;
+
+/* What a `list` subcommand takes besides the shared options and --json, and
+ * what it prints. */
 typedef struct cb_cli_list_spec {
     const char *cmd;          /* e.g. "runs list", for messages */
     void (*usage)(FILE *);    /* printed for -h */
@@ -68,6 +71,9 @@ typedef struct cb_cli_list_spec {
                                  list); the message for a bad ID, with one %s */
     int max_args;             /* at most this many arguments (0 or 1) */
     const char *args_error;   /* the message when there are more */
+    /* Print the list from r as o asks (arg: the argument, or NULL); returns
+     * an exit code, after a message on stderr when not CB_EXIT_OK. */
+    int (*list)(cb_registry *r, const struct cb_cli_list *o, const char *arg);
 } cb_cli_list_spec;
 
 /* A `list` subcommand's command line. */
@@ -77,13 +83,15 @@ typedef struct cb_cli_list {
 } cb_cli_list;
 
 /*
- * Parse argv (argv[0] = the subcommand name) for the `list` subcommand spec
- * describes into *out (zeroed first); its arguments are left at
- * argv[optind..]. -h prints spec->usage(stdout). Returns -1 to go on, else
- * the exit code to return: CB_EXIT_OK after the help, CB_EXIT_USAGE after a
- * message on stderr naming spec->cmd.
+ * Run the `list` subcommand spec describes: parse argv (argv[0] = the
+ * subcommand name), open the registry (cb_cli_reg_open, flags 0), call
+ * spec->list with the argument (or NULL), close the registry. Returns an
+ * exit code: spec->list's, or CB_EXIT_OK after the help (-h prints
+ * spec->usage(stdout)), CB_EXIT_USAGE after a message on stderr naming
+ * spec->cmd, CB_EXIT_FAILED when the registry cannot be opened.
  */
-int cb_cli_list_parse(int argc, char **argv, const cb_cli_list_spec *spec, cb_cli_list *out);
+int cb_cli_list_run(int argc, char **argv, const cb_cli_common *common,
+                    const cb_cli_list_spec *spec);
 
 /* Report the option getopt stopped at ('?'); returns CB_EXIT_USAGE. */
 int cb_cli_bad_option(const char *cmd, char **argv);

@@ -41,26 +41,16 @@ static void json_row(cb_json *j, const cb_audit_row *a)
     cb_json_end(j);
 }
 
-static int audit_list(int argc, char **argv, const cb_cli_common *common)
+/* `audit list`: the rows after --after, at most --limit. */
+static int list_rows(cb_registry *r, const cb_cli_list *o, const char *arg)
 {
-    const cb_cli_list_spec spec = {"audit list", cb_cmd_audit_usage,
-                                   _("--after takes a row id, not '%s'"), 0,
-                                   _("takes no arguments")};
-    cb_cli_list o;
-    int rc = cb_cli_list_parse(argc, argv, &spec, &o);
-    if (rc >= 0)
-        return rc;
-    cb_registry *r = NULL;
+    (void)arg;
     cb_audit_row *rows = NULL;
     cb_error err = {0};
-    int n = 0;
-    if (cb_cli_reg_open(common, &o.reg, 0, &r))
-        return CB_EXIT_FAILED;
-    rc = cb_registry_audit_list(r, o.after, (int)o.limit, &rows, &n, &err);
-    cb_registry_close(r);
+    int n = 0, rc = cb_registry_audit_list(r, o->after, (int)o->limit, &rows, &n, &err);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    if (o.reg.json) {
+    if (o->reg.json) {
         cb_json *j = cb_cli_json_list("audit", CB_JSON_LINES);
         for (int i = 0; i < n; i++)
             json_row(j, &rows[i]);
@@ -75,6 +65,14 @@ static int audit_list(int argc, char **argv, const cb_cli_common *common)
     }
     free(rows);
     return rc;
+}
+
+static int audit_list(int argc, char **argv, const cb_cli_common *common)
+{
+    const cb_cli_list_spec spec = {"audit list", cb_cmd_audit_usage,
+                                   _("--after takes a row id, not '%s'"), 0,
+                                   _("takes no arguments"), list_rows};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 static int audit_verify(int argc, char **argv, const cb_cli_common *common)

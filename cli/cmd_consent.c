@@ -360,28 +360,19 @@ static void print_listing_text(const listing *l)
     }
 }
 
-static int consent_list(int argc, char **argv, const cb_cli_common *common)
+/* `consent list [PERSON]`. */
+static int list_consents(cb_registry *r, const cb_cli_list *o, const char *person)
 {
-    const cb_cli_list_spec spec = {"consent list", cb_cmd_consent_usage, NULL, 1,
-                                   _("takes at most one PERSON")};
-    cb_cli_list o;
-    int rc = cb_cli_list_parse(argc, argv, &spec, &o);
-    if (rc >= 0)
-        return rc;
-    cb_registry *r = NULL;
     listing l = {0};
     cb_error err = {0};
-    if (cb_cli_reg_open(common, &o.reg, 0, &r))
-        return CB_EXIT_FAILED;
-    rc = load_listing(r, optind < argc ? argv[optind] : NULL, &l, &err);
-    cb_registry_close(r);
+    int rc = load_listing(r, person, &l, &err);
     if (rc == 0)
         rc = mark_counting(&l, &err);
     if (rc < 0) {
         listing_free(&l);
         return cb_cli_fail("%s", err.msg);
     }
-    if (o.reg.json) {
+    if (o->reg.json) {
         rc = print_listing_json(&l);
     } else {
         print_listing_text(&l);
@@ -389,6 +380,13 @@ static int consent_list(int argc, char **argv, const cb_cli_common *common)
     }
     listing_free(&l);
     return rc;
+}
+
+static int consent_list(int argc, char **argv, const cb_cli_common *common)
+{
+    const cb_cli_list_spec spec = {"consent list", cb_cmd_consent_usage, NULL, 1,
+                                   _("takes at most one PERSON"), list_consents};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 int cb_cmd_consent(int argc, char **argv, const cb_cli_common *common)

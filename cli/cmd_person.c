@@ -109,26 +109,17 @@ static int parse_simple(int argc, char **argv, const char *cmd, int json_ok, int
                                   cb_cmd_person_usage, o);
 }
 
-static int person_list(int argc, char **argv, const cb_cli_common *common)
+/* `person list`. */
+static int list_people(cb_registry *r, const cb_cli_list *o, const char *arg)
 {
-    const cb_cli_list_spec spec = {"person list", cb_cmd_person_usage, NULL, 0,
-                                   _("takes no arguments")};
-    cb_cli_list o;
-    int rc = cb_cli_list_parse(argc, argv, &spec, &o);
-    if (rc >= 0)
-        return rc;
-    cb_registry *r = NULL;
+    (void)arg;
     cb_person *people = NULL;
     cb_error err = {0};
-    int n = 0;
-    if (cb_cli_reg_open(common, &o.reg, 0, &r))
-        return CB_EXIT_FAILED;
-    rc = cb_registry_person_list(r, &people, &n, &err);
-    cb_registry_close(r);
+    int n = 0, rc = cb_registry_person_list(r, &people, &n, &err);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
     rc = CB_EXIT_OK;
-    if (o.reg.json) {
+    if (o->reg.json) {
         cb_json *j = cb_cli_json_list("people", CB_JSON_LINES);
         for (int i = 0; i < n; i++)
             cb_cli_json_person(j, &people[i]);
@@ -154,6 +145,13 @@ static int person_list(int argc, char **argv, const cb_cli_common *common)
     }
     free(people);
     return rc;
+}
+
+static int person_list(int argc, char **argv, const cb_cli_common *common)
+{
+    const cb_cli_list_spec spec = {"person list", cb_cmd_person_usage, NULL, 0,
+                                   _("takes no arguments"), list_people};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 static void print_consent_line(const char *purpose, const cb_consent *c, int found)

@@ -26,25 +26,16 @@ void cb_cmd_purpose_usage(FILE *f)
           f);
 }
 
-static int purpose_list(int argc, char **argv, const cb_cli_common *common)
+/* `purpose list`. */
+static int list_purposes(cb_registry *r, const cb_cli_list *o, const char *arg)
 {
-    const cb_cli_list_spec spec = {"purpose list", cb_cmd_purpose_usage, NULL, 0,
-                                   _("takes no arguments")};
-    cb_cli_list o;
-    int rc = cb_cli_list_parse(argc, argv, &spec, &o);
-    if (rc >= 0)
-        return rc;
-    cb_registry *r = NULL;
+    (void)arg;
     char(*names)[32] = NULL;
     cb_error err = {0};
-    int n = 0;
-    if (cb_cli_reg_open(common, &o.reg, 0, &r))
-        return CB_EXIT_FAILED;
-    rc = cb_registry_purpose_list(r, &names, &n, &err);
-    cb_registry_close(r);
+    int n = 0, rc = cb_registry_purpose_list(r, &names, &n, &err);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    if (o.reg.json) {
+    if (o->reg.json) {
         cb_json *j = cb_cli_json_list("purposes", CB_JSON_INLINE);
         for (int i = 0; i < n; i++)
             cb_json_string(j, names[i]);
@@ -56,6 +47,13 @@ static int purpose_list(int argc, char **argv, const cb_cli_common *common)
     }
     free(names);
     return rc;
+}
+
+static int purpose_list(int argc, char **argv, const cb_cli_common *common)
+{
+    const cb_cli_list_spec spec = {"purpose list", cb_cmd_purpose_usage, NULL, 0,
+                                   _("takes no arguments"), list_purposes};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 static int purpose_add(int argc, char **argv, const cb_cli_common *common)

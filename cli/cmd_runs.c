@@ -108,29 +108,28 @@ static int print_runs(cb_registry *r, const cb_cli_list *o, cb_json *j, cb_error
     }
 }
 
-static int runs_list(int argc, char **argv, const cb_cli_common *common)
+/* `runs list`: the runs after --after, at most --limit. */
+static int list_runs(cb_registry *r, const cb_cli_list *o, const char *arg)
 {
-    const cb_cli_list_spec spec = {"runs list", cb_cmd_runs_usage,
-                                   _("--after takes a run id, not '%s'"), 0,
-                                   _("takes no arguments")};
-    cb_cli_list o;
-    int rc = cb_cli_list_parse(argc, argv, &spec, &o);
-    if (rc >= 0)
-        return rc;
-    cb_registry *r = NULL;
+    (void)arg;
     cb_error err = {0};
-    if (cb_cli_reg_open(common, &o.reg, 0, &r))
-        return CB_EXIT_FAILED;
-    cb_json *j = o.reg.json ? cb_cli_json_list("runs", CB_JSON_LINES) : NULL;
-    rc = print_runs(r, &o, j, &err);
-    cb_registry_close(r);
-    if (o.reg.json && cb_cli_json_list_done(j) != CB_EXIT_OK)
+    cb_json *j = o->reg.json ? cb_cli_json_list("runs", CB_JSON_LINES) : NULL;
+    int rc = print_runs(r, o, j, &err);
+    if (o->reg.json && cb_cli_json_list_done(j) != CB_EXIT_OK)
         return CB_EXIT_FAILED;
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
     if (fflush(stdout) != 0 || ferror(stdout))
         return cb_cli_fail(_("writing the list failed"));
     return CB_EXIT_OK;
+}
+
+static int runs_list(int argc, char **argv, const cb_cli_common *common)
+{
+    const cb_cli_list_spec spec = {"runs list", cb_cmd_runs_usage,
+                                   _("--after takes a run id, not '%s'"), 0,
+                                   _("takes no arguments"), list_runs};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 int cb_cmd_runs(int argc, char **argv, const cb_cli_common *common)

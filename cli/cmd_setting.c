@@ -38,25 +38,16 @@ static void json_setting(cb_json *j, const cb_setting *s)
     cb_json_end(j);
 }
 
-static int setting_list(int argc, char **argv, const cb_cli_common *common)
+/* `setting list`. */
+static int list_settings(cb_registry *r, const cb_cli_list *o, const char *arg)
 {
-    const cb_cli_list_spec spec = {"setting list", cb_cmd_setting_usage, NULL, 0,
-                                   _("takes no arguments")};
-    cb_cli_list o;
-    int rc = cb_cli_list_parse(argc, argv, &spec, &o);
-    if (rc >= 0)
-        return rc;
-    cb_registry *r = NULL;
+    (void)arg;
     cb_setting *list = NULL;
     cb_error err = {0};
-    int n = 0;
-    if (cb_cli_reg_open(common, &o.reg, 0, &r))
-        return CB_EXIT_FAILED;
-    rc = cb_registry_setting_list(r, &list, &n, &err);
-    cb_registry_close(r);
+    int n = 0, rc = cb_registry_setting_list(r, &list, &n, &err);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    if (o.reg.json) {
+    if (o->reg.json) {
         cb_json *j = cb_cli_json_list("settings", CB_JSON_LINES);
         for (int i = 0; i < n; i++)
             json_setting(j, &list[i]);
@@ -69,6 +60,13 @@ static int setting_list(int argc, char **argv, const cb_cli_common *common)
     }
     free(list);
     return rc;
+}
+
+static int setting_list(int argc, char **argv, const cb_cli_common *common)
+{
+    const cb_cli_list_spec spec = {"setting list", cb_cmd_setting_usage, NULL, 0,
+                                   _("takes no arguments"), list_settings};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 static int setting_set(int argc, char **argv, const cb_cli_common *common)

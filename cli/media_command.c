@@ -69,18 +69,30 @@ static void json_face(cb_json *j, const cb_face *fc, const cb_verdict *v)
     cb_json_end(j);
 }
 
+/* What a photo or video done begins with: its kind, output and size. */
+static void json_done(cb_json *j, const char *kind, const char *out, int width, int height)
+{
+    cb_json_kv_string(j, "status", "ok");
+    cb_json_kv_string(j, "kind", kind);
+    cb_json_kv_string(j, "output", out);
+    cb_json_kv_int(j, "width", width);
+    cb_json_kv_int(j, "height", height);
+}
+
+/* How its faces were redacted, and how many were kept and redacted. */
+static void json_counts(cb_json *j, cb_redact_style style, int kept, int redacted)
+{
+    cb_json_kv_string(j, "style", cb_redact_style_name(style));
+    cb_json_kv_int(j, "faces_kept", kept);
+    cb_json_kv_int(j, "faces_redacted", redacted);
+}
+
 static void json_photo(cb_json *j, const cb_media_args *a, const char *out,
                        const cb_photo_result *r)
 {
-    cb_json_kv_string(j, "status", "ok");
-    cb_json_kv_string(j, "kind", "photo");
-    cb_json_kv_string(j, "output", out);
-    cb_json_kv_int(j, "width", r->width);
-    cb_json_kv_int(j, "height", r->height);
+    json_done(j, "photo", out, r->width, r->height);
     cb_json_kv_int(j, "orientation", r->orientation);
-    cb_json_kv_string(j, "style", cb_redact_style_name(a->job.photo.style));
-    cb_json_kv_int(j, "faces_kept", r->kept);
-    cb_json_kv_int(j, "faces_redacted", r->redacted);
+    json_counts(j, a->job.photo.style, r->kept, r->redacted);
     cb_json_kv_fixed(j, "seconds", r->seconds_read + r->seconds_detect + r->seconds_judge +
                                        r->seconds_redact + r->seconds_write, 3);
     cb_json_key(j, "faces");
@@ -106,17 +118,11 @@ static void json_track(cb_json *j, const cb_video_track *t)
 static void json_video(cb_json *j, const cb_media_args *a, const char *out,
                        const cb_video_result *r)
 {
-    cb_json_kv_string(j, "status", "ok");
-    cb_json_kv_string(j, "kind", "video");
-    cb_json_kv_string(j, "output", out);
-    cb_json_kv_int(j, "width", r->info.width);
-    cb_json_kv_int(j, "height", r->info.height);
+    json_done(j, "video", out, r->info.width, r->info.height);
     cb_json_kv_int(j, "rotation", r->info.rotation);
     cb_json_kv_int(j, "frames", r->frames);
     cb_json_kv_int(j, "frames_analysed", r->frames_analysed);
-    cb_json_kv_string(j, "style", cb_redact_style_name(a->job.video.style));
-    cb_json_kv_int(j, "faces_kept", r->kept);
-    cb_json_kv_int(j, "faces_redacted", r->redacted);
+    json_counts(j, a->job.video.style, r->kept, r->redacted);
     cb_json_kv_fixed(j, "seconds", cb_video_seconds(r), 3);
     cb_json_kv_fixed(j, "fps", cb_video_fps(r->frames, cb_video_seconds(r)), 1);
     cb_json_key(j, "tracks");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cb_error.h"
+#include "utf8.h"
 
 typedef struct level {
     unsigned char is_object;
@@ -29,37 +30,6 @@ struct cb_json {
 
 typedef void (*put_fn)(void *ctx, const char *p, size_t n);
 
-/* The length of the valid UTF-8 sequence at p (2-4 bytes), or 0 when the
- * bytes there are not one (a stray continuation byte, an overlong form, a
- * surrogate, past U+10FFFF, cut short). p[0] is 0x80 or above. */
-static size_t utf8_length(const unsigned char *p)
-{
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        n = 2;
-    else if (p[0] >= 0xe0 && p[0] <= 0xef)
-        n = 3;
-    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    if (p[0] == 0xe0)
-        lo = 0xa0; /* overlong */
-    else if (p[0] == 0xed)
-        hi = 0x9f; /* UTF-16 surrogates */
-    else if (p[0] == 0xf0)
-        lo = 0x90; /* overlong */
-    else if (p[0] == 0xf4)
-        hi = 0x8f; /* past U+10FFFF */
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
-}
-
 static void escape(const char *s, put_fn put, void *ctx)
 {
     static const char hex[] = "0123456789abcdef";
@@ -75,8 +45,8 @@ static void escape(const char *s, put_fn put, void *ctx)
             continue;
         }
         char esc[8] = {'\\', 0};
-        size_t n = 2, utf8 = *p >= 0x80 ? utf8_length(p) : 0;
-        if (utf8) {
+        size_t n = 2, utf8 = cb_utf8_sequence(p);
+        if (utf8 > 1) {
             put(ctx, (const char *)p, utf8);
             p += utf8;
             continue;
