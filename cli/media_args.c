@@ -1,7 +1,7 @@
 /*
- * media_args.c - the options of the commands that process photos and videos
- * (redact, process, check, batch, watch): one table, one parser, one help
- * text; see media_command.h.
+ * media_args.c - the commands that process photos and videos (redact,
+ * process, check, batch, watch) and their options: a table of the commands,
+ * a table of the options, one parser, one help text; see media_command.h.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -291,7 +291,6 @@ enum { N_OPTIONS = sizeof media_options / sizeof media_options[0] };
 static void set_defaults(cb_media_mode mode, cb_media_args *a)
 {
     memset(a, 0, sizeof *a);
-    a->mode = mode;
     a->def = cb_media_command_def_of(mode);
     a->name = a->def->name;
     a->settle_ms = 2000;

@@ -1,8 +1,9 @@
 /*
  * media_command.h - what the commands that process photos and videos share:
  * `redact`, `process` and `check` (files named on the command line), `batch`
- * (a folder tree) and `watch` (a watch folder). One option table and parser
- * (media_args.c), the per-file JSON and HTML report entries (media_command.c).
+ * (a folder tree) and `watch` (a watch folder). One table of the commands
+ * (what each can do) and one of their options (what each needs), one parser
+ * (media_args.c); the per-file JSON and HTML report entries (media_command.c).
  */
 #ifndef CB_MEDIA_COMMAND_H
 #define CB_MEDIA_COMMAND_H
@@ -64,8 +65,7 @@ static inline int cb_media_default_jobs(long cpus)
 
 /* The parsed command line of one of these commands. */
 typedef struct cb_media_args {
-    cb_media_mode mode;
-    const cb_media_command_def *def; /* of mode */
+    const cb_media_command_def *def; /* the command's definition */
     const char *name;      /* the command, for messages (def->name) */
     const char *out_dir;   /* -o / --out */
     const char *registry;  /* --registry after the command */
