@@ -10,7 +10,7 @@
 #include "../common/cb_error.h"
 #include "../common/cb_log.h"
 #include "../common/i18n.h" /* _(), N_(), C_(): messages for people are translated */
-#include "../common/json.h" /* cb_json_write_string, for the --json output */
+#include "../common/json.h" /* the --json output */
 
 /* Exit codes (documented in the README and in `consentblur --help`). */
 enum {
@@ -41,6 +41,21 @@ const char *cb_cli_detail(const char *path, const cb_error *err);
  * "consentblur: FILE: failed: EXPLANATION (DETAIL)", the explanation from
  * cb_i18n_reason(code), the detail from cb_cli_detail(file, err). */
 void cb_cli_file_failed(const char *file, int code, const cb_error *err);
+
+/* ---- --json output on stdout (common/json.h) ---- */
+
+/* A new builder holding `{"NAME": [`, the list of a `list` command, its
+ * members each on a line of their own or all on one (layout). May return
+ * NULL (no memory): the builder functions and cb_cli_json_list_done take it. */
+cb_json *cb_cli_json_list(const char *name, cb_json_layout layout);
+
+/* Close the list and the object cb_cli_json_list opened, then cb_cli_json_done. */
+int cb_cli_json_list_done(cb_json *j);
+
+/* Finish the document j on stdout (cb_json_finish, fflush) and free j.
+ * Returns CB_EXIT_OK, or CB_EXIT_FAILED after "consentblur: cannot write the
+ * JSON output: WHY" on stderr (no memory, a failed write, or a bug). */
+int cb_cli_json_done(cb_json *j);
 
 /* `consentblur redact IN... -o OUTDIR [options]`. Returns an exit code. */
 int cb_cmd_redact(int argc, char **argv, const cb_cli_common *common);

@@ -2,6 +2,8 @@
 #include "cli_registry.h"
 
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/cb_date.h"
@@ -71,6 +73,61 @@ int cb_cli_reg_parse_plain(int argc, char **argv, const char *cmd, int json_ok, 
     if (argc - optind != positional)
         return cb_cli_usage_error(cmd, "%s", count_error);
     return -1;
+}
+
+static int parse_count(const char *s, long long max, long long *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v < 0 || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Parse argv for the list subcommand spec into *out: -1 to go on, else an exit code. */
+static int parse_list(int argc, char **argv, const cb_cli_list_spec *spec, cb_cli_list *out)
+{
+    enum { OPT_AFTER = CB_OPT_FIRST_OWN, OPT_LIMIT };
+    static const struct option paged[] = {{"after", required_argument, NULL, OPT_AFTER},
+                                          {"limit", required_argument, NULL, OPT_LIMIT},
+                                          CB_CLI_JSON_OPTION,
+                                          CB_CLI_REG_OPTIONS,
+                                          {NULL, 0, NULL, 0}};
+    const struct option *options = spec->after_error ? paged : paged + 2;
+    int c;
+    memset(out, 0, sizeof *out);
+    cb_cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        if (c == OPT_AFTER && parse_count(optarg, INT64_MAX, &out->after) < 0)
+            return cb_cli_usage_error(spec->cmd, spec->after_error, optarg);
+        if (c == OPT_LIMIT && parse_count(optarg, 1000000000, &out->limit) < 0)
+            return cb_cli_usage_error(spec->cmd, _("--limit takes a count, not '%s'"), optarg);
+        if (c != OPT_AFTER && c != OPT_LIMIT && !cb_cli_reg_option(c, &out->reg))
+            return cb_cli_bad_option(spec->cmd, argv);
+    }
+    if (out->reg.help) {
+        spec->usage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (argc - optind > spec->max_args)
+        return cb_cli_usage_error(spec->cmd, "%s", spec->args_error);
+    return -1;
+}
+
+int cb_cli_list_run(int argc, char **argv, const cb_cli_common *common,
+                    const cb_cli_list_spec *spec)
+{
+    cb_cli_list o;
+    cb_registry *r = NULL;
+    int rc = parse_list(argc, argv, spec, &o);
+    if (rc >= 0)
+        return rc;
+    if (cb_cli_reg_open(common, &o.reg, 0, &r))
+        return CB_EXIT_FAILED;
+    rc = spec->list(r, &o, optind < argc ? argv[optind] : NULL);
+    cb_registry_close(r);
+    return rc;
 }
 
 int cb_cli_bad_option(const char *cmd, char **argv)
@@ -193,45 +250,39 @@ int cb_cli_check_date(const char *cmd, const char *opt, const char *value)
     return cb_cli_usage_error(cmd, _("%s '%s' is not a real date (YYYY-MM-DD)"), opt, value);
 }
 
-static void kv(FILE *f, const char *key, const char *value, int comma)
+void cb_cli_json_person(cb_json *j, const cb_person *p)
 {
-    fprintf(f, "\"%s\": ", key);
-    cb_json_write_string(f, value);
-    if (comma)
-        fputs(", ", f);
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_int(j, "id", p->id);
+    cb_json_kv_string(j, "external_id", p->external_id);
+    cb_json_kv_string(j, "name", p->name);
+    cb_json_kv_string(j, "role", cb_role_name(p->role));
+    cb_json_kv_string(j, "birth_date", p->birth_date);
+    cb_json_kv_string(j, "group", p->group_name);
+    cb_json_kv_string(j, "created_at", p->created_at);
+    cb_json_end(j);
 }
 
-void cb_cli_json_person(FILE *f, const cb_person *p)
+void cb_cli_json_consent(cb_json *j, const cb_consent *c, const char *external_id, int counts)
 {
-    fprintf(f, "{\"id\": %lld, ", (long long)p->id);
-    kv(f, "external_id", p->external_id, 1);
-    kv(f, "name", p->name, 1);
-    kv(f, "role", cb_role_name(p->role), 1);
-    kv(f, "birth_date", p->birth_date, 1);
-    kv(f, "group", p->group_name, 1);
-    kv(f, "created_at", p->created_at, 0);
-    fputc('}', f);
-}
-
-void cb_cli_json_consent(FILE *f, const cb_consent *c, const char *external_id, int counts)
-{
-    fprintf(f, "{\"id\": %lld, \"person_id\": %lld, ", (long long)c->id,
-            (long long)c->person_id);
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_int(j, "id", c->id);
+    cb_json_kv_int(j, "person_id", c->person_id);
     if (external_id)
-        kv(f, "external_id", external_id, 1);
-    kv(f, "purpose", c->purpose, 1);
-    kv(f, "status", cb_consent_status_name(c->status), 1);
-    kv(f, "given_by", cb_given_by_name(c->given_by), 1);
-    kv(f, "given_by_name", c->given_by_name, 1);
-    kv(f, "evidence_ref", c->evidence_ref, 1);
-    kv(f, "evidence_sha256", c->evidence_sha256, 1);
-    kv(f, "valid_from", c->valid_from, 1);
-    kv(f, "valid_until", c->valid_until, 1);
-    kv(f, "recorded_by", c->recorded_by, 1);
-    kv(f, "recorded_at", c->recorded_at, 1);
-    kv(f, "withdrawn_at", c->withdrawn_at, 1);
-    kv(f, "withdrawn_by", c->withdrawn_by, 0);
+        cb_json_kv_string(j, "external_id", external_id);
+    cb_json_kv_string(j, "purpose", c->purpose);
+    cb_json_kv_string(j, "status", cb_consent_status_name(c->status));
+    cb_json_kv_string(j, "given_by", cb_given_by_name(c->given_by));
+    cb_json_kv_string(j, "given_by_name", c->given_by_name);
+    cb_json_kv_string(j, "evidence_ref", c->evidence_ref);
+    cb_json_kv_string(j, "evidence_sha256", c->evidence_sha256);
+    cb_json_kv_string(j, "valid_from", c->valid_from);
+    cb_json_kv_string(j, "valid_until", c->valid_until);
+    cb_json_kv_string(j, "recorded_by", c->recorded_by);
+    cb_json_kv_string(j, "recorded_at", c->recorded_at);
+    cb_json_kv_string(j, "withdrawn_at", c->withdrawn_at);
+    cb_json_kv_string(j, "withdrawn_by", c->withdrawn_by);
     if (counts >= 0)
-        fprintf(f, ", \"counts\": %s", counts ? "true" : "false");
-    fputc('}', f);
+        cb_json_kv_bool(j, "counts", counts);
+    cb_json_end(j);
 }

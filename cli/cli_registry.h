@@ -60,6 +60,39 @@ int cb_cli_reg_parse_plain(int argc, char **argv, const char *cmd, int json_ok, 
                            int positional, const char *count_error, void (*usage)(FILE *),
                            cb_cli_reg *o);
 
+struct cb_cli_list;
+
+/* What a `list` subcommand takes besides the shared options and --json, and
+ * what it prints. */
+typedef struct cb_cli_list_spec {
+    const char *cmd;          /* e.g. "runs list", for messages */
+    void (*usage)(FILE *);    /* printed for -h */
+    const char *after_error;  /* non-NULL: --after ID and --limit N are taken (a paged
+                                 list); the message for a bad ID, with one %s */
+    int max_args;             /* at most this many arguments (0 or 1) */
+    const char *args_error;   /* the message when there are more */
+    /* Print the list from r as o asks (arg: the argument, or NULL); returns
+     * an exit code, after a message on stderr when not CB_EXIT_OK. */
+    int (*list)(cb_registry *r, const struct cb_cli_list *o, const char *arg);
+} cb_cli_list_spec;
+
+/* A `list` subcommand's command line. */
+typedef struct cb_cli_list {
+    cb_cli_reg reg;           /* --registry, --actor, --json, -h */
+    long long after, limit;   /* --after, --limit: 0 when not given */
+} cb_cli_list;
+
+/*
+ * Run the `list` subcommand spec describes: parse argv (argv[0] = the
+ * subcommand name), open the registry (cb_cli_reg_open, flags 0), call
+ * spec->list with the argument (or NULL), close the registry. Returns an
+ * exit code: spec->list's, or CB_EXIT_OK after the help (-h prints
+ * spec->usage(stdout)), CB_EXIT_USAGE after a message on stderr naming
+ * spec->cmd, CB_EXIT_FAILED when the registry cannot be opened.
+ */
+int cb_cli_list_run(int argc, char **argv, const cb_cli_common *common,
+                    const cb_cli_list_spec *spec);
+
 /* Report the option getopt stopped at ('?'); returns CB_EXIT_USAGE. */
 int cb_cli_bad_option(const char *cmd, char **argv);
 
@@ -97,9 +130,10 @@ void cb_cli_reg_actor(const cb_cli_reg *o, char out[64]);
 /* Parse "YYYY-MM-DD" for option `opt`; 0, or prints and returns CB_EXIT_USAGE. */
 int cb_cli_check_date(const char *cmd, const char *opt, const char *value);
 
-/* JSON objects (no trailing newline). external_id NULL: left out; counts
- * (whether this is the record that counts) < 0: left out. */
-void cb_cli_json_person(FILE *f, const cb_person *p);
-void cb_cli_json_consent(FILE *f, const cb_consent *c, const char *external_id, int counts);
+/* A person and a consent record as JSON objects, the next value of j.
+ * external_id NULL: left out; counts (whether this is the record that
+ * counts) < 0: left out. */
+void cb_cli_json_person(cb_json *j, const cb_person *p);
+void cb_cli_json_consent(cb_json *j, const cb_consent *c, const char *external_id, int counts);
 
 #endif

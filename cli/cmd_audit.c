@@ -27,86 +27,52 @@ void cb_cmd_audit_usage(FILE *f)
           f);
 }
 
-static int parse_count(const char *s, long long *out)
+static void json_row(cb_json *j, const cb_audit_row *a)
 {
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v < 0)
-        return -1;
-    *out = v;
-    return 0;
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_int(j, "id", a->id);
+    cb_json_kv_string(j, "at", a->at);
+    cb_json_kv_string(j, "actor", a->actor);
+    cb_json_kv_string(j, "action", a->action);
+    cb_json_kv_string(j, "subject", a->subject);
+    cb_json_kv_string(j, "details", a->details);
+    cb_json_kv_string(j, "prev_hash", a->prev_hash);
+    cb_json_kv_string(j, "hash", a->hash);
+    cb_json_end(j);
 }
 
-static int audit_list(int argc, char **argv, const cb_cli_common *common)
+/* `audit list`: the rows after --after, at most --limit. */
+static int list_rows(cb_registry *r, const cb_cli_list *o, const char *arg)
 {
-    enum { OPT_AFTER = CB_OPT_FIRST_OWN, OPT_LIMIT };
-    static const struct option options[] = {{"after", required_argument, NULL, OPT_AFTER},
-                                            {"limit", required_argument, NULL, OPT_LIMIT},
-                                            CB_CLI_JSON_OPTION,
-                                            CB_CLI_REG_OPTIONS,
-                                            {NULL, 0, NULL, 0}};
-    const char *cmd = "audit list";
-    cb_cli_reg o = {0};
-    long long after = 0, limit = 0;
-    int c;
-    cb_cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        if (c == OPT_AFTER) {
-            if (parse_count(optarg, &after) < 0)
-                return cb_cli_usage_error(cmd, _("--after takes a row id, not '%s'"), optarg);
-        } else if (c == OPT_LIMIT) {
-            if (parse_count(optarg, &limit) < 0 || limit > 1000000000)
-                return cb_cli_usage_error(cmd, _("--limit takes a count, not '%s'"), optarg);
-        } else if (!cb_cli_reg_option(c, &o)) {
-            return cb_cli_bad_option(cmd, argv);
-        }
-    }
-    if (o.help) {
-        cb_cmd_audit_usage(stdout);
-        return CB_EXIT_OK;
-    }
-    if (optind != argc)
-        return cb_cli_usage_error(cmd, _("takes no arguments"));
-    cb_registry *r = NULL;
+    (void)arg;
     cb_audit_row *rows = NULL;
     cb_error err = {0};
-    int n = 0;
-    if (cb_cli_reg_open(common, &o, 0, &r))
-        return CB_EXIT_FAILED;
-    int rc = cb_registry_audit_list(r, after, (int)limit, &rows, &n, &err);
-    cb_registry_close(r);
+    int n = 0, rc = cb_registry_audit_list(r, o->after, (int)o->limit, &rows, &n, &err);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    if (o.json) {
-        fputs("{\"audit\": [", stdout);
-        for (int i = 0; i < n; i++) {
-            const cb_audit_row *a = &rows[i];
-            printf("%s{\"id\": %lld, \"at\": ", i ? ",\n  " : "\n  ", (long long)a->id);
-            cb_json_write_string(stdout, a->at);
-            fputs(", \"actor\": ", stdout);
-            cb_json_write_string(stdout, a->actor);
-            fputs(", \"action\": ", stdout);
-            cb_json_write_string(stdout, a->action);
-            fputs(", \"subject\": ", stdout);
-            cb_json_write_string(stdout, a->subject);
-            fputs(", \"details\": ", stdout);
-            cb_json_write_string(stdout, a->details);
-            fputs(", \"prev_hash\": ", stdout);
-            cb_json_write_string(stdout, a->prev_hash);
-            fputs(", \"hash\": ", stdout);
-            cb_json_write_string(stdout, a->hash);
-            fputc('}', stdout);
-        }
-        fputs(n ? "\n]}\n" : "]}\n", stdout);
+    if (o->reg.json) {
+        cb_json *j = cb_cli_json_list("audit", CB_JSON_LINES);
+        for (int i = 0; i < n; i++)
+            json_row(j, &rows[i]);
+        rc = cb_cli_json_list_done(j);
     } else {
         for (int i = 0; i < n; i++) {
             const cb_audit_row *a = &rows[i];
             printf("%-6lld %s  %-12s %-17s %-14s %s\n", (long long)a->id, a->at, a->actor,
                    a->action, a->subject[0] ? a->subject : "-", a->details);
         }
+        rc = CB_EXIT_OK;
     }
     free(rows);
-    return CB_EXIT_OK;
+    return rc;
+}
+
+static int audit_list(int argc, char **argv, const cb_cli_common *common)
+{
+    const cb_cli_list_spec spec = {"audit list", cb_cmd_audit_usage,
+                                   _("--after takes a row id, not '%s'"), 0,
+                                   _("takes no arguments"), list_rows};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 static int audit_verify(int argc, char **argv, const cb_cli_common *common)

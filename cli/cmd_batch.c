@@ -19,7 +19,6 @@
 
 #include "../common/cb_date.h"
 #include "../common/fsutil.h"
-#include "../common/json.h"
 #include "../common/sha256.h"
 #include "cli_job.h"
 #include "media_command.h"
@@ -302,17 +301,18 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* The items on `jobs` threads (at most 64, as the options allow); returns
- * how many threads started. */
+/* The items on `jobs` threads; returns how many threads started (0 also
+ * when there is no memory for their ids). */
 static int run_workers(batch *b, int jobs)
 {
-    pthread_t threads[64];
+    pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
     int started = 0;
-    for (int i = 0; i < jobs && i < 64; i++)
+    for (int i = 0; threads && i < jobs; i++)
         if (pthread_create(&threads[started], NULL, worker_main, b) == 0)
             started++;
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    free(threads);
     return started;
 }
 
@@ -330,31 +330,52 @@ static void print_summary(const batch *b, double seconds)
                    cb_i18n_reason(b->items[i].code), b->items[i].error);
 }
 
-static void print_json(const batch *b, double seconds)
+static void json_item(cb_json *j, const item *it)
 {
     static const char *const states[] = {"todo", "done", "skipped", "failed"};
-    printf("{\"command\": \"batch\", \"purpose\": ");
-    cb_json_write_string(stdout, b->args->job.judge.purpose);
-    printf(", \"files\": [");
-    for (int i = 0; i < b->n; i++) {
-        const item *it = &b->items[i];
-        printf("%s\n    {\"input\": ", i ? "," : "");
-        cb_json_write_string(stdout, it->rel);
-        printf(", \"status\": \"%s\", \"kind\": \"%s\", \"faces_kept\": %d, \"faces_redacted\": %d",
-               states[it->state], it->video ? "video" : "photo", it->kept, it->redacted);
-        if (it->state == ITEM_DONE && it->video)
-            printf(", \"frames\": %lld, \"seconds\": %.3f, \"fps\": %.1f",
-                   (long long)it->frames, it->seconds, cb_video_fps(it->frames, it->seconds));
-        if (it->state == ITEM_FAILED) {
-            printf(", \"error\": ");
-            cb_json_write_string(stdout, it->error);
-        }
-        putchar('}');
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_string(j, "input", it->rel);
+    cb_json_kv_string(j, "status", states[it->state]);
+    cb_json_kv_string(j, "kind", it->video ? "video" : "photo");
+    cb_json_kv_int(j, "faces_kept", it->kept);
+    cb_json_kv_int(j, "faces_redacted", it->redacted);
+    if (it->state == ITEM_DONE && it->video) {
+        cb_json_kv_int(j, "frames", it->frames);
+        cb_json_kv_fixed(j, "seconds", it->seconds, 3);
+        cb_json_kv_fixed(j, "fps", cb_video_fps(it->frames, it->seconds), 1);
     }
-    printf("\n  ],\n  \"summary\": {\"files\": %d, \"processed\": %d, \"skipped\": %d, "
-           "\"failed\": %d, \"faces_kept\": %d, \"faces_redacted\": %d, \"ignored\": %d, "
-           "\"seconds\": %.1f}}\n",
-           b->n, b->done, b->skipped, b->failed, b->kept, b->redacted, b->ignored, seconds);
+    if (it->state == ITEM_FAILED)
+        cb_json_kv_string(j, "error", it->error);
+    cb_json_end(j);
+}
+
+/* The JSON report; returns an exit code (CB_EXIT_FAILED when it could not be written). */
+static int print_json(const batch *b, double seconds)
+{
+    cb_json *j = cb_json_new(0);
+    cb_json_object(j, CB_JSON_LINES);
+    cb_json_kv_string(j, "command", "batch");
+    cb_json_kv_string(j, "purpose", b->args->job.judge.purpose);
+    cb_json_key(j, "files");
+    cb_json_array(j, CB_JSON_LINES);
+    for (int i = 0; i < b->n; i++) {
+        json_item(j, &b->items[i]);
+        cb_json_flush(j, stdout); /* an error stays in j */
+    }
+    cb_json_end(j);
+    cb_json_key(j, "summary");
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_int(j, "files", b->n);
+    cb_json_kv_int(j, "processed", b->done);
+    cb_json_kv_int(j, "skipped", b->skipped);
+    cb_json_kv_int(j, "failed", b->failed);
+    cb_json_kv_int(j, "faces_kept", b->kept);
+    cb_json_kv_int(j, "faces_redacted", b->redacted);
+    cb_json_kv_int(j, "ignored", b->ignored);
+    cb_json_kv_fixed(j, "seconds", seconds, 1);
+    cb_json_end(j);
+    cb_json_end(j);
+    return cb_cli_json_done(j);
 }
 
 int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
@@ -370,8 +391,6 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
     pthread_mutex_init(&b.lock, NULL);
     cb_error err = {0};
     char registry[4096];
-    a.job.record = 1;
-    a.job.run_command = CB_RUN_BATCH;
     struct stat in_st, out_st;
     rc = cb_cli_job_setup(&a.job, common, a.registry, 1, registry, sizeof registry, &err);
     if (rc == 0 && (stat(b.root, &in_st) != 0 || !S_ISDIR(in_st.st_mode)))
@@ -417,9 +436,9 @@ int cb_cmd_batch(int argc, char **argv, const cb_cli_common *common)
         fprintf(stderr, _("consentblur: report: %s\n"), err.msg);
         b.failed++;
     }
-    if (a.json)
-        print_json(&b, seconds);
-    else
+    if (a.json && print_json(&b, seconds) != CB_EXIT_OK)
+        b.failed++;
+    else if (!a.json)
         print_summary(&b, seconds);
 done:
     cb_progress_close(b.progress);

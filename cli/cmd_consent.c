@@ -253,118 +253,140 @@ static int compare_keys(const void *a, const void *b)
     return c ? c : x->index - y->index;
 }
 
-/* The external id of person_id. */
-static const char *external_id_of(const cb_person *people, int n, int64_t id)
+/* What `consent list` shows: the records (of one person, or everyone's),
+ * the people they belong to, and which records count. */
+typedef struct listing {
+    cb_person one;     /* the person asked for */
+    cb_person *people; /* &one, or every person (allocated) */
+    int n_people;
+    cb_consent *list;
+    int n;
+    char *counts;      /* per record: 1 when it is the newest of its person and purpose */
+} listing;
+
+static void listing_free(listing *l)
 {
-    for (int i = 0; i < n; i++)
-        if (people[i].id == id)
-            return people[i].external_id;
+    if (l->people != &l->one)
+        free(l->people);
+    free(l->list);
+    free(l->counts);
+}
+
+/* The external id of person_id. */
+static const char *external_id_of(const listing *l, int64_t id)
+{
+    for (int i = 0; i < l->n_people; i++)
+        if (l->people[i].id == id)
+            return l->people[i].external_id;
     return "?";
+}
+
+/* Read the records of `person` (NULL: everyone's) into l. */
+static int load_listing(cb_registry *r, const char *person, listing *l, cb_error *err)
+{
+    int rc;
+    if (person) {
+        l->people = &l->one;
+        l->n_people = 1;
+        rc = cb_cli_find_person(r, person, &l->one, err);
+        if (rc == 0)
+            rc = cb_registry_consent_list(r, l->one.id, &l->list, &l->n, err);
+    } else {
+        rc = cb_registry_person_list(r, &l->people, &l->n_people, err);
+        if (rc == 0)
+            rc = cb_registry_consent_list(r, 0, &l->list, &l->n, err);
+    }
+    return rc;
+}
+
+/* Mark the records that count: the last of each (person, purpose). */
+static int mark_counting(listing *l, cb_error *err)
+{
+    l->counts = calloc((size_t)l->n + 1, 1);
+    rec_key *keys = calloc((size_t)l->n + 1, sizeof *keys);
+    if (!l->counts || !keys) {
+        free(keys);
+        return cb_error_set(err, CB_ENOMEM, _("out of memory"));
+    }
+    for (int i = 0; i < l->n; i++)
+        keys[i] = (rec_key){l->list[i].person_id, l->list[i].purpose, i};
+    qsort(keys, (size_t)l->n, sizeof *keys, compare_keys);
+    for (int i = 0; i < l->n; i++)
+        if (i + 1 == l->n || keys[i + 1].person_id != keys[i].person_id ||
+            strcmp(keys[i + 1].purpose, keys[i].purpose) != 0)
+            l->counts[keys[i].index] = 1;
+    free(keys);
+    return 0;
+}
+
+static int print_listing_json(const listing *l)
+{
+    cb_json *j = cb_cli_json_list("consents", CB_JSON_LINES);
+    for (int i = 0; i < l->n; i++)
+        cb_cli_json_consent(j, &l->list[i], external_id_of(l, l->list[i].person_id),
+                            l->counts[i]);
+    return cb_cli_json_list_done(j);
+}
+
+static void print_listing_text(const listing *l)
+{
+    /* TRANSLATORS: the column headings of `consent list`. */
+    const char *h[] = {C_("column", "ID"), C_("column", "PERSON"), C_("column", "PURPOSE"),
+                       C_("column", "STATUS"), C_("column", "GIVEN_BY"),
+                       C_("column", "FROM"), C_("column", "UNTIL"),
+                       C_("column", "RECORDED_AT"), C_("column", "COUNTS")};
+    const char *st[] = {h[3], cb_cli_status_label(CB_CONSENT_GRANTED),
+                        cb_cli_status_label(CB_CONSENT_REFUSED),
+                        cb_cli_status_label(CB_CONSENT_WITHDRAWN)};
+    const char *by[] = {h[4], cb_cli_given_by_label(CB_GIVEN_BY_SELF),
+                        cb_cli_given_by_label(CB_GIVEN_BY_GUARDIAN)};
+    int w[8] = {cb_cli_column_width(6, h, 1), cb_cli_column_width(14, h + 1, 1),
+                cb_cli_column_width(12, h + 2, 1), cb_cli_column_width(9, st, 4),
+                cb_cli_column_width(8, by, 3), cb_cli_column_width(10, h + 5, 1),
+                cb_cli_column_width(10, h + 6, 1), cb_cli_column_width(20, h + 7, 1)};
+    if (l->n)
+        printf("%-*s %-*s %-*s %-*s %-*s %-*s %-*s %-*s %s\n", w[0], h[0], w[1], h[1], w[2],
+               h[2], w[3], h[3], w[4], h[4], w[5], h[5], w[6], h[6], w[7], h[7], h[8]);
+    for (int i = 0; i < l->n; i++) {
+        const cb_consent *k = &l->list[i];
+        /* TRANSLATORS: the COUNTS column of `consent list`: whether this
+           record is the one that counts. */
+        printf("%-*lld %-*s %-*s %-*s %-*s %-*s %-*s %-*s %s\n", w[0], (long long)k->id, w[1],
+               external_id_of(l, k->person_id), w[2], k->purpose, w[3],
+               cb_cli_status_label(k->status), w[4], cb_cli_given_by_label(k->given_by), w[5],
+               k->valid_from[0] ? k->valid_from : "-", w[6],
+               k->valid_until[0] ? k->valid_until : "-", w[7], k->recorded_at,
+               l->counts[i] ? C_("counts", "yes") : C_("counts", "no"));
+    }
+}
+
+/* `consent list [PERSON]`. */
+static int list_consents(cb_registry *r, const cb_cli_list *o, const char *person)
+{
+    listing l = {0};
+    cb_error err = {0};
+    int rc = load_listing(r, person, &l, &err);
+    if (rc == 0)
+        rc = mark_counting(&l, &err);
+    if (rc < 0) {
+        listing_free(&l);
+        return cb_cli_fail("%s", err.msg);
+    }
+    if (o->reg.json) {
+        rc = print_listing_json(&l);
+    } else {
+        print_listing_text(&l);
+        rc = CB_EXIT_OK;
+    }
+    listing_free(&l);
+    return rc;
 }
 
 static int consent_list(int argc, char **argv, const cb_cli_common *common)
 {
-    static const struct option options[] = {CB_CLI_JSON_OPTION, CB_CLI_REG_OPTIONS,
-                                            {NULL, 0, NULL, 0}};
-    const char *cmd = "consent list";
-    cb_cli_reg o = {0};
-    int c;
-    cb_cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1)
-        if (!cb_cli_reg_option(c, &o))
-            return cb_cli_bad_option(cmd, argv);
-    if (o.help) {
-        cb_cmd_consent_usage(stdout);
-        return CB_EXIT_OK;
-    }
-    if (argc - optind > 1)
-        return cb_cli_usage_error(cmd, _("takes at most one PERSON"));
-    cb_registry *r = NULL;
-    cb_person *people = NULL, one;
-    cb_consent *list = NULL;
-    cb_error err = {0};
-    int n_people = 0, n = 0, rc = 0;
-    if (cb_cli_reg_open(common, &o, 0, &r))
-        return CB_EXIT_FAILED;
-    if (optind < argc) {
-        rc = cb_cli_find_person(r, argv[optind], &one, &err);
-        if (rc == 0)
-            rc = cb_registry_consent_list(r, one.id, &list, &n, &err);
-        people = &one;
-        n_people = 1;
-    } else {
-        rc = cb_registry_person_list(r, &people, &n_people, &err);
-        if (rc == 0)
-            rc = cb_registry_consent_list(r, 0, &list, &n, &err);
-    }
-    cb_registry_close(r);
-    if (rc < 0) {
-        if (people != &one)
-            free(people);
-        return cb_cli_fail("%s", err.msg);
-    }
-    /* The record that counts: the last of each (person, purpose). */
-    char *counts = calloc((size_t)n + 1, 1);
-    rec_key *keys = calloc((size_t)n + 1, sizeof *keys);
-    if (!counts || !keys) {
-        if (people != &one)
-            free(people);
-        free(list);
-        free(counts);
-        free(keys);
-        return cb_cli_fail(_("out of memory"));
-    }
-    for (int i = 0; i < n; i++)
-        keys[i] = (rec_key){list[i].person_id, list[i].purpose, i};
-    qsort(keys, (size_t)n, sizeof *keys, compare_keys);
-    for (int i = 0; i < n; i++)
-        if (i + 1 == n || keys[i + 1].person_id != keys[i].person_id ||
-            strcmp(keys[i + 1].purpose, keys[i].purpose) != 0)
-            counts[keys[i].index] = 1;
-    free(keys);
-    if (o.json) {
-        fputs("{\"consents\": [", stdout);
-        for (int i = 0; i < n; i++) {
-            fputs(i ? ",\n  " : "\n  ", stdout);
-            cb_cli_json_consent(stdout, &list[i],
-                                external_id_of(people, n_people, list[i].person_id), counts[i]);
-        }
-        fputs(n ? "\n]}\n" : "]}\n", stdout);
-    } else {
-        /* TRANSLATORS: the column headings of `consent list`. */
-        const char *h[] = {C_("column", "ID"), C_("column", "PERSON"), C_("column", "PURPOSE"),
-                           C_("column", "STATUS"), C_("column", "GIVEN_BY"),
-                           C_("column", "FROM"), C_("column", "UNTIL"),
-                           C_("column", "RECORDED_AT"), C_("column", "COUNTS")};
-        const char *st[] = {h[3], cb_cli_status_label(CB_CONSENT_GRANTED),
-                            cb_cli_status_label(CB_CONSENT_REFUSED),
-                            cb_cli_status_label(CB_CONSENT_WITHDRAWN)};
-        const char *by[] = {h[4], cb_cli_given_by_label(CB_GIVEN_BY_SELF),
-                            cb_cli_given_by_label(CB_GIVEN_BY_GUARDIAN)};
-        int w[8] = {cb_cli_column_width(6, h, 1), cb_cli_column_width(14, h + 1, 1),
-                    cb_cli_column_width(12, h + 2, 1), cb_cli_column_width(9, st, 4),
-                    cb_cli_column_width(8, by, 3), cb_cli_column_width(10, h + 5, 1),
-                    cb_cli_column_width(10, h + 6, 1), cb_cli_column_width(20, h + 7, 1)};
-        if (n)
-            printf("%-*s %-*s %-*s %-*s %-*s %-*s %-*s %-*s %s\n", w[0], h[0], w[1], h[1], w[2],
-                   h[2], w[3], h[3], w[4], h[4], w[5], h[5], w[6], h[6], w[7], h[7], h[8]);
-        for (int i = 0; i < n; i++) {
-            const cb_consent *k = &list[i];
-            /* TRANSLATORS: the COUNTS column of `consent list`: whether this
-               record is the one that counts. */
-            printf("%-*lld %-*s %-*s %-*s %-*s %-*s %-*s %-*s %s\n", w[0], (long long)k->id, w[1],
-                   external_id_of(people, n_people, k->person_id), w[2], k->purpose, w[3],
-                   cb_cli_status_label(k->status), w[4], cb_cli_given_by_label(k->given_by), w[5],
-                   k->valid_from[0] ? k->valid_from : "-", w[6],
-                   k->valid_until[0] ? k->valid_until : "-", w[7], k->recorded_at,
-                   counts[i] ? C_("counts", "yes") : C_("counts", "no"));
-        }
-    }
-    free(counts);
-    free(list);
-    if (people != &one)
-        free(people);
-    return CB_EXIT_OK;
+    const cb_cli_list_spec spec = {"consent list", cb_cmd_consent_usage, NULL, 1,
+                                   _("takes at most one PERSON"), list_consents};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 int cb_cmd_consent(int argc, char **argv, const cb_cli_common *common)

@@ -31,19 +31,39 @@ void cb_cmd_enroll_usage(FILE *f)
           f);
 }
 
+/* One photo's entry in the JSON output: enrolled (template id, quality) or why not. */
+static void json_photo(cb_json *j, const char *photo, int rc, const cb_error *why,
+                       const cb_enrolled *got)
+{
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_string(j, "photo", photo);
+    cb_json_kv_bool(j, "enrolled", rc == 0);
+    if (rc < 0) {
+        cb_json_kv_string(j, "reason", why->msg);
+    } else {
+        cb_json_kv_int(j, "template", got->template_id);
+        cb_json_kv_fixed(j, "quality", got->quality, 3);
+    }
+    cb_json_end(j);
+}
+
 /* Enrol each photo of argv[first..argc-1], one line (or JSON object) each;
- * returns how many were refused. */
+ * returns how many were refused (a JSON report that cannot be written
+ * counts as one). */
 static int enroll_photos(cb_enroller *e, const cb_person *person, int first, int argc,
                          char **argv, int json, const cb_logger *log)
 {
     int refused = 0;
+    cb_json *j = NULL;
     if (json) {
-        fputs("{\"person\": ", stdout);
-        cb_json_write_string(stdout, person->external_id);
-        fputs(", \"photos\": [", stdout);
+        j = cb_json_new(0);
+        cb_json_object(j, CB_JSON_INLINE);
+        cb_json_kv_string(j, "person", person->external_id);
+        cb_json_key(j, "photos");
+        cb_json_array(j, CB_JSON_LINES);
     }
     for (int i = first; i < argc; i++) {
-        cb_enrolled got;
+        cb_enrolled got = {0};
         cb_error err = {0};
         int prc = cb_enroller_add(e, argv[i], &got, &err);
         if (prc < 0) {
@@ -55,21 +75,16 @@ static int enroll_photos(cb_enroller *e, const cb_person *person, int first, int
             cb_log(log, CB_LOG_INFO, _("%s: enrolled %s (template %lld, quality %.2f)"), argv[i],
                    person->external_id, (long long)got.template_id, got.quality);
         }
-        if (json) {
-            fputs(i > first ? ",\n  {\"photo\": " : "\n  {\"photo\": ", stdout);
-            cb_json_write_string(stdout, argv[i]);
-            if (prc < 0) {
-                fputs(", \"enrolled\": false, \"reason\": ", stdout);
-                cb_json_write_string(stdout, err.msg);
-                fputs("}", stdout);
-            } else {
-                printf(", \"enrolled\": true, \"template\": %lld, \"quality\": %.3f}",
-                       (long long)got.template_id, got.quality);
-            }
-        }
+        if (json)
+            json_photo(j, argv[i], prc, &err, &got);
     }
-    if (json)
-        printf("\n], \"enrolled\": %d, \"refused\": %d}\n", argc - first - refused, refused);
+    if (json) {
+        cb_json_end(j);
+        cb_json_kv_int(j, "enrolled", argc - first - refused);
+        cb_json_kv_int(j, "refused", refused);
+        cb_json_end(j);
+        refused += cb_cli_json_done(j) != CB_EXIT_OK;
+    }
     return refused;
 }
 

@@ -109,29 +109,21 @@ static int parse_simple(int argc, char **argv, const char *cmd, int json_ok, int
                                   cb_cmd_person_usage, o);
 }
 
-static int person_list(int argc, char **argv, const cb_cli_common *common)
+/* `person list`. */
+static int list_people(cb_registry *r, const cb_cli_list *o, const char *arg)
 {
-    cb_cli_reg o = {0};
-    int rc = parse_simple(argc, argv, "person list", 1, NULL, 0, &o);
-    if (rc >= 0)
-        return rc;
-    cb_registry *r = NULL;
+    (void)arg;
     cb_person *people = NULL;
     cb_error err = {0};
-    int n = 0;
-    if (cb_cli_reg_open(common, &o, 0, &r))
-        return CB_EXIT_FAILED;
-    rc = cb_registry_person_list(r, &people, &n, &err);
-    cb_registry_close(r);
+    int n = 0, rc = cb_registry_person_list(r, &people, &n, &err);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    if (o.json) {
-        fputs("{\"people\": [", stdout);
-        for (int i = 0; i < n; i++) {
-            fputs(i ? ",\n  " : "\n  ", stdout);
-            cb_cli_json_person(stdout, &people[i]);
-        }
-        fputs(n ? "\n]}\n" : "]}\n", stdout);
+    rc = CB_EXIT_OK;
+    if (o->reg.json) {
+        cb_json *j = cb_cli_json_list("people", CB_JSON_LINES);
+        for (int i = 0; i < n; i++)
+            cb_cli_json_person(j, &people[i]);
+        rc = cb_cli_json_list_done(j);
     } else {
         /* TRANSLATORS: the column headings of `person list`. */
         const char *head[] = {C_("column", "EXTERNAL_ID"), C_("column", "NAME"),
@@ -152,7 +144,14 @@ static int person_list(int argc, char **argv, const cb_cli_common *common)
                    people[i].birth_date[0] ? people[i].birth_date : "-", people[i].group_name);
     }
     free(people);
-    return CB_EXIT_OK;
+    return rc;
+}
+
+static int person_list(int argc, char **argv, const cb_cli_common *common)
+{
+    const cb_cli_list_spec spec = {"person list", cb_cmd_person_usage, NULL, 0,
+                                   _("takes no arguments"), list_people};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 static void print_consent_line(const char *purpose, const cb_consent *c, int found)
@@ -183,6 +182,87 @@ static void print_consent_line(const char *purpose, const cb_consent *c, int fou
     putchar('\n');
 }
 
+/* What `person show` shows. */
+typedef struct shown {
+    cb_person p;
+    int n_templates;
+    char (*purposes)[32];
+    int n_purposes;
+    cb_consent *current; /* per purpose: the record that counts, when found */
+    int *found;
+} shown;
+
+static void shown_free(shown *s)
+{
+    free(s->purposes);
+    free(s->current);
+    free(s->found);
+}
+
+/* Read the person `key`, their template count and the record that counts
+ * for each purpose into s. */
+static int load_shown(cb_registry *r, const char *key, shown *s, cb_error *err)
+{
+    int rc = cb_cli_find_person(r, key, &s->p, err);
+    if (rc == 0)
+        rc = cb_registry_template_count(r, s->p.id, &s->n_templates, err);
+    if (rc == 0)
+        rc = cb_registry_purpose_list(r, &s->purposes, &s->n_purposes, err);
+    if (rc == 0) {
+        s->current = calloc((size_t)s->n_purposes + 1, sizeof *s->current);
+        s->found = calloc((size_t)s->n_purposes + 1, sizeof *s->found);
+        if (!s->current || !s->found)
+            rc = cb_error_set(err, CB_ENOMEM, _("out of memory"));
+    }
+    for (int i = 0; rc == 0 && i < s->n_purposes; i++)
+        rc = cb_registry_consent_current(r, s->p.id, s->purposes[i], &s->current[i],
+                                         &s->found[i], err);
+    return rc;
+}
+
+static int show_json(const shown *s)
+{
+    cb_json *j = cb_json_new(0);
+    cb_json_object(j, CB_JSON_LINES);
+    cb_json_key(j, "person");
+    cb_cli_json_person(j, &s->p);
+    cb_json_kv_int(j, "templates", s->n_templates);
+    cb_json_key(j, "consent");
+    cb_json_object(j, CB_JSON_LINES);
+    for (int i = 0; i < s->n_purposes; i++) {
+        cb_json_key(j, s->purposes[i]);
+        if (s->found[i])
+            cb_cli_json_consent(j, &s->current[i], NULL, -1);
+        else
+            cb_json_null(j);
+    }
+    cb_json_end(j);
+    cb_json_end(j);
+    return cb_cli_json_done(j);
+}
+
+static void show_text(const shown *s)
+{
+    char today[11];
+    cb_date_today(today);
+    int age = s->p.birth_date[0] ? cb_date_age_on(s->p.birth_date, today) : -1;
+    /* TRANSLATORS: `person show`: a label, spaces up to one column
+       (the same for every line), the value. */
+    printf(_("person       %s (registry id %lld)\n"), s->p.external_id, (long long)s->p.id);
+    printf(_("name         %s\n"), s->p.name);
+    printf(_("role         %s\n"), cb_cli_role_label(s->p.role));
+    if (age >= 0)
+        printf(_("birth date   %s (age %d)\n"), s->p.birth_date, age);
+    else
+        printf(_("birth date   %s\n"), s->p.birth_date[0] ? s->p.birth_date : "-");
+    printf(_("group        %s\n"), s->p.group_name[0] ? s->p.group_name : "-");
+    printf(_("created      %s\n"), s->p.created_at);
+    printf(_("templates    %d\n"), s->n_templates);
+    printf(_("consent (the newest record per purpose counts):\n"));
+    for (int i = 0; i < s->n_purposes; i++)
+        print_consent_line(s->purposes[i], &s->current[i], s->found[i]);
+}
+
 static int person_show(int argc, char **argv, const cb_cli_common *common)
 {
     cb_cli_reg o = {0};
@@ -190,71 +270,22 @@ static int person_show(int argc, char **argv, const cb_cli_common *common)
     if (rc >= 0)
         return rc;
     cb_registry *r = NULL;
-    cb_person p;
+    shown s = {0};
     cb_error err = {0};
-    char(*purposes)[32] = NULL;
-    cb_consent *current = NULL;
-    int *found = NULL, n_purposes = 0, n_templates = 0;
     if (cb_cli_reg_open(common, &o, 0, &r))
         return CB_EXIT_FAILED;
-    rc = cb_cli_find_person(r, argv[optind], &p, &err);
-    if (rc == 0)
-        rc = cb_registry_template_count(r, p.id, &n_templates, &err);
-    if (rc == 0)
-        rc = cb_registry_purpose_list(r, &purposes, &n_purposes, &err);
-    if (rc == 0) {
-        current = calloc((size_t)n_purposes + 1, sizeof *current);
-        found = calloc((size_t)n_purposes + 1, sizeof *found);
-        if (!current || !found)
-            rc = cb_error_set(&err, CB_ENOMEM, _("out of memory"));
-    }
-    for (int i = 0; rc == 0 && i < n_purposes; i++)
-        rc = cb_registry_consent_current(r, p.id, purposes[i], &current[i], &found[i], &err);
+    rc = load_shown(r, argv[optind], &s, &err);
     cb_registry_close(r);
     if (rc < 0) {
-        free(purposes);
-        free(current);
-        free(found);
-        return cb_cli_fail("%s", err.msg);
-    }
-    if (o.json) {
-        fputs("{\"person\": ", stdout);
-        cb_cli_json_person(stdout, &p);
-        printf(",\n \"templates\": %d,\n \"consent\": {", n_templates);
-        for (int i = 0; i < n_purposes; i++) {
-            printf("%s\n  ", i ? "," : "");
-            cb_json_write_string(stdout, purposes[i]);
-            fputs(": ", stdout);
-            if (found[i])
-                cb_cli_json_consent(stdout, &current[i], NULL, -1);
-            else
-                fputs("null", stdout);
-        }
-        fputs("\n }}\n", stdout);
+        rc = cb_cli_fail("%s", err.msg);
+    } else if (o.json) {
+        rc = show_json(&s);
     } else {
-        char today[11];
-        cb_date_today(today);
-        int age = p.birth_date[0] ? cb_date_age_on(p.birth_date, today) : -1;
-        /* TRANSLATORS: `person show`: a label, spaces up to one column
-           (the same for every line), the value. */
-        printf(_("person       %s (registry id %lld)\n"), p.external_id, (long long)p.id);
-        printf(_("name         %s\n"), p.name);
-        printf(_("role         %s\n"), cb_cli_role_label(p.role));
-        if (age >= 0)
-            printf(_("birth date   %s (age %d)\n"), p.birth_date, age);
-        else
-            printf(_("birth date   %s\n"), p.birth_date[0] ? p.birth_date : "-");
-        printf(_("group        %s\n"), p.group_name[0] ? p.group_name : "-");
-        printf(_("created      %s\n"), p.created_at);
-        printf(_("templates    %d\n"), n_templates);
-        printf(_("consent (the newest record per purpose counts):\n"));
-        for (int i = 0; i < n_purposes; i++)
-            print_consent_line(purposes[i], &current[i], found[i]);
+        show_text(&s);
+        rc = CB_EXIT_OK;
     }
-    free(purposes);
-    free(current);
-    free(found);
-    return CB_EXIT_OK;
+    shown_free(&s);
+    return rc;
 }
 
 /* Ask on the terminal; 1 when the answer is yes. */

@@ -26,49 +26,41 @@ void cb_cmd_purpose_usage(FILE *f)
           f);
 }
 
-static int parse(int argc, char **argv, const char *cmd, int json_ok, int positional,
-                 cb_cli_reg *o)
+/* `purpose list`. */
+static int list_purposes(cb_registry *r, const cb_cli_list *o, const char *arg)
 {
-    return cb_cli_reg_parse_plain(argc, argv, cmd, json_ok, NULL, positional,
-                                  positional ? _("takes one NAME") : _("takes no arguments"),
-                                  cb_cmd_purpose_usage, o);
+    (void)arg;
+    char(*names)[32] = NULL;
+    cb_error err = {0};
+    int n = 0, rc = cb_registry_purpose_list(r, &names, &n, &err);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    if (o->reg.json) {
+        cb_json *j = cb_cli_json_list("purposes", CB_JSON_INLINE);
+        for (int i = 0; i < n; i++)
+            cb_json_string(j, names[i]);
+        rc = cb_cli_json_list_done(j);
+    } else {
+        for (int i = 0; i < n; i++)
+            puts(names[i]);
+        rc = CB_EXIT_OK;
+    }
+    free(names);
+    return rc;
 }
 
 static int purpose_list(int argc, char **argv, const cb_cli_common *common)
 {
-    cb_cli_reg o = {0};
-    int rc = parse(argc, argv, "purpose list", 1, 0, &o);
-    if (rc >= 0)
-        return rc;
-    cb_registry *r = NULL;
-    char(*names)[32] = NULL;
-    cb_error err = {0};
-    int n = 0;
-    if (cb_cli_reg_open(common, &o, 0, &r))
-        return CB_EXIT_FAILED;
-    rc = cb_registry_purpose_list(r, &names, &n, &err);
-    cb_registry_close(r);
-    if (rc < 0)
-        return cb_cli_fail("%s", err.msg);
-    if (o.json) {
-        fputs("{\"purposes\": [", stdout);
-        for (int i = 0; i < n; i++) {
-            fputs(i ? ", " : "", stdout);
-            cb_json_write_string(stdout, names[i]);
-        }
-        fputs("]}\n", stdout);
-    } else {
-        for (int i = 0; i < n; i++)
-            puts(names[i]);
-    }
-    free(names);
-    return CB_EXIT_OK;
+    const cb_cli_list_spec spec = {"purpose list", cb_cmd_purpose_usage, NULL, 0,
+                                   _("takes no arguments"), list_purposes};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 static int purpose_add(int argc, char **argv, const cb_cli_common *common)
 {
     cb_cli_reg o = {0};
-    int rc = parse(argc, argv, "purpose add", 0, 1, &o);
+    int rc = cb_cli_reg_parse_plain(argc, argv, "purpose add", 0, NULL, 1, _("takes one NAME"),
+                                    cb_cmd_purpose_usage, &o);
     if (rc >= 0)
         return rc;
     cb_registry *r = NULL;

@@ -30,54 +30,36 @@ void cb_cmd_runs_usage(FILE *f)
           f);
 }
 
-static int parse_count(const char *s, long long *out)
+/* One run as a JSON object, the next value of j. */
+static void json_run(cb_json *j, const cb_run *run)
 {
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v < 0)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static void print_json(const cb_run *run, int first)
-{
-    printf("%s{\"id\": %lld, \"started_at\": ", first ? "\n  " : ",\n  ", (long long)run->id);
-    cb_json_write_string(stdout, run->started_at);
-    fputs(", \"finished_at\": ", stdout);
-    cb_json_write_string(stdout, run->finished_at);
-    fputs(", \"command\": ", stdout);
-    cb_json_write_string(stdout, cb_run_command_name(run->command));
-    fputs(", \"status\": ", stdout);
-    cb_json_write_string(stdout, cb_run_status_name(run->status));
-    fputs(", \"input\": ", stdout);
-    cb_json_write_string(stdout, run->input_path);
-    fputs(", \"input_sha256\": ", stdout);
-    cb_json_write_string(stdout, run->input_sha256);
-    fputs(", \"output\": ", stdout);
-    if (run->output_path[0])
-        cb_json_write_string(stdout, run->output_path);
-    else
-        fputs("null", stdout);
-    fputs(", \"output_sha256\": ", stdout);
-    if (run->output_path[0])
-        cb_json_write_string(stdout, run->output_sha256);
-    else
-        fputs("null", stdout);
-    fputs(", \"purpose\": ", stdout);
-    cb_json_write_string(stdout, run->purpose);
-    fputs(", \"run_date\": ", stdout);
-    cb_json_write_string(stdout, run->run_date);
-    printf(", \"faces\": {\"total\": %d, \"kept\": %d, \"redacted\": %d}", run->faces_total,
-           run->faces_kept, run->faces_redacted);
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_int(j, "id", run->id);
+    cb_json_kv_string(j, "started_at", run->started_at);
+    cb_json_kv_string(j, "finished_at", run->finished_at);
+    cb_json_kv_string(j, "command", cb_run_command_name(run->command));
+    cb_json_kv_string(j, "status", cb_run_status_name(run->status));
+    cb_json_kv_string(j, "input", run->input_path);
+    cb_json_kv_string(j, "input_sha256", run->input_sha256);
+    cb_json_kv_string(j, "output", run->output_path[0] ? run->output_path : NULL);
+    cb_json_kv_string(j, "output_sha256", run->output_path[0] ? run->output_sha256 : NULL);
+    cb_json_kv_string(j, "purpose", run->purpose);
+    cb_json_kv_string(j, "run_date", run->run_date);
+    cb_json_key(j, "faces");
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_int(j, "total", run->faces_total);
+    cb_json_kv_int(j, "kept", run->faces_kept);
+    cb_json_kv_int(j, "redacted", run->faces_redacted);
+    cb_json_end(j);
     /* kept_people and models were checked to be JSON when recorded. */
-    printf(", \"kept_people\": %s, \"error\": ", run->kept_people);
-    cb_json_write_string(stdout, run->error);
-    printf(", \"models\": %s, \"host\": ", run->models);
-    cb_json_write_string(stdout, run->host);
-    fputs(", \"actor\": ", stdout);
-    cb_json_write_string(stdout, run->actor);
-    fputc('}', stdout);
+    cb_json_key(j, "kept_people");
+    cb_json_raw(j, run->kept_people);
+    cb_json_kv_string(j, "error", run->error);
+    cb_json_key(j, "models");
+    cb_json_raw(j, run->models);
+    cb_json_kv_string(j, "host", run->host);
+    cb_json_kv_string(j, "actor", run->actor);
+    cb_json_end(j);
 }
 
 static void print_text(const cb_run *run)
@@ -95,77 +77,59 @@ static void print_text(const cb_run *run)
     fputc('\n', stdout);
 }
 
-static int runs_list(int argc, char **argv, const cb_cli_common *common)
+/* Print the runs after o->after (at most o->limit; 0: all) to j (--json) or
+ * as text, a page at a time (a run is about 11 KiB in memory). */
+static int print_runs(cb_registry *r, const cb_cli_list *o, cb_json *j, cb_error *err)
 {
-    enum { OPT_AFTER = CB_OPT_FIRST_OWN, OPT_LIMIT };
-    static const struct option options[] = {{"after", required_argument, NULL, OPT_AFTER},
-                                            {"limit", required_argument, NULL, OPT_LIMIT},
-                                            CB_CLI_JSON_OPTION,
-                                            CB_CLI_REG_OPTIONS,
-                                            {NULL, 0, NULL, 0}};
-    const char *cmd = "runs list";
-    cb_cli_reg o = {0};
-    long long after = 0, limit = 0;
-    int c;
-    cb_cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        if (c == OPT_AFTER) {
-            if (parse_count(optarg, &after) < 0)
-                return cb_cli_usage_error(cmd, _("--after takes a run id, not '%s'"), optarg);
-        } else if (c == OPT_LIMIT) {
-            if (parse_count(optarg, &limit) < 0 || limit > 1000000000)
-                return cb_cli_usage_error(cmd, _("--limit takes a count, not '%s'"), optarg);
-        } else if (!cb_cli_reg_option(c, &o)) {
-            return cb_cli_bad_option(cmd, argv);
-        }
-    }
-    if (o.help) {
-        cb_cmd_runs_usage(stdout);
-        return CB_EXIT_OK;
-    }
-    if (optind != argc)
-        return cb_cli_usage_error(cmd, _("takes no arguments"));
-    cb_registry *r = NULL;
-    cb_error err = {0};
-    if (cb_cli_reg_open(common, &o, 0, &r))
-        return CB_EXIT_FAILED;
-    /* Page through (a run is about 11 KiB in memory), printing as we go. */
     enum { PAGE = 256 };
-    long long left = limit, shown = 0;
-    int64_t last = (int64_t)after;
-    if (o.json)
-        fputs("{\"runs\": [", stdout);
+    long long left = o->limit, limit = o->limit;
+    int64_t last = (int64_t)o->after;
     for (;;) {
         cb_run *runs = NULL;
         int n = 0, want = left > 0 && left < PAGE ? (int)left : PAGE;
-        int rc = cb_registry_run_list(r, last, want, &runs, &n, &err);
-        if (rc < 0) {
-            cb_registry_close(r);
-            if (o.json)
-                fputs("]}\n", stdout);
-            return cb_cli_fail("%s", err.msg);
-        }
+        int rc = cb_registry_run_list(r, last, want, &runs, &n, err);
+        if (rc < 0)
+            return rc;
         for (int i = 0; i < n; i++) {
-            if (o.json)
-                print_json(&runs[i], shown == 0);
+            if (o->reg.json)
+                json_run(j, &runs[i]);
             else
                 print_text(&runs[i]);
-            shown++;
         }
         if (n > 0)
             last = runs[n - 1].id;
         free(runs);
+        if (o->reg.json)
+            cb_json_flush(j, stdout); /* an error stays in j */
         if (limit > 0)
             left -= n;
         if (n < want || (limit > 0 && left <= 0))
-            break;
+            return 0;
     }
-    cb_registry_close(r);
-    if (o.json)
-        fputs(shown ? "\n]}\n" : "]}\n", stdout);
+}
+
+/* `runs list`: the runs after --after, at most --limit. */
+static int list_runs(cb_registry *r, const cb_cli_list *o, const char *arg)
+{
+    (void)arg;
+    cb_error err = {0};
+    cb_json *j = o->reg.json ? cb_cli_json_list("runs", CB_JSON_LINES) : NULL;
+    int rc = print_runs(r, o, j, &err);
+    if (o->reg.json && cb_cli_json_list_done(j) != CB_EXIT_OK)
+        return CB_EXIT_FAILED;
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
     if (fflush(stdout) != 0 || ferror(stdout))
         return cb_cli_fail(_("writing the list failed"));
     return CB_EXIT_OK;
+}
+
+static int runs_list(int argc, char **argv, const cb_cli_common *common)
+{
+    const cb_cli_list_spec spec = {"runs list", cb_cmd_runs_usage,
+                                   _("--after takes a run id, not '%s'"), 0,
+                                   _("takes no arguments"), list_runs};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 int cb_cmd_runs(int argc, char **argv, const cb_cli_common *common)

@@ -27,54 +27,53 @@ void cb_cmd_setting_usage(FILE *f)
           f);
 }
 
-static int parse(int argc, char **argv, const char *cmd, int json_ok, int positional,
-                 cb_cli_reg *o)
+static void json_setting(cb_json *j, const cb_setting *s)
 {
-    return cb_cli_reg_parse_plain(argc, argv, cmd, json_ok, NULL, positional,
-                                  positional ? _("takes KEY and VALUE") : _("takes no arguments"),
-                                  cb_cmd_setting_usage, o);
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_string(j, "key", s->key);
+    cb_json_kv_int(j, "value", s->value);
+    cb_json_kv_int(j, "default", s->default_value);
+    cb_json_kv_bool(j, "is_set", s->is_set);
+    cb_json_kv_string(j, "description", s->description);
+    cb_json_end(j);
 }
 
-static int setting_list(int argc, char **argv, const cb_cli_common *common)
+/* `setting list`. */
+static int list_settings(cb_registry *r, const cb_cli_list *o, const char *arg)
 {
-    cb_cli_reg o = {0};
-    int rc = parse(argc, argv, "setting list", 1, 0, &o);
-    if (rc >= 0)
-        return rc;
-    cb_registry *r = NULL;
+    (void)arg;
     cb_setting *list = NULL;
     cb_error err = {0};
-    int n = 0;
-    if (cb_cli_reg_open(common, &o, 0, &r))
-        return CB_EXIT_FAILED;
-    rc = cb_registry_setting_list(r, &list, &n, &err);
-    cb_registry_close(r);
+    int n = 0, rc = cb_registry_setting_list(r, &list, &n, &err);
     if (rc < 0)
         return cb_cli_fail("%s", err.msg);
-    if (o.json) {
-        fputs("{\"settings\": [", stdout);
-        for (int i = 0; i < n; i++) {
-            printf("%s{\"key\": ", i ? ",\n  " : "\n  ");
-            cb_json_write_string(stdout, list[i].key);
-            printf(", \"value\": %d, \"default\": %d, \"is_set\": %s, \"description\": ",
-                   list[i].value, list[i].default_value, list[i].is_set ? "true" : "false");
-            cb_json_write_string(stdout, list[i].description);
-            fputc('}', stdout);
-        }
-        fputs(n ? "\n]}\n" : "]}\n", stdout);
+    if (o->reg.json) {
+        cb_json *j = cb_cli_json_list("settings", CB_JSON_LINES);
+        for (int i = 0; i < n; i++)
+            json_setting(j, &list[i]);
+        rc = cb_cli_json_list_done(j);
     } else {
         for (int i = 0; i < n; i++)
             printf("%-28s %3d%s\n", list[i].key, list[i].value,
                    list[i].is_set ? "" : _("  (default)"));
+        rc = CB_EXIT_OK;
     }
     free(list);
-    return CB_EXIT_OK;
+    return rc;
+}
+
+static int setting_list(int argc, char **argv, const cb_cli_common *common)
+{
+    const cb_cli_list_spec spec = {"setting list", cb_cmd_setting_usage, NULL, 0,
+                                   _("takes no arguments"), list_settings};
+    return cb_cli_list_run(argc, argv, common, &spec);
 }
 
 static int setting_set(int argc, char **argv, const cb_cli_common *common)
 {
     cb_cli_reg o = {0};
-    int rc = parse(argc, argv, "setting set", 0, 2, &o);
+    int rc = cb_cli_reg_parse_plain(argc, argv, "setting set", 0, NULL, 2,
+                                    _("takes KEY and VALUE"), cb_cmd_setting_usage, &o);
     if (rc >= 0)
         return rc;
     const char *key = argv[optind], *text = argv[optind + 1];

@@ -298,8 +298,6 @@ int cb_cmd_watch(int argc, char **argv, const cb_cli_common *common)
     w.common = common = &logged;
     cb_error err = {0};
     char registry[4096];
-    a.job.record = 1;
-    a.job.run_command = CB_RUN_WATCH;
     cb_inbox_dirs dirs = {.inbox = argv[a.first_input], .outbox = a.out_dir,
                           .archive = a.archive, .failed = a.failed};
     rc = cb_cli_job_setup(&a.job, common, a.registry, 1, registry, sizeof registry, &err);

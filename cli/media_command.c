@@ -22,114 +22,114 @@
 #include "media_command.h"
 #include "progress.h"
 
-static void json_distance(FILE *f, const char *key, float d)
-{
-    if (isfinite(d))
-        fprintf(f, ", \"%s\": %.4f", key, d);
-    else
-        fprintf(f, ", \"%s\": null", key);
-}
-
-static void json_person(FILE *f, const cb_verdict *v)
+/* The person a kept (or at least recognised) face shows, when there is one. */
+static void json_person(cb_json *j, const cb_verdict *v)
 {
     if (!v->person_id)
         return;
-    fputs(", \"person\": {\"id\": ", f);
-    cb_json_write_string(f, v->external_id);
-    fputs(", \"name\": ", f);
-    cb_json_write_string(f, v->name);
-    fputs("}", f);
+    cb_json_key(j, "person");
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_string(j, "id", v->external_id);
+    cb_json_kv_string(j, "name", v->name);
+    cb_json_end(j);
 }
 
-static void json_face(FILE *f, const cb_face *fc, const cb_verdict *v)
+/* x, y, w, h as a list, to a tenth of a pixel. */
+static void json_box(cb_json *j, const float box[4])
+{
+    cb_json_key(j, "box");
+    cb_json_array(j, CB_JSON_INLINE);
+    for (int i = 0; i < 4; i++)
+        cb_json_fixed(j, box[i], 1);
+    cb_json_end(j);
+}
+
+/* What was done with a face or track and why. */
+static void json_verdict(cb_json *j, const cb_verdict *v)
+{
+    cb_json_kv_string(j, "action", v->keep ? "kept" : "redacted");
+    cb_json_kv_string(j, "reason", cb_reason_name(v->reason));
+    cb_json_kv_string(j, "detail", v->detail);
+    json_person(j, v);
+}
+
+static void json_face(cb_json *j, const cb_face *fc, const cb_verdict *v)
 {
     char names[64];
-    fprintf(f, "{\"box\": [%.1f, %.1f, %.1f, %.1f], \"score\": %.3f, \"detectors\": \"%s\","
-               " \"action\": \"%s\", \"reason\": \"%s\", \"detail\": ",
-            fc->x, fc->y, fc->w, fc->h, fc->score,
-            cb_detector_flags_name(fc->detectors, names, sizeof names),
-            v->keep ? "kept" : "redacted", cb_reason_name(v->reason));
-    cb_json_write_string(f, v->detail);
-    json_person(f, v);
+    const float box[4] = {fc->x, fc->y, fc->w, fc->h};
+    cb_json_object(j, CB_JSON_INLINE);
+    json_box(j, box);
+    cb_json_kv_fixed(j, "score", fc->score, 3);
+    cb_json_kv_string(j, "detectors", cb_detector_flags_name(fc->detectors, names, sizeof names));
+    json_verdict(j, v);
     if (v->reason != CB_REASON_REDACT_ALL && v->reason != CB_REASON_NOT_RECOGNISABLE) {
-        json_distance(f, "distance", v->distance);
-        json_distance(f, "next_distance", v->runner_up_distance);
+        cb_json_kv_fixed(j, "distance", v->distance, 4); /* null when not finite */
+        cb_json_kv_fixed(j, "next_distance", v->runner_up_distance, 4);
     }
-    fputs("}", f);
+    cb_json_end(j);
 }
 
-static void json_photo(FILE *f, const cb_media_args *a, const char *out, const cb_photo_result *r)
+/* What a photo or video done begins with: its kind, output and size. */
+static void json_done(cb_json *j, const char *kind, const char *out, int width, int height)
 {
-    fputs(", \"status\": \"ok\", \"kind\": \"photo\", \"output\": ", f);
-    if (out)
-        cb_json_write_string(f, out);
-    else
-        fputs("null", f);
-    fprintf(f, ", \"width\": %d, \"height\": %d, \"orientation\": %d, \"style\": \"%s\","
-               " \"faces_kept\": %d, \"faces_redacted\": %d, \"seconds\": %.3f, \"faces\": [",
-            r->width, r->height, r->orientation, cb_redact_style_name(a->job.photo.style), r->kept,
-            r->redacted,
-            r->seconds_read + r->seconds_detect + r->seconds_judge + r->seconds_redact +
-                r->seconds_write);
-    for (int i = 0; i < r->faces.count; i++) {
-        fputs(i ? ",\n      " : "\n      ", f);
-        json_face(f, &r->faces.faces[i], &r->verdicts[i]);
-    }
-    fprintf(f, "%s]}", r->faces.count ? "\n    " : "");
+    cb_json_kv_string(j, "status", "ok");
+    cb_json_kv_string(j, "kind", kind);
+    cb_json_kv_string(j, "output", out);
+    cb_json_kv_int(j, "width", width);
+    cb_json_kv_int(j, "height", height);
 }
 
-static void json_video(FILE *f, const cb_media_args *a, const char *out, const cb_video_result *r)
+/* How its faces were redacted, and how many were kept and redacted. */
+static void json_counts(cb_json *j, cb_redact_style style, int kept, int redacted)
 {
-    fputs(", \"status\": \"ok\", \"kind\": \"video\", \"output\": ", f);
-    if (out)
-        cb_json_write_string(f, out);
-    else
-        fputs("null", f);
-    fprintf(f, ", \"width\": %d, \"height\": %d, \"rotation\": %d, \"frames\": %lld,"
-               " \"frames_analysed\": %lld, \"style\": \"%s\", \"faces_kept\": %d,"
-               " \"faces_redacted\": %d, \"seconds\": %.3f, \"fps\": %.1f, \"tracks\": [",
-            r->info.width, r->info.height, r->info.rotation, (long long)r->frames,
-            (long long)r->frames_analysed, cb_redact_style_name(a->job.video.style), r->kept,
-            r->redacted, cb_video_seconds(r), cb_video_fps(r->frames, cb_video_seconds(r)));
-    for (int i = 0; i < r->n_tracks; i++) {
-        const cb_video_track *t = &r->tracks[i];
-        fprintf(f, "%s{\"track\": %d, \"first_frame\": %lld, \"last_frame\": %lld,"
-                   " \"detections\": %d, \"samples\": %d, \"box\": [%.1f, %.1f, %.1f, %.1f],"
-                   " \"action\": \"%s\", \"reason\": \"%s\", \"detail\": ",
-                i ? ",\n      " : "\n      ", t->id, (long long)t->first, (long long)t->last,
-                t->detections, t->samples, t->box[0], t->box[1], t->box[2], t->box[3],
-                t->verdict.keep ? "kept" : "redacted", cb_reason_name(t->verdict.reason));
-        cb_json_write_string(f, t->verdict.detail);
-        json_person(f, &t->verdict);
-        fputs("}", f);
-    }
-    fprintf(f, "%s]}", r->n_tracks ? "\n    " : "");
+    cb_json_kv_string(j, "style", cb_redact_style_name(style));
+    cb_json_kv_int(j, "faces_kept", kept);
+    cb_json_kv_int(j, "faces_redacted", redacted);
 }
 
-/* Why a face may not be shown, in the reader's language, for the `check`
- * lines (JSON keeps cb_reason_name). In English, the reason's own name. */
-static const char *reason_label(cb_reason r)
+static void json_photo(cb_json *j, const cb_media_args *a, const char *out,
+                       const cb_photo_result *r)
 {
-    switch (r) {
-    /* TRANSLATORS: why a face may not be shown, in `check` lines:
-       "photo.jpg: face at 10,20 (50x60): REASON: detail". */
-    case CB_REASON_CONSENT: return C_("reason", "consent");
-    case CB_REASON_REDACT_ALL: return C_("reason", "redact-all");
-    case CB_REASON_NOT_RECOGNISABLE: return C_("reason", "not-recognisable");
-    case CB_REASON_UNKNOWN: return C_("reason", "unknown");
-    case CB_REASON_LOW_MARGIN: return C_("reason", "low-margin");
-    case CB_REASON_NO_CONSENT: return C_("reason", "no-consent");
-    case CB_REASON_REFUSED: return C_("reason", "refused");
-    case CB_REASON_WITHDRAWN: return C_("reason", "withdrawn");
-    case CB_REASON_NOT_YET_VALID: return C_("reason", "not-yet-valid");
-    case CB_REASON_EXPIRED: return C_("reason", "expired");
-    case CB_REASON_GUARDIAN_AFTER_AGE: return C_("reason", "guardian-consent-after-age");
-    case CB_REASON_SELF_UNDER_AGE: return C_("reason", "own-consent-under-age");
-    case CB_REASON_WRONG_PARTY: return C_("reason", "wrong-party");
-    case CB_REASON_NO_BIRTH_DATE: return C_("reason", "no-birth-date");
-    case CB_REASON_TRACK_DISAGREES: return C_("reason", "track-disagrees");
-    }
-    return cb_reason_name(r);
+    json_done(j, "photo", out, r->width, r->height);
+    cb_json_kv_int(j, "orientation", r->orientation);
+    json_counts(j, a->job.photo.style, r->kept, r->redacted);
+    cb_json_kv_fixed(j, "seconds", r->seconds_read + r->seconds_detect + r->seconds_judge +
+                                       r->seconds_redact + r->seconds_write, 3);
+    cb_json_key(j, "faces");
+    cb_json_array(j, CB_JSON_LINES);
+    for (int i = 0; i < r->faces.count; i++)
+        json_face(j, &r->faces.faces[i], &r->verdicts[i]);
+    cb_json_end(j);
+}
+
+static void json_track(cb_json *j, const cb_video_track *t)
+{
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_int(j, "track", t->id);
+    cb_json_kv_int(j, "first_frame", t->first);
+    cb_json_kv_int(j, "last_frame", t->last);
+    cb_json_kv_int(j, "detections", t->detections);
+    cb_json_kv_int(j, "samples", t->samples);
+    json_box(j, t->box);
+    json_verdict(j, &t->verdict);
+    cb_json_end(j);
+}
+
+static void json_video(cb_json *j, const cb_media_args *a, const char *out,
+                       const cb_video_result *r)
+{
+    json_done(j, "video", out, r->info.width, r->info.height);
+    cb_json_kv_int(j, "rotation", r->info.rotation);
+    cb_json_kv_int(j, "frames", r->frames);
+    cb_json_kv_int(j, "frames_analysed", r->frames_analysed);
+    json_counts(j, a->job.video.style, r->kept, r->redacted);
+    cb_json_kv_fixed(j, "seconds", cb_video_seconds(r), 3);
+    cb_json_kv_fixed(j, "fps", cb_video_fps(r->frames, cb_video_seconds(r)), 1);
+    cb_json_key(j, "tracks");
+    cb_json_array(j, CB_JSON_LINES);
+    for (int i = 0; i < r->n_tracks; i++)
+        json_track(j, &r->tracks[i]);
+    cb_json_end(j);
 }
 
 /* `check` without --json: one line per face that may not be shown. */
@@ -140,7 +140,7 @@ static void print_check_problems(const char *in, const cb_photo_result *r)
         const cb_face *fc = &r->faces.faces[i];
         if (!v->keep)
             printf(_("%s: face at %.0f,%.0f (%.0fx%.0f): %s: %s\n"), in, fc->x, fc->y, fc->w,
-                   fc->h, reason_label(v->reason), v->detail);
+                   fc->h, cb_reason_label(v->reason), v->detail);
     }
 }
 
@@ -151,25 +151,26 @@ static void print_video_check_problems(const char *in, const cb_video_result *r)
         if (!t->verdict.keep)
             printf(_("%s: face in frames %lld-%lld (near %.0f,%.0f): %s: %s\n"), in,
                    (long long)t->first, (long long)t->last, t->box[0], t->box[1],
-                   reason_label(t->verdict.reason), t->verdict.detail);
+                   cb_reason_label(t->verdict.reason), t->verdict.detail);
     }
 }
 
 /* One file's entry in the JSON report. */
-static void json_file(FILE *f, int first, const cb_media_args *a, const char *in, const char *out,
+static void json_file(cb_json *j, const cb_media_args *a, const char *in, const char *out,
                       int rc, const cb_error *err, const cb_job_result *r)
 {
-    fprintf(f, "%s\n    {\"input\": ", first ? "" : ",");
-    cb_json_write_string(f, in);
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_string(j, "input", in);
     if (rc < 0) {
-        fputs(", \"status\": \"error\", \"error\": ", f);
-        cb_json_write_string(f, err->msg);
-        fputs(", \"output\": null}", f);
+        cb_json_kv_string(j, "status", "error");
+        cb_json_kv_string(j, "error", err->msg);
+        cb_json_kv_string(j, "output", NULL);
     } else if (r->video) {
-        json_video(f, a, out, &r->vid);
+        json_video(j, a, out, &r->vid);
     } else {
-        json_photo(f, a, out, &r->photo);
+        json_photo(j, a, out, &r->photo);
     }
+    cb_json_end(j);
 }
 
 void cb_media_report_file(cb_report *report, const char *in, const char *out, int rc,
@@ -192,10 +193,22 @@ typedef struct tally {
     int failed, done, kept, redacted, not_clear;
 } tally;
 
+/* What one run of `redact`, `process` or `check` works with. */
+typedef struct media_run {
+    cb_media_args *a;
+    cb_cli_common common;  /* the caller's, logging through the progress display */
+    cb_progress *progress;
+    cb_progress_video *pv;
+    cb_worker *worker;
+    cb_report *report;     /* --report */
+    cb_json *json;         /* --json: the report on stdout, written file by file */
+    tally t;
+} media_run;
+
 /* One file of the command line: run it, print and report what became of it. */
-static void run_file(const cb_media_args *a, cb_worker *worker, cb_progress_video *pv,
-                     cb_report *report, const char *in, int first, tally *t)
+static void run_file(media_run *m, const char *in)
 {
+    const cb_media_args *a = m->a;
     char out[4096];
     const char *out_path = NULL;
     cb_job_result result = {0};
@@ -207,10 +220,11 @@ static void run_file(const cb_media_args *a, cb_worker *worker, cb_progress_vide
         out_path = out;
     }
     if (rc == 0) {
-        cb_progress_video_begin(pv, in, out_path ? 2 : 1); /* `check` only analyses */
-        rc = cb_worker_run(worker, in, out_path, &result, &err);
-        cb_progress_video_end(pv, rc, &result);
+        cb_progress_video_begin(m->pv, in, out_path ? 2 : 1); /* `check` only analyses */
+        rc = cb_worker_run(m->worker, in, out_path, &result, &err);
+        cb_progress_video_end(m->pv, rc, &result);
     }
+    tally *t = &m->t;
     if (rc < 0) {
         t->failed++;
         cb_cli_file_failed(in, rc, &err);
@@ -218,18 +232,86 @@ static void run_file(const cb_media_args *a, cb_worker *worker, cb_progress_vide
         t->done++;
         t->kept += result.kept;
         t->redacted += result.redacted;
-        if (result.redacted > 0)
-            t->not_clear++;
-        if (a->mode == CB_MODE_CHECK && !a->json && result.video)
+        t->not_clear += result.redacted > 0;
+        if ((a->def->can & CB_MEDIA_VERDICT) && !a->json && result.video)
             print_video_check_problems(in, &result.vid);
-        else if (a->mode == CB_MODE_CHECK && !a->json)
+        else if ((a->def->can & CB_MEDIA_VERDICT) && !a->json)
             print_check_problems(in, &result.photo);
     }
-    if (a->json)
-        json_file(stdout, first, a, in, out_path, rc, &err, &result);
-    if (report)
-        cb_media_report_file(report, in, out_path, rc, &err, &result);
+    if (a->json) {
+        json_file(m->json, a, in, out_path, rc, &err, &result);
+        cb_json_flush(m->json, stdout); /* an error stays in the builder */
+    }
+    if (m->report)
+        cb_media_report_file(m->report, in, out_path, rc, &err, &result);
     cb_job_result_free(&result);
+}
+
+/* Open what the run needs (registry, models, output folder, report). */
+static int open_run(media_run *m, cb_error *err)
+{
+    cb_media_args *a = m->a;
+    char registry[4096];
+    int rc = cb_cli_job_setup(&a->job, &m->common, a->registry,
+                              (a->def->can & CB_MEDIA_JUDGES) != 0, registry, sizeof registry,
+                              err);
+    if (rc == 0)
+        rc = cb_progress_video_open(m->progress, &a->job.video, &m->pv, err);
+    if (rc == 0)
+        rc = cb_worker_open(&a->job, &m->worker, err);
+    if (rc == 0 && a->out_dir)
+        rc = cb_mkdir_p(a->out_dir, err);
+    cb_judge *judge = m->worker ? cb_worker_judge(m->worker) : NULL;
+    if (rc == 0 && a->report) {
+        const cb_policy *p = judge ? cb_judge_policy(judge) : NULL;
+        cb_report_info info = {.command = a->name, .purpose = p ? p->purpose : NULL,
+                               .date = p ? p->date : NULL};
+        rc = cb_report_open(a->report, &info, &m->report, err);
+    }
+    return rc;
+}
+
+static void close_run(media_run *m)
+{
+    cb_report_close(m->report);
+    cb_worker_close(m->worker);
+    cb_progress_video_close(m->pv);
+    cb_progress_close(m->progress);
+}
+
+/* The head of the JSON report: the command, the policy, the start of the files. */
+static void json_begin(media_run *m)
+{
+    cb_judge *judge = cb_worker_judge(m->worker);
+    m->json = cb_json_new(0);
+    cb_json_object(m->json, CB_JSON_LINES);
+    cb_json_kv_string(m->json, "command", m->a->name);
+    if (judge) {
+        cb_json_kv_string(m->json, "purpose", cb_judge_policy(judge)->purpose);
+        cb_json_kv_string(m->json, "date", cb_judge_policy(judge)->date);
+    }
+    cb_json_key(m->json, "files");
+    cb_json_array(m->json, CB_JSON_LINES);
+}
+
+/* The end of the JSON report: the summary. Returns an exit code. */
+static int json_finish(media_run *m)
+{
+    cb_json *j = m->json;
+    const tally *t = &m->t;
+    cb_json_end(j);
+    cb_json_key(j, "summary");
+    cb_json_object(j, CB_JSON_INLINE);
+    cb_json_kv_int(j, "files", t->done + t->failed);
+    cb_json_kv_int(j, "failed", t->failed);
+    cb_json_kv_int(j, "faces_kept", t->kept);
+    cb_json_kv_int(j, "faces_redacted", t->redacted);
+    if (m->a->def->can & CB_MEDIA_VERDICT)
+        cb_json_kv_bool(j, "may_publish", !t->not_clear && !t->failed);
+    cb_json_end(j);
+    cb_json_end(j);
+    m->json = NULL;
+    return cb_cli_json_done(j);
 }
 
 int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_common *common)
@@ -238,69 +320,32 @@ int cb_media_command(cb_media_mode mode, int argc, char **argv, const cb_cli_com
     int rc = cb_media_parse(mode, argc, argv, &a);
     if (rc)
         return rc > 0 ? rc : CB_EXIT_OK;
+    media_run m = {.a = &a};
     /* Progress only with -v: scripts' stderr stays quiet. */
-    cb_cli_common logged;
-    cb_progress *progress =
-        cb_progress_start(common, common->log.level >= CB_LOG_INFO, isatty(2), &logged);
-    common = &logged;
+    m.progress =
+        cb_progress_start(common, common->log.level >= CB_LOG_INFO, isatty(2), &m.common);
     cb_error err = {0};
-    char registry[4096];
-    rc = cb_cli_job_setup(&a.job, common, a.registry, mode != CB_MODE_REDACT, registry,
-                          sizeof registry, &err);
-    a.job.record = mode != CB_MODE_REDACT;
-    a.job.run_command = mode == CB_MODE_CHECK ? CB_RUN_CHECK : CB_RUN_PROCESS;
-    cb_worker *worker = NULL;
-    cb_progress_video *pv = NULL;
-    cb_report *report = NULL;
-    if (rc == 0)
-        rc = cb_progress_video_open(progress, &a.job.video, &pv, &err);
-    if (rc == 0)
-        rc = cb_worker_open(&a.job, &worker, &err);
-    if (rc == 0 && a.out_dir)
-        rc = cb_mkdir_p(a.out_dir, &err);
-    cb_judge *judge = worker ? cb_worker_judge(worker) : NULL;
-    if (rc == 0 && a.report) {
-        const cb_policy *p = judge ? cb_judge_policy(judge) : NULL;
-        cb_report_info info = {.command = a.name, .purpose = p ? p->purpose : NULL,
-                               .date = p ? p->date : NULL};
-        rc = cb_report_open(a.report, &info, &report, &err);
-    }
-    if (rc < 0) {
+    if (open_run(&m, &err) < 0) {
         cb_cli_cannot_start(&err);
-        cb_worker_close(worker);
-        cb_progress_video_close(pv);
-        cb_progress_close(progress);
+        close_run(&m);
         return CB_EXIT_FAILED;
     }
-    tally t = {0};
-    if (a.json) {
-        fprintf(stdout, "{\"command\": \"%s\"", a.name);
-        if (judge) {
-            const cb_policy *p = cb_judge_policy(judge);
-            fprintf(stdout, ", \"purpose\": \"%s\", \"date\": \"%s\"", p->purpose, p->date);
-        }
-        fputs(", \"files\": [", stdout);
-    }
-    for (int i = a.first_input; i < argc; i++)
-        run_file(&a, worker, pv, report, argv[i], i == a.first_input, &t);
-    if (report && cb_report_finish(report, &err) < 0) {
-        fprintf(stderr, _("consentblur: report: %s\n"), err.msg);
-        t.failed++;
-    }
-    cb_report_close(report);
     if (a.json)
-        printf("\n  ],\n  \"summary\": {\"files\": %d, \"failed\": %d, \"faces_kept\": %d,"
-               " \"faces_redacted\": %d%s}}\n",
-               t.done + t.failed, t.failed, t.kept, t.redacted,
-               mode != CB_MODE_CHECK ? "" : t.not_clear || t.failed ? ", \"may_publish\": false"
-                                                                    : ", \"may_publish\": true");
-    cb_log(&common->log, CB_LOG_INFO,
-           _("%d file(s) done, %d failed, %d face(s) kept, %d redacted"), t.done, t.failed,
-           t.kept, t.redacted);
-    cb_worker_close(worker);
-    cb_progress_video_close(pv);
-    cb_progress_close(progress);
-    if (mode == CB_MODE_CHECK && t.not_clear)
+        json_begin(&m);
+    for (int i = a.first_input; i < argc; i++)
+        run_file(&m, argv[i]);
+    if (m.report && cb_report_finish(m.report, &err) < 0) {
+        fprintf(stderr, _("consentblur: report: %s\n"), err.msg);
+        m.t.failed++;
+    }
+    if (a.json && json_finish(&m) != CB_EXIT_OK)
+        m.t.failed++;
+    const tally *t = &m.t;
+    cb_log(&m.common.log, CB_LOG_INFO,
+           _("%d file(s) done, %d failed, %d face(s) kept, %d redacted"), t->done, t->failed,
+           t->kept, t->redacted);
+    close_run(&m);
+    if ((a.def->can & CB_MEDIA_VERDICT) && t->not_clear)
         return CB_EXIT_FAILED;
-    return t.failed ? CB_EXIT_FAILED : CB_EXIT_OK;
+    return t->failed ? CB_EXIT_FAILED : CB_EXIT_OK;
 }

@@ -106,6 +106,12 @@ const char *cb_i18n_pgettext(const char *ctx_msgid, const char *msgid)
     return t == ctx_msgid ? msgid : t;
 }
 
+const char *cb_i18n_pgettext_marked(const char *ctx_msgid)
+{
+    const char *sep = strchr(ctx_msgid, '\004');
+    return cb_i18n_pgettext(ctx_msgid, sep ? sep + 1 : ctx_msgid);
+}
+
 const char *cb_i18n_reason(int code)
 {
     switch (code) {

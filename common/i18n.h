@@ -5,7 +5,8 @@
  * Mark a message with _("...") where it is printed, N_("...") where it sits
  * in a table and is translated later with _(), and C_("context", "...")
  * where the same English word needs different translations (a context
- * tells them apart). po/update-pot.sh collects every marked message into
+ * tells them apart); NC_("context", "...") in a table, translated later with
+ * cb_i18n_pgettext_marked. po/update-pot.sh collects every marked message into
  * po/consentblur.pot.
  *
  * Only the CLI chooses a language (cb_i18n_init, first thing in main).
@@ -29,6 +30,10 @@
 #define N_(msgid) (msgid)
 /* The translation of msgid in context ctx (both string literals). */
 #define C_(ctx, msgid) cb_i18n_pgettext(ctx "\004" msgid, msgid)
+/* Marks msgid in context ctx for translation without translating it here
+ * (tables): the string "ctx\004msgid", translated later with
+ * cb_i18n_pgettext_marked. */
+#define NC_(ctx, msgid) (ctx "\004" msgid)
 
 /*
  * Choose the language from the environment, for the whole process: the
@@ -49,6 +54,10 @@ void cb_i18n_init(void);
 
 /* The translation of ctx_msgid ("context\004msgid"), else msgid. Use C_(). */
 const char *cb_i18n_pgettext(const char *ctx_msgid, const char *msgid);
+
+/* The translation of a string marked with NC_() ("context\004msgid"), else
+ * its msgid (the whole string when it has no context). */
+const char *cb_i18n_pgettext_marked(const char *ctx_msgid);
 
 /*
  * Situations without a status code of their own, for cb_i18n_reason. Below

@@ -8,26 +8,52 @@
 #include "../common/cb_date.h"
 #include "../common/i18n.h"
 
+/* Indexed by cb_reason. */
+static const cb_reason_def reasons[] = {
+    /* TRANSLATORS: why a face may not be shown, in `check` lines:
+       "photo.jpg: face at 10,20 (50x60): REASON: detail". */
+    {CB_REASON_CONSENT, "consent", NC_("reason", "consent"), 0},
+    {CB_REASON_REDACT_ALL, "redact-all", NC_("reason", "redact-all"), 0},
+    {CB_REASON_NOT_RECOGNISABLE, "not-recognisable", NC_("reason", "not-recognisable"), 0},
+    {CB_REASON_UNKNOWN, "unknown", NC_("reason", "unknown"), 0},
+    {CB_REASON_LOW_MARGIN, "low-margin", NC_("reason", "low-margin"), 0},
+    {CB_REASON_NO_CONSENT, "no-consent", NC_("reason", "no-consent"), 1},
+    {CB_REASON_REFUSED, "refused", NC_("reason", "refused"), 1},
+    {CB_REASON_WITHDRAWN, "withdrawn", NC_("reason", "withdrawn"), 1},
+    {CB_REASON_NOT_YET_VALID, "not-yet-valid", NC_("reason", "not-yet-valid"), 1},
+    {CB_REASON_EXPIRED, "expired", NC_("reason", "expired"), 1},
+    {CB_REASON_GUARDIAN_AFTER_AGE, "guardian-consent-after-age",
+     NC_("reason", "guardian-consent-after-age"), 1},
+    {CB_REASON_SELF_UNDER_AGE, "own-consent-under-age", NC_("reason", "own-consent-under-age"),
+     1},
+    {CB_REASON_WRONG_PARTY, "wrong-party", NC_("reason", "wrong-party"), 1},
+    {CB_REASON_NO_BIRTH_DATE, "no-birth-date", NC_("reason", "no-birth-date"), 1},
+    {CB_REASON_TRACK_DISAGREES, "track-disagrees", NC_("reason", "track-disagrees"), 0},
+};
+
+const cb_reason_def *cb_reason_def_of(cb_reason reason)
+{
+    if ((unsigned)reason >= sizeof reasons / sizeof reasons[0])
+        return NULL;
+    return &reasons[reason];
+}
+
 const char *cb_reason_name(cb_reason reason)
 {
-    switch (reason) {
-    case CB_REASON_CONSENT: return "consent";
-    case CB_REASON_REDACT_ALL: return "redact-all";
-    case CB_REASON_NOT_RECOGNISABLE: return "not-recognisable";
-    case CB_REASON_UNKNOWN: return "unknown";
-    case CB_REASON_LOW_MARGIN: return "low-margin";
-    case CB_REASON_NO_CONSENT: return "no-consent";
-    case CB_REASON_REFUSED: return "refused";
-    case CB_REASON_WITHDRAWN: return "withdrawn";
-    case CB_REASON_NOT_YET_VALID: return "not-yet-valid";
-    case CB_REASON_EXPIRED: return "expired";
-    case CB_REASON_GUARDIAN_AFTER_AGE: return "guardian-consent-after-age";
-    case CB_REASON_SELF_UNDER_AGE: return "own-consent-under-age";
-    case CB_REASON_WRONG_PARTY: return "wrong-party";
-    case CB_REASON_NO_BIRTH_DATE: return "no-birth-date";
-    case CB_REASON_TRACK_DISAGREES: return "track-disagrees";
-    }
-    return "unknown";
+    const cb_reason_def *d = cb_reason_def_of(reason);
+    return d ? d->name : "unknown";
+}
+
+const char *cb_reason_label(cb_reason reason)
+{
+    const cb_reason_def *d = cb_reason_def_of(reason);
+    return d ? cb_i18n_pgettext_marked(d->label) : cb_reason_name(reason);
+}
+
+int cb_reason_consent_failed(cb_reason reason)
+{
+    const cb_reason_def *d = cb_reason_def_of(reason);
+    return d && d->consent_failed;
 }
 
 static int verdict(cb_reason *reason, cb_reason r, char *detail, size_t size, const char *fmt,

@@ -41,8 +41,28 @@ typedef enum cb_reason {
     CB_REASON_TRACK_DISAGREES   /* video: the frames of a track name different people */
 } cb_reason;
 
-/* Short stable name, e.g. "unknown", "withdrawn" (JSON and reports). */
+/* What a reason is: one entry per cb_reason in one table (consent/decide.c). */
+typedef struct cb_reason_def {
+    cb_reason reason;
+    const char *name;   /* short stable name, e.g. "withdrawn" (JSON, reports) */
+    const char *label;  /* for people, marked NC_("reason", name) (common/i18n.h) */
+    int consent_failed; /* 1: a recognised person whose consent does not hold; 0: kept,
+                           or nobody recognised for sure (unknown, low margin ...) */
+} cb_reason_def;
+
+/* The definition of reason; NULL for a value outside cb_reason. Static storage. */
+const cb_reason_def *cb_reason_def_of(cb_reason reason);
+
+/* Short stable name, e.g. "unknown", "withdrawn" (JSON and reports);
+ * "unknown" for a value outside cb_reason. */
 const char *cb_reason_name(cb_reason reason);
+
+/* The reason in the reader's language (common/i18n.h), for lines such as
+ * `check`'s; in English its name. */
+const char *cb_reason_label(cb_reason reason);
+
+/* cb_reason_def_of(reason)->consent_failed; 0 for a value outside cb_reason. */
+int cb_reason_consent_failed(cb_reason reason);
 
 typedef struct cb_policy {
     char purpose[32];           /* the channel the output is for */

@@ -119,11 +119,13 @@ static int pick_face(const cb_face_list *faces, const char *photo, cb_face *out,
                               "least %d are needed"),
                             photo, eyes, CB_ENROLL_MIN_EYE_DISTANCE);
     float q = cb_embedder_quality(f);
+    /* Shown rounded down to the two digits printed: 0.4996 is "0.49", not
+     * "0.50 is below 0.50". */
     if (q < CB_ENROLL_MIN_QUALITY)
         return cb_error_set(err, CB_EINVAL,
                             _("%s: face quality %.2f is below %.2f (turned away, tilted or "
                               "blurred); use a frontal photo"),
-                            photo, q, CB_ENROLL_MIN_QUALITY);
+                            photo, floor(q * 100.0) / 100.0, CB_ENROLL_MIN_QUALITY);
     *out = *f;
     return 0;
 }

@@ -26,6 +26,7 @@ struct cb_worker {
     cb_detector *video_det;
     cb_judge *judge;
     cb_registry *registry; /* writable, for the runs */
+    char haar_sha256[65];  /* of opts.det.haar_path when Haar is used (not in the manifest) */
 };
 
 void cb_job_opts_default(cb_job_opts *opts)
@@ -49,6 +50,8 @@ int cb_worker_open(const cb_job_opts *opts, cb_worker **out, cb_error *err)
     /* Landmarks are for recognition only: `redact` does without the looks they take. */
     w->opts.det.landmarks = opts->use_judge;
     int rc = cb_detector_open(&w->opts.det, &w->photo_det, err);
+    if (rc == 0 && opts->record && (opts->det.models & CB_DET_HAAR) && opts->det.haar_path)
+        rc = cb_sha256_file_hex(opts->det.haar_path, w->haar_sha256, err);
     if (rc == 0 && opts->use_judge)
         rc = cb_judge_open(&opts->judge, &w->judge, err);
     if (rc == 0 && opts->use_judge && opts->record)
@@ -191,8 +194,9 @@ static int add_kept_people(cb_run *run, const cb_job_result *res, cb_error *err)
 
 /* The networks the detector ran, by role ("detector:NAME" for those that scan
  * the picture, "second-look:NAME", "landmarks:blazeface" when recognising),
- * with their model files and hashes. */
-static int add_detector_models(cb_run *run, const cb_detector_opts *det, cb_error *err)
+ * with their model files and hashes (the Haar cascade's: haar_sha256). */
+static int add_detector_models(cb_run *run, const cb_detector_opts *det,
+                               const char *haar_sha256, cb_error *err)
 {
     int rc = 0;
     for (int id = 0; rc == 0 && id < CB_NET_COUNT; id++) {
@@ -212,7 +216,8 @@ static int add_detector_models(cb_run *run, const cb_detector_opts *det, cb_erro
     }
     if (rc == 0 && (det->models & CB_DET_HAAR) && det->haar_path) {
         const char *base = strrchr(det->haar_path, '/');
-        rc = cb_run_add_model(run, "detector:haar", base ? base + 1 : det->haar_path, "", err);
+        rc = cb_run_add_model(run, "detector:haar", base ? base + 1 : det->haar_path,
+                              haar_sha256, err);
     }
     return rc;
 }
@@ -248,7 +253,7 @@ static int record_run(cb_worker *w, const char *in_path, const char *out_path, i
         snprintf(run->error, sizeof run->error, "%s", why->msg[0] ? why->msg : "failed");
     }
     if (r == 0)
-        r = add_detector_models(run, &w->opts.det, err);
+        r = add_detector_models(run, &w->opts.det, w->haar_sha256, err);
     if (r == 0)
         r = cb_run_add_model(run, "embedder", CB_EMBEDDER_MODEL_ID,
                              cb_model_expected_sha256(CB_EMBEDDER_FILE), err);

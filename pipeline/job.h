@@ -10,7 +10,11 @@
  * not thread-safe; open one per thread.
  *
  * Recording is part of the job: when the run cannot be recorded, its output
- * is removed and the job fails (what was published must be on record).
+ * is removed and the job fails (what was published must be on record). The
+ * record names every network the run used, by role ("detector:ultraface",
+ * "second-look:NAME", "landmarks:blazeface", "embedder"), with the SHA-256 of
+ * its model file: the manifest's for ours (checked when loaded), for the
+ * Haar cascade (opencv-data) that of the file, read when the worker opens.
  */
 #ifndef CB_JOB_H
 #define CB_JOB_H

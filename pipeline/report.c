@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/utf8.h"
 #include "../models/cv_bridge.h"
 #include "atomic_file.h"
 #include "frame_util.h"
@@ -96,40 +97,6 @@ static void sb_free(sbuf *b)
     *b = (sbuf){0};
 }
 
-/* Length of the well-formed UTF-8 sequence at p (1-4), or 0 when it is not
- * one (bad lead byte, missing or bad continuation, overlong, surrogate,
- * above U+10FFFF). */
-static size_t utf8_seq(const unsigned char *p)
-{
-    unsigned c = p[0];
-    if (c < 0x80)
-        return 1;
-    unsigned lo = 0x80, hi = 0xbf;
-    size_t n;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else
-        return 0;
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
-}
-
 /* Text as HTML (element content and quoted attribute values): & < > " '
  * escaped; control characters (C0, DEL, C1) and bytes that are not UTF-8
  * as U+FFFD. NULL is "". */
@@ -137,7 +104,7 @@ static void sb_html(sbuf *b, const char *text)
 {
     const unsigned char *p = (const unsigned char *)(text ? text : "");
     while (*p) {
-        size_t n = utf8_seq(p);
+        size_t n = cb_utf8_sequence(p);
         if (n == 0 || *p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] < 0xa0)) {
             sb_puts(b, "\xef\xbf\xbd");
             p += n ? n : 1;
@@ -311,24 +278,6 @@ done:
 
 /* ---- badges ------------------------------------------------------------------------------ */
 
-/* Red: a recognised person whose consent does not hold. Grey: nobody
- * recognised (or recognised, but not for sure). */
-static int consent_reason(cb_reason reason)
-{
-    switch (reason) {
-    case CB_REASON_NO_CONSENT:
-    case CB_REASON_REFUSED:
-    case CB_REASON_WITHDRAWN:
-    case CB_REASON_NOT_YET_VALID:
-    case CB_REASON_EXPIRED:
-    case CB_REASON_GUARDIAN_AFTER_AGE:
-    case CB_REASON_SELF_UNDER_AGE:
-    case CB_REASON_WRONG_PARTY:
-    case CB_REASON_NO_BIRTH_DATE: return 1;
-    default: return 0;
-    }
-}
-
 static int same_badge(const cb_verdict *a, const cb_verdict *b)
 {
     if (a->keep != b->keep)
@@ -365,8 +314,11 @@ static void put_badges(sbuf *b, const cb_report *r, const cb_verdict *const *v, 
                 sb_html(b, r->purpose);
             }
         } else {
-            sb_puts(b, consent_reason(v[i]->reason) ? "<li class=\"b nocons\">redacted: "
-                                                    : "<li class=\"b anon\">redacted: ");
+            /* Red: a recognised person whose consent does not hold. Grey: nobody
+             * recognised (or recognised, but not for sure). */
+            sb_puts(b, cb_reason_consent_failed(v[i]->reason)
+                           ? "<li class=\"b nocons\">redacted: "
+                           : "<li class=\"b anon\">redacted: ");
             sb_html(b, cb_reason_name(v[i]->reason));
             if (v[i]->detail[0]) {
                 sb_puts(b, " - ");

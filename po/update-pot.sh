@@ -1,9 +1,9 @@
 #!/bin/sh
 # po/update-pot.sh - collect the messages marked for translation (_("..."),
-# N_("..."), C_("context", "...") in the C sources) into po/consentblur.pot,
-# then bring every po/LL.po named in po/LINGUAS up to date with it
-# (msgmerge: new messages appear untranslated, changed ones marked fuzzy;
-# translate those, then rebuild). See README.md, "Languages".
+# N_("..."), C_("context", "..."), NC_("context", "...") in the C sources)
+# into po/consentblur.pot, then bring every po/LL.po named in po/LINGUAS up to
+# date with it (msgmerge: new messages appear untranslated, changed ones marked
+# fuzzy; translate those, then rebuild). See README.md, "Languages".
 #
 #   po/update-pot.sh           rewrite po/consentblur.pot and merge it into po/*.po
 #   po/update-pot.sh --check   change nothing; exit 1 when po/consentblur.pot does
@@ -23,6 +23,7 @@ sources() {
 extract() {
     # shellcheck disable=SC2046
     xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=C_:1c,2 \
+        --keyword=NC_:1c,2 \
         --add-comments=TRANSLATORS: --add-location=file --sort-by-file \
         --package-name=consentblur --package-version=0.1.0 \
         --msgid-bugs-address='the consentblur maintainers' \

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "cli/media_command.h"
 #include "test_support.h"
 
 #define BUF 262144
@@ -150,6 +151,22 @@ static void test_album(void **state)
     assert_true(count(out_buf, "\"command\": \"batch\"") >= 9);
 }
 
+/* Without --jobs, one job per CPU, but never more than --jobs allows
+ * (CB_MEDIA_MAX_JOBS): a machine with more CPUs than that must not start
+ * more threads than batch has room for. */
+static void test_default_jobs(void **state)
+{
+    (void)state;
+    assert_int_equal(cb_media_default_jobs(-1), 1); /* sysconf could not tell */
+    assert_int_equal(cb_media_default_jobs(0), 1);
+    assert_int_equal(cb_media_default_jobs(1), 1);
+    assert_int_equal(cb_media_default_jobs(16), 16);
+    assert_int_equal(cb_media_default_jobs(CB_MEDIA_MAX_JOBS), CB_MEDIA_MAX_JOBS);
+    assert_int_equal(cb_media_default_jobs(CB_MEDIA_MAX_JOBS + 1), CB_MEDIA_MAX_JOBS);
+    assert_int_equal(cb_media_default_jobs(512), CB_MEDIA_MAX_JOBS);
+    assert_int_equal(cb_media_default_jobs(1L << 40), CB_MEDIA_MAX_JOBS);
+}
+
 /* Bad command lines: exit 2; a missing folder: exit 1 with the reason. */
 static void test_usage(void **state)
 {
@@ -166,6 +183,7 @@ static void test_usage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_jobs),
         cmocka_unit_test(test_album),
         cmocka_unit_test(test_usage),
     };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -335,6 +336,30 @@ static void test_purpose_and_setting(void **state)
     assert_non_null(strstr(out_buf, "purpose.add"));
 }
 
+/* --json that cannot be written (a full disk: /dev/full) is a failure with
+ * the reason on stderr, not exit 0 with half a document. */
+static void test_json_write_fails(void **state)
+{
+    fixture *f = *state;
+    static const char *const lists[] = {"purpose list", "setting list", "person list",
+                                        "consent list", "audit list",   "runs list"};
+    char cmd[2048], err_path[600];
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", f->dir);
+    EXPECT(0, run(f, "person", "add", "S1", "--name", "Ada", "--role", "staff", NULL));
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' --registry '%s' %s --json > /dev/full 2> '%s'",
+                 cb_test_cli_path(), f->reg, lists[i], err_path);
+        int status = system(cmd);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+            fail_msg("%s --json > /dev/full: status %d, expected exit 1", lists[i], status);
+        char *text = cb_test_read_text(err_path, NULL);
+        assert_non_null(text);
+        if (!strstr(text, "cannot write the JSON output"))
+            fail_msg("%s: no reason on stderr: %s", lists[i], text);
+        free(text);
+    }
+}
+
 static void test_help(void **state)
 {
     fixture *f = *state;
@@ -365,6 +390,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_export, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purpose_and_setting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_write_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_help, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

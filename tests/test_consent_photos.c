@@ -38,6 +38,7 @@
 
 #include <cmocka.h>
 
+#include "common/sha256.h"
 #include "models/model_files.h"
 #include "pipeline/media_in.h"
 #include "pipeline/redact.h"
@@ -376,6 +377,20 @@ static void test_run_records_models(void **state)
            "--detectors", "ultraface,blazeface");
     RUN_OK("runs", "list", "--json");
     assert_non_null(strstr(out_buf, "\"detector:blazeface\":{\"id\":\"blazeface_back_256.onnx\""));
+    /* The Haar cascade comes from opencv-data, not models/MANIFEST: its hash is
+     * that of the file the detector loaded. */
+    static const char haar[] =
+        "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
+    char haar_sha[65];
+    assert_int_equal(cb_sha256_file_hex(haar, haar_sha, NULL), 0);
+    RUN_OK("process", data("groups/bbt3.jpg"), "-o", out_dir, "--purpose", "social", "--force",
+           "--detectors", "ultraface,haar");
+    RUN_OK("runs", "list", "--json");
+    snprintf(want, sizeof want,
+             "\"detector:haar\":{\"id\":\"haarcascade_frontalface_default.xml\",\"sha256\":\"%s\"}",
+             haar_sha);
+    if (!strstr(out_buf, want))
+        fail_msg("the run record lacks %s: %s", want, out_buf);
 }
 
 /* Withdrawal takes effect on the next run, and erases the templates when
@@ -451,6 +466,33 @@ static void test_enroll_refusals(void **state)
     assert_non_null(strstr(out_buf, "\"enrolled\": 1, \"refused\": 1"));
 }
 
+/* A photo refused for its face quality gives numbers that bear the refusal
+ * out: the quality shown lies below the limit shown, also for a quality just
+ * under the limit. stuart4.png turned 2.5 degrees rates 0.495-0.4999, which
+ * was printed as "face quality 0.50 is below 0.50". */
+static void test_enroll_quality_message(void **state)
+{
+    (void)state;
+    char turned[600], cmd[2048];
+    snprintf(turned, sizeof turned, "%s/stuart4-turned.png", dir);
+    snprintf(cmd, sizeof cmd,
+             "ffmpeg -nostdin -v error -y -i '%s' -vf 'rotate=-2.5*PI/180' '%s'",
+             data("identities/stuart/stuart4.png"), turned);
+    assert_int_equal(system(cmd), 0);
+    RUN_OK("person", "add", "stuart", "--name", "Stuart", "--role", "staff");
+    RUN_OK("consent", "grant", "stuart", "social", "--given-by", "self");
+    assert_int_equal(run("enroll", "stuart", turned, NULL), 1);
+    const char *msg = strstr(err_buf, "face quality ");
+    if (!msg)
+        fail_msg("not refused for its quality: %s", err_buf);
+    double shown = 0, limit = 0;
+    assert_int_equal(sscanf(msg, "face quality %lf is below %lf", &shown, &limit), 2);
+    if (!(shown < limit))
+        fail_msg("the message contradicts itself: %s", err_buf);
+    RUN_OK("person", "show", "stuart", "--json");
+    assert_non_null(strstr(out_buf, "\"templates\": 0"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_registry_errors_write_nothing),
         cmocka_unit_test(test_enroll_refusals),
+        cmocka_unit_test(test_enroll_quality_message),
         cmocka_unit_test(test_run_records_models),
         cmocka_unit_test(test_withdrawal_next_run),
     };

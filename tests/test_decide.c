@@ -159,6 +159,34 @@ static void test_reason_names_unique(void **state)
             assert_string_not_equal(cb_reason_name((cb_reason)a), cb_reason_name((cb_reason)b));
 }
 
+/* The reason table: an entry per reason, in order; each label is the name
+ * in the "reason" context (English: the name itself); red in the report
+ * exactly for a recognised person whose consent does not hold. */
+static void test_reason_table(void **state)
+{
+    (void)state;
+    static const cb_reason consent_failed[] = {
+        CB_REASON_NO_CONSENT,     CB_REASON_REFUSED,     CB_REASON_WITHDRAWN,
+        CB_REASON_NOT_YET_VALID,  CB_REASON_EXPIRED,     CB_REASON_GUARDIAN_AFTER_AGE,
+        CB_REASON_SELF_UNDER_AGE, CB_REASON_WRONG_PARTY, CB_REASON_NO_BIRTH_DATE};
+    for (int r = CB_REASON_CONSENT; r <= CB_REASON_TRACK_DISAGREES; r++) {
+        const cb_reason_def *d = cb_reason_def_of((cb_reason)r);
+        assert_non_null(d);
+        assert_int_equal(d->reason, r);
+        assert_true(strncmp(d->label, "reason\004", 7) == 0);
+        assert_string_equal(d->label + 7, d->name);
+        assert_string_equal(cb_reason_label((cb_reason)r), d->name);
+        int expected = 0;
+        for (size_t i = 0; i < sizeof consent_failed / sizeof consent_failed[0]; i++)
+            expected |= consent_failed[i] == (cb_reason)r;
+        assert_int_equal(cb_reason_consent_failed((cb_reason)r), expected);
+    }
+    assert_null(cb_reason_def_of((cb_reason)(CB_REASON_TRACK_DISAGREES + 1)));
+    assert_null(cb_reason_def_of((cb_reason)-1));
+    assert_string_equal(cb_reason_name((cb_reason)99), "unknown");
+    assert_int_equal(cb_reason_consent_failed((cb_reason)99), 0);
+}
+
 /* A descriptor that is zero but for its first two numbers. */
 static void vec(float *v, float x, float y)
 {
@@ -258,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_own_consent_from_16), cmocka_unit_test(test_status_and_window),
         cmocka_unit_test(test_roles),          cmocka_unit_test(test_reason_names_unique),
         cmocka_unit_test(test_match),          cmocka_unit_test(test_one_person_two_faces),
+        cmocka_unit_test(test_reason_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
