@@ -29,14 +29,15 @@ void cb_cmd_batch_usage(FILE *f)
     fputs(_("usage: consentblur batch DIR -o OUTDIR --purpose P [options]\n"
             "\n"
             "Processes every photo and video under DIR (sub-folders too) as `process` does,\n"
-            "writing the results under OUTDIR in the same folder structure. Uses every CPU.\n"
+            "writing the results under OUTDIR in the same folder structure, one file per\n"
+            "CPU at a time (at most 64; --jobs).\n"
             "Shows a progress bar with the count, rate and time left on a terminal (plain\n"
             "lines otherwise) and a summary at the end. Run it again after an interruption:\n"
             "files already done (same content, same purpose, output unchanged, no consent\n"
             "changed since) are skipped; when consent changed since, their outputs are made\n"
             "again. Only photos and videos are taken (by extension:\n"
-            "jpg jpeg png webp mp4 mov m4v mkv webm avi); other files, names starting\n"
-            "with '.' and symbolic links are left alone.\n"
+            "jpg jpeg png webp heic heif avif mp4 mov m4v mkv webm avi, any case); other\n"
+            "files, names starting with '.' and symbolic links are left alone.\n"
             "\n"),
           f);
     cb_media_command_options(CB_MODE_BATCH, f);

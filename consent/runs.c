@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../common/cb_date.h"
+#include "../common/utf8.h"
 #include "registry_internal.h"
 #include "text.h"
 
@@ -217,9 +218,8 @@ static void clean_error(const char *in, char *out, size_t size)
     size_t o = 0;
     const unsigned char *p = (const unsigned char *)in;
     while (*p && o + 1 < sizeof tmp) {
-        size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-                                 : (*p & 0xf8) == 0xf0 ? 4 : 0;
-        if (n > 1 && strnlen((const char *)p, n) == n && cb_text_utf8_valid((const char *)p, n)) {
+        const size_t n = cb_utf8_sequence(p);
+        if (n > 1) {
             if (o + n >= sizeof tmp)
                 break;
             memcpy(tmp + o, p, n);

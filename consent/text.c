@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include "../common/cb_date.h"
+#include "../common/json.h"
+#include "../common/utf8.h"
 
 int cb_text_check_date(const char *s, const char *what, cb_error *err)
 {
@@ -18,34 +20,10 @@ int cb_text_check_date(const char *s, const char *what, cb_error *err)
 int cb_text_utf8_valid(const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        size_t n;
-        unsigned min;
-        unsigned cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1, min = 0x80, cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2, min = 0x800, cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3, min = 0x10000, cp = c & 0x07;
-        } else {
+    for (size_t i = 0, n; i < len; i += n) {
+        n = cb_utf8_sequence(s + i);
+        if (n == 0 || n > len - i)
             return 0;
-        }
-        if (len - i - 1 < n)
-            return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += n + 1;
     }
     return 1;
 }
@@ -96,48 +74,27 @@ char *cb_text_trim(char *s)
     return s;
 }
 
-/* Escape s[0..n) as a JSON string into out (room bytes); returns the length
- * written, or (size_t)-1 when it does not fit. */
+/* Escape s[0..n) as a JSON string into out (room bytes), as common/json.h
+ * writes every string; returns the length written, or (size_t)-1 when it
+ * does not fit (or there is no memory). n is at most 300 (the callers'
+ * limit). */
 static size_t json_escape(char *out, size_t room, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-#define PUT(ch)                                                                                \
-    do {                                                                                       \
-        if (o + 1 >= room)                                                                     \
-            return (size_t)-1;                                                                 \
-        out[o++] = (ch);                                                                       \
-    } while (0)
-    PUT('"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            PUT('\\');
-            PUT((char)c);
-        } else if (c == '\n') {
-            PUT('\\');
-            PUT('n');
-        } else if (c == '\t') {
-            PUT('\\');
-            PUT('t');
-        } else if (c == '\r') {
-            PUT('\\');
-            PUT('r');
-        } else if (c < 0x20 || c == 0x7f) {
-            PUT('\\');
-            PUT('u');
-            PUT('0');
-            PUT('0');
-            PUT(hex[c >> 4]);
-            PUT(hex[c & 15]);
-        } else {
-            PUT((char)c);
-        }
-    }
-    PUT('"');
-#undef PUT
-    out[o] = '\0';
-    return o;
+    char text[301];
+    size_t len = 0;
+    if (n >= sizeof text)
+        return (size_t)-1;
+    memcpy(text, s, n);
+    text[n] = '\0';
+    cb_json *j = cb_json_new(0);
+    cb_json_string(j, text);
+    const char *escaped = cb_json_text(j, &len);
+    if (escaped && len < room)
+        memcpy(out, escaped, len + 1);
+    else
+        len = (size_t)-1;
+    cb_json_free(j);
+    return len;
 }
 
 void cb_json_obj_begin(cb_json_obj *o, char *buf, size_t size)
