@@ -250,19 +250,6 @@ int cb_cli_check_date(const char *cmd, const char *opt, const char *value)
     return cb_cli_usage_error(cmd, _("%s '%s' is not a real date (YYYY-MM-DD)"), opt, value);
 }
 
-void cb_cli_json_person(cb_json *j, const cb_person *p)
-{
-    cb_json_object(j, CB_JSON_INLINE);
-    cb_json_kv_int(j, "id", p->id);
-    cb_json_kv_string(j, "external_id", p->external_id);
-    cb_json_kv_string(j, "name", p->name);
-    cb_json_kv_string(j, "role", cb_role_name(p->role));
-    cb_json_kv_string(j, "birth_date", p->birth_date);
-    cb_json_kv_string(j, "group", p->group_name);
-    cb_json_kv_string(j, "created_at", p->created_at);
-    cb_json_end(j);
-}
-
 void cb_cli_json_consent(cb_json *j, const cb_consent *c, const char *external_id, int counts)
 {
     cb_json_object(j, CB_JSON_INLINE);

@@ -130,10 +130,9 @@ void cb_cli_reg_actor(const cb_cli_reg *o, char out[64]);
 /* Parse "YYYY-MM-DD" for option `opt`; 0, or prints and returns CB_EXIT_USAGE. */
 int cb_cli_check_date(const char *cmd, const char *opt, const char *value);
 
-/* A person and a consent record as JSON objects, the next value of j.
- * external_id NULL: left out; counts (whether this is the record that
- * counts) < 0: left out. */
-void cb_cli_json_person(cb_json *j, const cb_person *p);
+/* A consent record as a JSON object, the next value of j (a person:
+ * cb_registry_json_person, consent/export.h). external_id NULL: left out;
+ * counts (whether this is the record that counts) < 0: left out. */
 void cb_cli_json_consent(cb_json *j, const cb_consent *c, const char *external_id, int counts);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../common/cb_date.h"
+#include "../consent/export.h"
 #include "cli_registry.h"
 
 void cb_cmd_person_usage(FILE *f)
@@ -122,7 +123,7 @@ static int list_people(cb_registry *r, const cb_cli_list *o, const char *arg)
     if (o->reg.json) {
         cb_json *j = cb_cli_json_list("people", CB_JSON_LINES);
         for (int i = 0; i < n; i++)
-            cb_cli_json_person(j, &people[i]);
+            cb_registry_json_person(j, &people[i], CB_JSON_INLINE);
         rc = cb_cli_json_list_done(j);
     } else {
         /* TRANSLATORS: the column headings of `person list`. */
@@ -225,7 +226,7 @@ static int show_json(const shown *s)
     cb_json *j = cb_json_new(0);
     cb_json_object(j, CB_JSON_LINES);
     cb_json_key(j, "person");
-    cb_cli_json_person(j, &s->p);
+    cb_registry_json_person(j, &s->p, CB_JSON_INLINE);
     cb_json_kv_int(j, "templates", s->n_templates);
     cb_json_key(j, "consent");
     cb_json_object(j, CB_JSON_LINES);

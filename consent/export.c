@@ -24,10 +24,9 @@ static void kv_number(cb_json *j, const char *key, double v, int digits)
     cb_json_raw(j, text);
 }
 
-static void write_person(cb_json *j, const cb_person *p)
+void cb_registry_json_person(cb_json *j, const cb_person *p, cb_json_layout layout)
 {
-    cb_json_key(j, "person");
-    cb_json_object(j, CB_JSON_LINES);
+    cb_json_object(j, layout);
     cb_json_kv_int(j, "id", p->id);
     cb_json_kv_string(j, "external_id", p->external_id);
     cb_json_kv_string(j, "name", p->name);
@@ -134,7 +133,8 @@ static int write_export(cb_registry *r, cb_json *j, const cb_person *p,
     cb_json_object(j, CB_JSON_LINES);
     cb_json_kv_string(j, "format", "consentblur-person-export/1");
     cb_json_kv_string(j, "exported_at", now);
-    write_person(j, p);
+    cb_json_key(j, "person");
+    cb_registry_json_person(j, p, CB_JSON_LINES);
     write_consents(j, consents, n_consents);
     write_templates(j, templates, n_templates);
     int rc = write_audit(r, j, p->external_id, err);

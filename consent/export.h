@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../common/json.h"
 #include "registry.h"
 
 enum { CB_EXPORT_EMBEDDINGS = 1 };
@@ -32,5 +33,9 @@ enum { CB_EXPORT_EMBEDDINGS = 1 };
  * failed; a registry error. On failure out may hold a partial document. */
 int cb_registry_export_person(cb_registry *r, int64_t person_id, int flags, FILE *out,
                               cb_error *err);
+
+/* p as the export's "person" object (the keys above), laid out as layout:
+ * the one way a person is written as JSON (`person list --json` too). */
+void cb_registry_json_person(cb_json *j, const cb_person *p, cb_json_layout layout);
 
 #endif
