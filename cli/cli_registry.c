@@ -35,6 +35,21 @@ int cb_cli_subcommand(int argc, char **argv, int *help)
     return 0;
 }
 
+int cb_cli_group_run(const cb_cli_group *g, int argc, char **argv, const cb_cli_common *common)
+{
+    int help = 0;
+    if (!cb_cli_subcommand(argc, argv, &help)) {
+        if (!help)
+            return cb_cli_usage_error(g->name, "%s", _(g->missing));
+        g->usage(stdout);
+        return CB_EXIT_OK;
+    }
+    for (const cb_cli_sub *s = g->subs; s->name; s++)
+        if (!strcmp(argv[1], s->name))
+            return s->run(argc - 1, argv + 1, common);
+    return cb_cli_usage_error(g->name, _(g->unknown), argv[1]);
+}
+
 int cb_cli_reg_option(int c, cb_cli_reg *o)
 {
     switch (c) {

@@ -43,6 +43,29 @@ void cb_cli_getopt_reset(void);
  */
 int cb_cli_subcommand(int argc, char **argv, int *help);
 
+/* One subcommand: its name and the function that runs it (argv[0] = the
+ * subcommand's name). */
+typedef struct cb_cli_sub {
+    const char *name;
+    int (*run)(int argc, char **argv, const cb_cli_common *common);
+} cb_cli_sub;
+
+/* A command made of subcommands (person, consent, purpose, setting, audit,
+ * runs): its name, its help, the messages for a missing and an unknown
+ * subcommand (marked with N_(); `unknown` has one %s, the name given) and
+ * its subcommands, the list ended by {NULL, NULL}. */
+typedef struct cb_cli_group {
+    const char *name;
+    void (*usage)(FILE *f);
+    const char *missing, *unknown;
+    const cb_cli_sub *subs;
+} cb_cli_group;
+
+/* Find the subcommand (cb_cli_subcommand) and run it; without one: the
+ * help with -h (CB_EXIT_OK), else the `missing` message (CB_EXIT_USAGE);
+ * one not in the list: the `unknown` message (CB_EXIT_USAGE). */
+int cb_cli_group_run(const cb_cli_group *g, int argc, char **argv, const cb_cli_common *common);
+
 /* Take one of the shared options into o. Returns 1 when c was one. */
 int cb_cli_reg_option(int c, cb_cli_reg *o);
 

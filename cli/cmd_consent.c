@@ -389,27 +389,28 @@ static int consent_list(int argc, char **argv, const cb_cli_common *common)
     return cb_cli_list_run(argc, argv, common, &spec);
 }
 
+static int consent_grant(int argc, char **argv, const cb_cli_common *common)
+{
+    return consent_decide(argc, argv, common, CB_CONSENT_GRANTED);
+}
+
+static int consent_refuse(int argc, char **argv, const cb_cli_common *common)
+{
+    return consent_decide(argc, argv, common, CB_CONSENT_REFUSED);
+}
+
 int cb_cmd_consent(int argc, char **argv, const cb_cli_common *common)
 {
-    int help = 0;
-    if (!cb_cli_subcommand(argc, argv, &help)) {
-        if (help) {
-            cb_cmd_consent_usage(stdout);
-            return CB_EXIT_OK;
-        }
-        return cb_cli_usage_error("consent",
-                                  _("missing subcommand: grant, refuse, withdraw or list"));
-    }
-    const char *sub = argv[1];
-    if (!strcmp(sub, "grant"))
-        return consent_decide(argc - 1, argv + 1, common, CB_CONSENT_GRANTED);
-    if (!strcmp(sub, "refuse"))
-        return consent_decide(argc - 1, argv + 1, common, CB_CONSENT_REFUSED);
-    if (!strcmp(sub, "withdraw"))
-        return consent_withdraw(argc - 1, argv + 1, common);
-    if (!strcmp(sub, "list"))
-        return consent_list(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("consent",
-                              _("unknown subcommand '%s' (grant, refuse, withdraw, list)"),
-                              sub);
+    static const cb_cli_sub subs[] = {
+        {"grant", consent_grant},
+        {"refuse", consent_refuse},
+        {"withdraw", consent_withdraw},
+        {"list", consent_list},
+        {NULL, NULL},
+    };
+    static const cb_cli_group group = {
+        "consent", cb_cmd_consent_usage, N_("missing subcommand: grant, refuse, withdraw or list"),
+        N_("unknown subcommand '%s' (grant, refuse, withdraw, list)"), subs,
+    };
+    return cb_cli_group_run(&group, argc, argv, common);
 }

@@ -353,23 +353,16 @@ static int person_remove(int argc, char **argv, const cb_cli_common *common)
 
 int cb_cmd_person(int argc, char **argv, const cb_cli_common *common)
 {
-    int help = 0;
-    if (!cb_cli_subcommand(argc, argv, &help)) {
-        if (help) {
-            cb_cmd_person_usage(stdout);
-            return CB_EXIT_OK;
-        }
-        return cb_cli_usage_error("person", _("missing subcommand: add, list, show or remove"));
-    }
-    const char *sub = argv[1];
-    if (!strcmp(sub, "add"))
-        return person_add(argc - 1, argv + 1, common);
-    if (!strcmp(sub, "list"))
-        return person_list(argc - 1, argv + 1, common);
-    if (!strcmp(sub, "show"))
-        return person_show(argc - 1, argv + 1, common);
-    if (!strcmp(sub, "remove"))
-        return person_remove(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("person", _("unknown subcommand '%s' (add, list, show, remove)"),
-                              sub);
+    static const cb_cli_sub subs[] = {
+        {"add", person_add},
+        {"list", person_list},
+        {"show", person_show},
+        {"remove", person_remove},
+        {NULL, NULL},
+    };
+    static const cb_cli_group group = {
+        "person", cb_cmd_person_usage, N_("missing subcommand: add, list, show or remove"),
+        N_("unknown subcommand '%s' (add, list, show, remove)"), subs,
+    };
+    return cb_cli_group_run(&group, argc, argv, common);
 }

@@ -79,17 +79,14 @@ static int purpose_add(int argc, char **argv, const cb_cli_common *common)
 
 int cb_cmd_purpose(int argc, char **argv, const cb_cli_common *common)
 {
-    int help = 0;
-    if (!cb_cli_subcommand(argc, argv, &help)) {
-        if (help) {
-            cb_cmd_purpose_usage(stdout);
-            return CB_EXIT_OK;
-        }
-        return cb_cli_usage_error("purpose", _("missing subcommand: list or add"));
-    }
-    if (!strcmp(argv[1], "list"))
-        return purpose_list(argc - 1, argv + 1, common);
-    if (!strcmp(argv[1], "add"))
-        return purpose_add(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("purpose", _("unknown subcommand '%s' (list, add)"), argv[1]);
+    static const cb_cli_sub subs[] = {
+        {"list", purpose_list},
+        {"add", purpose_add},
+        {NULL, NULL},
+    };
+    static const cb_cli_group group = {
+        "purpose", cb_cmd_purpose_usage, N_("missing subcommand: list or add"),
+        N_("unknown subcommand '%s' (list, add)"), subs,
+    };
+    return cb_cli_group_run(&group, argc, argv, common);
 }

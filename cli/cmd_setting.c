@@ -99,17 +99,14 @@ static int setting_set(int argc, char **argv, const cb_cli_common *common)
 
 int cb_cmd_setting(int argc, char **argv, const cb_cli_common *common)
 {
-    int help = 0;
-    if (!cb_cli_subcommand(argc, argv, &help)) {
-        if (help) {
-            cb_cmd_setting_usage(stdout);
-            return CB_EXIT_OK;
-        }
-        return cb_cli_usage_error("setting", _("missing subcommand: list or set"));
-    }
-    if (!strcmp(argv[1], "list"))
-        return setting_list(argc - 1, argv + 1, common);
-    if (!strcmp(argv[1], "set"))
-        return setting_set(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("setting", _("unknown subcommand '%s' (list, set)"), argv[1]);
+    static const cb_cli_sub subs[] = {
+        {"list", setting_list},
+        {"set", setting_set},
+        {NULL, NULL},
+    };
+    static const cb_cli_group group = {
+        "setting", cb_cmd_setting_usage, N_("missing subcommand: list or set"),
+        N_("unknown subcommand '%s' (list, set)"), subs,
+    };
+    return cb_cli_group_run(&group, argc, argv, common);
 }
