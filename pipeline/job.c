@@ -17,6 +17,7 @@
 #include "../models/face_models.h"
 #include "../models/model_files.h"
 #include "media_out.h"
+#include "review_record.h"
 #include "video_in.h"
 
 
@@ -222,9 +223,10 @@ static int add_detector_models(cb_run *run, const cb_detector_opts *det,
     return rc;
 }
 
-/* Record the run of in_path (outcome rc, error why). */
-static int record_run(cb_worker *w, const char *in_path, const char *out_path, int rc,
-                      const cb_error *why, const char *started, cb_job_result *res, cb_error *err)
+/* Record the run of in_path, read from read_path (outcome rc, error why). */
+static int record_run(cb_worker *w, const char *in_path, const char *read_path,
+                      const char *out_path, int rc, const cb_error *why, const char *started,
+                      cb_job_result *res, cb_error *err)
 {
     cb_run *run = calloc(1, sizeof *run);
     if (!run)
@@ -257,8 +259,8 @@ static int record_run(cb_worker *w, const char *in_path, const char *out_path, i
     if (r == 0)
         r = cb_run_add_model(run, "embedder", CB_EMBEDDER_MODEL_ID,
                              cb_model_expected_sha256(CB_EMBEDDER_FILE), err);
-    if (r == 0)
-        r = cb_registry_run_record(w->registry, run, &res->run_id, err);
+    if (r == 0) /* with the faces the review page shows (review_record.h) */
+        r = cb_review_record_run(w->registry, run, read_path, &w->opts, res, err);
     free(run);
     return r;
 }
@@ -292,7 +294,7 @@ int cb_worker_run_as(cb_worker *w, const char *in_path, const char *recorded_as,
     if (!w->registry)
         return rc;
     cb_error rec = {0};
-    int r = record_run(w, recorded_as, out_path, rc, err, started, res, &rec);
+    int r = record_run(w, recorded_as, in_path, out_path, rc, err, started, res, &rec);
     if (r < 0 && rc == 0) {
         /* Unrecorded output must not stay: remove it, fail the file. */
         if (out_path)
