@@ -405,8 +405,9 @@ static unsigned check_request(cb_review_ctx *ctx, const cb_review_form *form,
     *file = cb_review_files_find(&ctx->files, form->name);
     if (!*file)
         return cb_error_set(err, CB_ENOTFOUND, "not an output in the folder"), MHD_HTTP_NOT_FOUND;
-    if (cb_review_files_rehash(&ctx->files, form->name, err) < 0 ||
-        record_of(ctx, *file, r, err) < 0)
+    if (cb_review_files_rehash(&ctx->files, form->name, err) < 0)
+        return MHD_HTTP_NOT_FOUND; /* it cannot be opened without leaving the folder */
+    if (record_of(ctx, *file, r, err) < 0)
         return MHD_HTTP_INTERNAL_SERVER_ERROR;
     if (strcasecmp((*file)->sha256, form->sha256) != 0)
         return cb_error_set(err, CB_EINVAL, "the file changed since the page showed it; "
