@@ -12,14 +12,14 @@
 
 #include "../common/cb_date.h"
 #include "cli_registry.h"
-#include "review_server.h"
+#include "review_http.h"
 
 enum { DEFAULT_IDLE_MINUTES = 60 };
 
 void cb_cmd_review_usage(FILE *f)
 {
-    fputs(_("usage: consentblur review DIR [--port N] [--idle MINUTES] [--registry FILE]\n"
-            "                          [--actor NAME]\n"
+    fputs(_("usage: consentblur review DIR [--port N] [--idle MINUTES] [--report FILE.html]\n"
+            "                          [--registry FILE] [--actor NAME]\n"
             "\n"
             "Serves a page on this computer only (127.0.0.1) showing every output in DIR - a\n"
             "folder that process, batch or watch wrote - with each face's box and what was\n"
@@ -33,6 +33,8 @@ void cb_cmd_review_usage(FILE *f)
             "  --port N           listen on port N (default: a free one)\n"
             "  --idle MINUTES     stop after this long without a request (default 60;\n"
             "                     0: never)\n"
+            "  --report FILE.html when it stops, write the contact sheet of DIR's outputs\n"
+            "                     as they are then, with the regions redacted by hand\n"
             "  --actor NAME       who makes the changes, for the records (default: the\n"
             "                     login name)\n"
             "  --registry FILE    the registry (default: the global --registry, else\n"
@@ -47,15 +49,17 @@ typedef struct review_args {
     const char *dir;
     int port;
     double idle_minutes;
+    const char *report;
     cb_cli_reg reg;
 } review_args;
 
 /* -1 to go on, else an exit code. */
 static int parse(int argc, char **argv, review_args *a)
 {
-    enum { OPT_PORT = CB_OPT_FIRST_OWN, OPT_IDLE };
+    enum { OPT_PORT = CB_OPT_FIRST_OWN, OPT_IDLE, OPT_REPORT };
     static const struct option options[] = {{"port", required_argument, NULL, OPT_PORT},
                                             {"idle", required_argument, NULL, OPT_IDLE},
+                                            {"report", required_argument, NULL, OPT_REPORT},
                                             CB_CLI_REG_OPTIONS,
                                             {NULL, 0, NULL, 0}};
     int c;
@@ -72,6 +76,8 @@ static int parse(int argc, char **argv, review_args *a)
             a->idle_minutes = strtod(optarg, &end);
             if (!*optarg || *end || !isfinite(a->idle_minutes) || a->idle_minutes < 0)
                 return cb_cli_usage_error("review", _("--idle takes minutes, not '%s'"), optarg);
+        } else if (c == OPT_REPORT) {
+            a->report = optarg;
         } else if (!cb_cli_reg_option(c, &a->reg)) {
             return cb_cli_bad_option("review", argv);
         }
@@ -135,6 +141,11 @@ int cb_cmd_review(int argc, char **argv, const cb_cli_common *common)
     fflush(stdout);
     serve(s, a.idle_minutes, &stop);
     cb_review_server_stop(s);
+    rc = a.report ? cb_review_write_report(reg, a.dir, a.report, &err) : 0;
     cb_registry_close(reg);
+    if (rc < 0)
+        return cb_cli_fail("%s", err.msg);
+    if (a.report)
+        fprintf(stderr, _("consentblur: report: %s\n"), a.report);
     return CB_EXIT_OK;
 }

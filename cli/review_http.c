@@ -143,39 +143,27 @@ static int get_page(cb_review_ctx *ctx, struct MHD_Connection *c, const cb_revie
 
 /* ---- GET /api/files ------------------------------------------------------------------- */
 
-/* What the registry knows of one listed file. */
-typedef struct file_record {
-    cb_run run;
-    int found, latest, has_media;
-    cb_run_media media;
-    cb_run_face *faces;
-    int n_faces;
-    cb_run_edit *edits;
-    int n_edits;
-} file_record;
-
-static void record_free(file_record *r)
+void cb_review_record_free(cb_review_record *r)
 {
     cb_run_faces_free(r->faces, r->n_faces);
     free(r->edits);
     memset(r, 0, sizeof *r);
 }
 
-static int record_of(cb_review_ctx *ctx, const cb_review_file *file, file_record *r,
-                     cb_error *err)
+int cb_review_record_read(cb_registry *reg, const cb_review_file *file, cb_review_record *r,
+                          cb_error *err)
 {
     memset(r, 0, sizeof *r);
-    int rc = cb_registry_run_by_output(ctx->reg, file->sha256, &r->run, &r->found, &r->latest,
-                                       err);
+    int rc = cb_registry_run_by_output(reg, file->sha256, &r->run, &r->found, &r->latest, err);
     if (rc == 0 && r->found)
-        rc = cb_registry_run_faces(ctx->reg, r->run.id, &r->media, &r->has_media, &r->faces,
+        rc = cb_registry_run_faces(reg, r->run.id, &r->media, &r->has_media, &r->faces,
                                    &r->n_faces, err);
     if (rc == 0 && r->found)
-        rc = cb_registry_run_edits(ctx->reg, r->run.id, &r->edits, &r->n_edits, err);
+        rc = cb_registry_run_edits(reg, r->run.id, &r->edits, &r->n_edits, err);
     return rc;
 }
 
-static const char *state_of(const file_record *r)
+static const char *state_of(const cb_review_record *r)
 {
     return !r->found || !r->has_media ? "unknown" : r->latest ? "ok" : "stale";
 }
@@ -214,7 +202,7 @@ static void put_edit(FILE *f, const cb_run_edit *e)
 }
 
 static void put_file(cb_review_ctx *ctx, FILE *f, const cb_review_file *file,
-                     const file_record *r)
+                     const cb_review_record *r)
 {
     fputs("{\"name\": ", f);
     cb_json_write_string(f, file->name);
@@ -248,13 +236,13 @@ static int get_files(cb_review_ctx *ctx, struct MHD_Connection *c, const cb_revi
         return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
     fputs("{\"files\": [", f);
     for (int i = 0; rc == 0 && i < ctx->files.n; i++) {
-        file_record r;
-        rc = record_of(ctx, &ctx->files.v[i], &r, &err);
+        cb_review_record r;
+        rc = cb_review_record_read(ctx->reg, &ctx->files.v[i], &r, &err);
         if (rc == 0) {
             fputs(i ? ",\n" : "\n", f);
             put_file(ctx, f, &ctx->files.v[i], &r);
         }
-        record_free(&r);
+        cb_review_record_free(&r);
     }
     fputs("\n]}\n", f);
     if (rc < 0) {
@@ -323,7 +311,7 @@ static int get_frame(cb_review_ctx *ctx, struct MHD_Connection *c, const cb_revi
 /* The region of a new edit from the form's numbers v (x, y, w, h, face, first, last):
  * a kept face's own box (a whole track for a video), or the drawn rectangle cut to the
  * picture. 0, or -1 with why. */
-static int edit_region(const file_record *r, const long long v[7], cb_run_edit *e,
+static int edit_region(const cb_review_record *r, const long long v[7], cb_run_edit *e,
                        const char **why)
 {
     const int video = r->media.frames > 0;
@@ -366,7 +354,7 @@ static int record_edit(void *user, cb_edit_source source, const char after[65], 
 }
 
 /* Redact the new edit (appended to r's edits) in the file and record it. */
-static int apply_edit(cb_review_ctx *ctx, const cb_review_file *file, file_record *r,
+static int apply_edit(cb_review_ctx *ctx, const cb_review_file *file, cb_review_record *r,
                       const cb_run_edit *e, cb_run_edit *done, cb_error *err)
 {
     char path[4200];
@@ -400,14 +388,14 @@ static int respond_edit(struct MHD_Connection *c, const cb_run_edit *e)
 
 /* Check the request against the file as it is now; 0, or an HTTP status with why. */
 static unsigned check_request(cb_review_ctx *ctx, const cb_review_form *form,
-                              const cb_review_file **file, file_record *r, cb_error *err)
+                              const cb_review_file **file, cb_review_record *r, cb_error *err)
 {
     *file = cb_review_files_find(&ctx->files, form->name);
     if (!*file)
         return cb_error_set(err, CB_ENOTFOUND, "not an output in the folder"), MHD_HTTP_NOT_FOUND;
     if (cb_review_files_rehash(&ctx->files, form->name, err) < 0)
         return MHD_HTTP_NOT_FOUND; /* it cannot be opened without leaving the folder */
-    if (record_of(ctx, *file, r, err) < 0)
+    if (cb_review_record_read(ctx->reg, *file, r, err) < 0)
         return MHD_HTTP_INTERNAL_SERVER_ERROR;
     if (strcasecmp((*file)->sha256, form->sha256) != 0)
         return cb_error_set(err, CB_EINVAL, "the file changed since the page showed it; "
@@ -423,7 +411,7 @@ static int post_redact(cb_review_ctx *ctx, struct MHD_Connection *c, const cb_re
     long long v[7];
     const char *why = NULL;
     const cb_review_file *file = NULL;
-    file_record r = {0};
+    cb_review_record r = {0};
     cb_error err = {0};
     cb_run_edit e = {0}, done;
     if (form_numbers(form, v) < 0)
@@ -438,7 +426,7 @@ static int post_redact(cb_review_ctx *ctx, struct MHD_Connection *c, const cb_re
     }
     if (status == 0 && apply_edit(ctx, file, &r, &e, &done, &err) < 0)
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-    record_free(&r);
+    cb_review_record_free(&r);
     cb_error ignored = {0};
     if (file)
         cb_review_files_rehash(&ctx->files, file->name, &ignored);

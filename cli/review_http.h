@@ -11,7 +11,7 @@
 
 #include <microhttpd.h>
 
-#include "../consent/registry.h"
+#include "../consent/run_review.h"
 #include "review_files.h"
 #include "review_server.h"
 
@@ -26,6 +26,30 @@ typedef struct cb_review_ctx {
 /* List DIR. Close with cb_review_ctx_close (also after a failure). */
 int cb_review_ctx_open(cb_review_ctx *ctx, const cb_review_opts *opts, cb_error *err);
 void cb_review_ctx_close(cb_review_ctx *ctx);
+
+/* What the registry knows of one listed file. */
+typedef struct cb_review_record {
+    cb_run run;            /* the run whose output it is (found) */
+    int found;             /* a run wrote it, or a manual edit of a run's output left it */
+    int latest;            /* ... and nothing was redacted by hand since */
+    int has_media;         /* the run's faces are on record (schema 4 and later) */
+    cb_run_media media;
+    cb_run_face *faces;
+    int n_faces;
+    cb_run_edit *edits;    /* regions redacted by hand, oldest first */
+    int n_edits;
+} cb_review_record;
+
+/* Read it (file->sha256 finds the run). Free with cb_review_record_free, also
+ * after a failure. */
+int cb_review_record_read(cb_registry *reg, const cb_review_file *file, cb_review_record *r,
+                          cb_error *err);
+void cb_review_record_free(cb_review_record *r);
+
+/* review_report.c: write the contact sheet (pipeline/report.h) of DIR's outputs as they
+ * are now, with the run's decisions and the regions redacted by hand, to html_path. */
+int cb_review_write_report(cb_registry *reg, const char *dir, const char *html_path,
+                           cb_error *err);
 
 /* The fields of a POST /api/redact body (form data), as text. */
 typedef struct cb_review_form {

@@ -78,8 +78,8 @@ static void cli_ok(const char *first, ...)
         fail_msg("consentblur %s: exit %d: %s", first, rc, err);
 }
 
-/* Start `consentblur review OUT --idle idle`, read its address. */
-static server start(const char *idle)
+/* Start `consentblur review OUT --idle idle [--report report]`, read its address. */
+static server start_report(const char *idle, const char *report)
 {
     int fds[2];
     server s = {0};
@@ -90,7 +90,7 @@ static server start(const char *idle)
         dup2(fds[1], 1);
         close(fds[0]);
         execl(cb_test_cli_path(), "consentblur", "--registry", fx->registry, "review", fx->out,
-              "--idle", idle, (char *)NULL);
+              "--idle", idle, report ? "--report" : (char *)NULL, report, (char *)NULL);
         _exit(127);
     }
     running = s.pid;
@@ -103,6 +103,11 @@ static server start(const char *idle)
     if (sscanf(line, "http://127.0.0.1:%d/?token=%63s", &s.port, s.token) != 2)
         fail_msg("no address from review: '%s'", line);
     return s;
+}
+
+static server start(const char *idle)
+{
+    return start_report(idle, NULL);
 }
 
 /* Signal the server and wait for it: its exit status (-1: did not exit by itself). */
@@ -669,12 +674,34 @@ static int kill_server(void **state)
 
 #define TEST(f) cmocka_unit_test_teardown(f, kill_server)
 
+/* The contact sheet written when the server stops shows the regions redacted by hand. */
+static void test_report(void **state)
+{
+    (void)state;
+    char path[700];
+    snprintf(path, sizeof path, "%s/review.html", fx->dir);
+    server s = start_report("1", path);
+    stop(&s);
+    char *html = cb_test_read_text(path, NULL);
+    assert_non_null(html);
+    int manual = 0;
+    for (const char *p = html; (p = strstr(p, "redacted by hand: review-tester")); p++)
+        manual++;
+    assert_int_equal(manual, 3); /* the three edits of the tests before */
+    assert_non_null(strstr(html, "kept: Barack Obama (O1) - social"));
+    assert_non_null(strstr(html, "redacted: unknown"));
+    assert_non_null(strstr(html, "unknown.jpg")); /* not on record: listed as such */
+    assert_non_null(strstr(html, "not on record as the output of a run"));
+    assert_null(strstr(html, "secret.jpg"));
+    free(html);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         TEST(test_token_required),   TEST(test_host_checked),     TEST(test_loopback_only),
         TEST(test_paths_stay_inside), TEST(test_changes_need_post), TEST(test_stops),
-        TEST(test_redact_kept_face), TEST(test_redact_without_original),
+        TEST(test_redact_kept_face), TEST(test_redact_without_original), TEST(test_report),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
