@@ -341,9 +341,10 @@ int cb_registry_audit_list(cb_registry *r, int64_t after_id, int limit, cb_audit
 
 /*
  * The registry's version: the id of the newest audit row (0 when the log is
- * empty). Every change to people, consent, templates or settings writes an
- * audit row, so two equal versions mean nothing changed in between (a batch
- * resuming compares it with the version its earlier run judged on).
+ * empty), leaving out review.redact rows (a region redacted by hand changes
+ * no consent). Every change to people, consent, templates or settings writes
+ * an audit row, so two equal versions mean nothing changed in between (a
+ * batch resuming compares it with the version its earlier run judged on).
  */
 int cb_registry_version(cb_registry *r, int64_t *version, cb_error *err);
 

@@ -12,6 +12,7 @@
 #include "../common/cb_date.h"
 #include "../common/fsutil.h"
 #include "../common/sha256.h"
+#include "../consent/run_review.h"
 #include "../models/cv_bridge.h"
 #include "../models/embedder.h"
 #include "../models/face_models.h"
@@ -76,6 +77,19 @@ void cb_worker_set_overwrite(cb_worker *w, int overwrite)
     w->opts.video.out.overwrite = overwrite;
 }
 
+/* Is the output hashing to out_sha run_id's output as `consentblur review` left it
+ * (regions redacted by hand since, the latest of them)? 1 or 0. */
+static int reviewed(cb_worker *w, const char *out_sha, int64_t run_id)
+{
+    cb_run *edited = calloc(1, sizeof *edited);
+    int found = 0, latest = 0;
+    const int rc = edited ? cb_registry_run_by_output(w->registry, out_sha, edited, &found,
+                                                      &latest, NULL) : -1;
+    const int same = rc == 0 && found && latest && edited->id == run_id;
+    free(edited);
+    return same;
+}
+
 int cb_worker_find_run(cb_worker *w, const char *in_path, const char *out_path, cb_run *run,
                        int *found, cb_error *err)
 {
@@ -90,7 +104,7 @@ int cb_worker_find_run(cb_worker *w, const char *in_path, const char *out_path, 
                                   out_text, run, found, err);
     if (rc == 0 && *found &&
         (cb_sha256_file_hex(out_path, out_sha, NULL) < 0 || strcmp(out_sha, run->output_sha256)))
-        *found = 0; /* the output is gone or is not what that run wrote */
+        *found = reviewed(w, out_sha, run->id); /* else gone, or not what that run wrote */
     return rc;
 }
 

@@ -623,6 +623,15 @@ static void test_redact_kept_face(void **state)
     av_frame_free(&again);
     av_frame_free(&original);
     stop(&s);
+    /* A batch resumed over the same input takes the reviewed output as done. */
+    char in_dir[1100], sha_before[65], sha_after[65];
+    snprintf(in_dir, sizeof in_dir, "%s/in", fx->dir);
+    sha_of(fx->photo, sha_before);
+    assert_int_equal(cb_test_run_cli(fx->registry, out, BUF, NULL, 0, "batch", in_dir, "-o",
+                                     fx->out, "--purpose", "social", NULL), 0);
+    assert_non_null(strstr(out, "0 processed, 1 already done"));
+    sha_of(fx->photo, sha_after);
+    assert_string_equal(sha_before, sha_after);
 }
 
 /* The original moved away: the region is redacted in the output itself. */
