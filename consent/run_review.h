@@ -45,7 +45,8 @@ typedef struct cb_run_media {
     char input_realpath[CB_RUN_PATH_SIZE]; /* absolute, as cb_run_path_text stores paths;
                                               "" when unknown */
     char style[16];   /* redaction style name (pipeline/redact.h), e.g. "default" */
-    int quality;      /* photo encoder quality, 0 = the default */
+    int quality;      /* photo: encoder quality, 0 = the default; video: x264 CRF,
+                         < 0 = the default */
     int width, height;/* of the output, in pixels (> 0) */
     int64_t frames;   /* video: frames in the output; 0 for a photo */
 } cb_run_media;

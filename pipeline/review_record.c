@@ -24,6 +24,10 @@ static int faces_of(const cb_job_result *res, cb_run_face **out, int *n, cb_erro
             f[i].x = t->box[0], f[i].y = t->box[1], f[i].w = t->box[2], f[i].h = t->box[3];
             f[i].first = t->first;
             f[i].last = t->last;
+            f[i].boxes = t->boxes; /* borrowed */
+            if (f[i].w <= 0 && t->boxes) /* no detection noted: its first box */
+                f[i].x = t->boxes[0], f[i].y = t->boxes[1], f[i].w = t->boxes[2],
+                f[i].h = t->boxes[3];
         } else {
             const cb_face *b = &res->photo.faces.faces[i];
             v = &res->photo.verdicts[i];
@@ -49,7 +53,7 @@ static void media_of(const char *in_path, const cb_job_opts *opts, const cb_job_
     free(real);
     const cb_redact_style style = res->video ? opts->video.style : opts->photo.style;
     snprintf(m->style, sizeof m->style, "%s", cb_redact_style_name(style));
-    m->quality = opts->photo.quality;
+    m->quality = res->video ? opts->video.out.crf : opts->photo.quality;
     m->width = res->video ? res->vid.info.width : res->photo.width;
     m->height = res->video ? res->vid.info.height : res->photo.height;
     m->frames = res->video ? res->vid.frames : 0;

@@ -12,6 +12,7 @@
 #include "media_in.h"
 #include "media_out.h"
 #include "redact.h"
+#include "video.h"
 #include "video_in.h"
 
 const char *cb_review_original(const cb_review_target *t)
@@ -83,18 +84,84 @@ static int redact_photo(const cb_review_target *t, const char *original, cb_erro
     return rc;
 }
 
+/* Is the kept face i covered by an edit (redacted by hand as a whole track)? */
+static int track_edited(const cb_review_target *t, int i)
+{
+    for (int k = 0; k < t->n_edits; k++)
+        if (t->edits[k].face == i && t->faces[i].boxes)
+            return 1;
+    return 0;
+}
+
+/* What to redact in a video: the run's redacted tracks (from the original only),
+ * kept tracks redacted by hand, and every drawn region (and, for a track whose
+ * boxes are not on record, its largest box over its frames). Arrays malloc'd. */
+static int video_redactions(const cb_review_target *t, int from_original,
+                            cb_video_redactions *w, cb_error *err)
+{
+    cb_track *tracks = calloc((size_t)t->n_faces + 1, sizeof *tracks);
+    uint8_t *redact = calloc((size_t)t->n_faces + 1, 1);
+    cb_video_region *regions = calloc((size_t)t->n_edits + 1, sizeof *regions);
+    int n = 0, rc = tracks && redact && regions ? 0 : CB_ENOMEM;
+    for (int i = 0; rc == 0 && i < t->n_faces; i++) {
+        const cb_run_face *f = &t->faces[i];
+        const int64_t len = f->last - f->first + 1;
+        tracks[i] = (cb_track){.id = f->track_id, .first = f->first, .last = f->last};
+        tracks[i].boxes = f->boxes ? calloc((size_t)len, sizeof *tracks[i].boxes) : NULL;
+        if (f->boxes && !tracks[i].boxes)
+            rc = CB_ENOMEM;
+        for (int64_t k = 0; tracks[i].boxes && k < len; k++)
+            tracks[i].boxes[k] = (cb_track_box){f->boxes[4 * k], f->boxes[4 * k + 1],
+                                                f->boxes[4 * k + 2], f->boxes[4 * k + 3], 0};
+        redact[i] = (from_original && !f->keep) || track_edited(t, i);
+    }
+    for (int k = 0; rc == 0 && k < t->n_edits; k++) {
+        const cb_run_edit *e = &t->edits[k];
+        if (e->face < 0 || !t->faces[e->face].boxes)
+            regions[n++] = (cb_video_region){(float)e->x, (float)e->y, (float)e->w,
+                                             (float)e->h, e->first, e->last};
+    }
+    *w = (cb_video_redactions){tracks, redact, t->n_faces, regions, n};
+    return rc < 0 ? cb_error_set(err, rc, "out of memory") : 0;
+}
+
+static void video_redactions_free(cb_video_redactions *w)
+{
+    for (int i = 0; w->tracks && i < w->n_tracks; i++)
+        free(w->tracks[i].boxes);
+    free((void *)w->tracks);
+    free((void *)w->redact);
+    free((void *)w->regions);
+}
+
+static int redact_video(const cb_review_target *t, const char *original, cb_error *err)
+{
+    cb_video_opts opts;
+    cb_video_redactions what = {0};
+    cb_video_opts_default(&opts);
+    opts.out.crf = t->media->quality;
+    opts.out.overwrite = 1;
+    int rc = cb_redact_style_parse(t->media->style, &opts.style);
+    if (rc < 0)
+        return cb_error_set(err, CB_EINVAL, "%s: unknown redaction style '%s' on record",
+                            t->output_path, t->media->style);
+    rc = video_redactions(t, original != NULL, &what, err);
+    if (rc == 0)
+        rc = cb_video_render(original ? original : t->output_path, t->output_path, &what,
+                             t->media->width, t->media->height, t->media->frames, &opts, err);
+    video_redactions_free(&what);
+    return rc;
+}
+
 int cb_review_redact(const cb_review_target *t, cb_edit_source *source, char after_sha256[65],
                      cb_error *err)
 {
     if (!t || !t->output_path || !t->run || !t->media || (t->n_faces > 0 && !t->faces) ||
         (t->n_edits > 0 && !t->edits))
         return cb_error_set(err, CB_EINVAL, "review: nothing to redact");
-    if (t->media->frames > 0)
-        return cb_error_set(err, CB_EFORMAT, "%s: redacting videos by hand is not supported yet",
-                            t->output_path);
     const char *original = cb_review_original(t);
     *source = original ? CB_EDIT_FROM_ORIGINAL : CB_EDIT_FROM_OUTPUT;
-    int rc = redact_photo(t, original, err);
+    int rc = t->media->frames > 0 ? redact_video(t, original, err) : redact_photo(t, original, err);
     if (rc == 0)
         rc = cb_sha256_file_hex(t->output_path, after_sha256, err);
     return rc;

@@ -558,8 +558,10 @@ static void test_migrate_from_v1(void **state)
     cb_registry_close(r);
     assert_int_equal(cb_registry_open(path, 0, &r, &err), 0);
     cb_registry_close(r);
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM migrations"), 3);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM migrations"), 4);
     assert_int_equal(raw_int(path, "SELECT count(*) FROM audit"), 1);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                   "('run_media', 'run_faces', 'run_edits')"), 3);
     cb_test_remove_tree(dir);
 }
 
