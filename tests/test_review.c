@@ -41,6 +41,7 @@
 #include "common/sha256.h"
 #include "consent/run_review.h"
 #include "pipeline/redact.h"
+#include "pipeline/video_in.h"
 #include "test_support.h"
 
 enum { BUF = 1 << 20 };
@@ -705,12 +706,123 @@ static void test_report(void **state)
     free(html);
 }
 
+/* ---- videos -------------------------------------------------------------------------- */
+
+enum { CLIP_FRAMES = 12 };
+
+/* The frames of a video, decoded (BGR). */
+static void read_clip(const char *path, AVFrame *frames[CLIP_FRAMES])
+{
+    cb_video_in *in = NULL;
+    cb_error err = {0};
+    assert_int_equal(cb_video_in_open(path, 0, &in, NULL, &err), 0);
+    for (int i = 0; i < CLIP_FRAMES; i++)
+        if (cb_video_in_read(in, &frames[i], &err) != 0)
+            fail_msg("%s: frame %d: %s", path, i, err.msg);
+    AVFrame *more = NULL;
+    assert_int_equal(cb_video_in_read(in, &more, &err), 1); /* every frame, no more */
+    cb_video_in_close(in);
+}
+
+/* The photo as a 12-frame clip, processed: a kept track and a redacted one. */
+static void make_clip(char *out_path, size_t size)
+{
+    char clip_dir[700], clip[800], cmd[4096], src[600];
+    snprintf(clip_dir, sizeof clip_dir, "%s/clips", fx->dir);
+    snprintf(clip, sizeof clip, "%s/clip.mp4", clip_dir);
+    cb_test_data_path("groups/two_people.jpg", src, sizeof src);
+    assert_int_equal(mkdir(clip_dir, 0755), 0);
+    snprintf(cmd, sizeof cmd, "ffmpeg -nostdin -loglevel error -loop 1 -i '%s' -vf "
+             "scale=1126:660,format=yuv420p -frames:v %d -r 12 -c:v libx264 '%s'", src,
+             CLIP_FRAMES, clip);
+    assert_int_equal(system(cmd), 0);
+    cli_ok("process", clip, "-o", fx->out, "--purpose", "social", NULL);
+    snprintf(out_path, size, "%s/clip.mp4", fx->out);
+}
+
+/* The kept track of the clip's run (its boxes on record for every frame). */
+static void kept_track(const char *path, cb_run_face *out)
+{
+    cb_registry *r = NULL;
+    cb_error err = {0};
+    cb_run run;
+    cb_run_media media;
+    cb_run_face *faces = NULL;
+    int found = 0, latest = 0, has = 0, n = 0, kept = 0;
+    char sha[65];
+    sha_of(path, sha);
+    assert_int_equal(cb_registry_open(fx->registry, CB_REGISTRY_READONLY, &r, &err), 0);
+    assert_int_equal(cb_registry_run_by_output(r, sha, &run, &found, &latest, &err), 0);
+    assert_true(found);
+    assert_int_equal(cb_registry_run_faces(r, run.id, &media, &has, &faces, &n, &err), 0);
+    assert_int_equal(media.frames, CLIP_FRAMES);
+    assert_int_equal(n, 2);
+    for (int i = 0; i < n; i++) {
+        assert_non_null(faces[i].boxes);
+        assert_int_equal(faces[i].first, 0);
+        assert_int_equal(faces[i].last, CLIP_FRAMES - 1);
+        if (faces[i].keep)
+            *out = faces[i], kept++;
+    }
+    assert_int_equal(kept, 1);
+    out->boxes = NULL;
+    cb_run_faces_free(faces, n);
+    cb_registry_close(r);
+}
+
+static void test_redact_video(void **state)
+{
+    (void)state;
+    static char body[BUF];
+    char path[1100], sha[65], form[1024];
+    AVFrame *before[CLIP_FRAMES], *after[CLIP_FRAMES];
+    make_clip(path, sizeof path);
+    read_clip(path, before);
+    cb_run_face k = {0};
+    kept_track(path, &k);
+    server s = start("1");
+    assert_int_equal(get(&s, "/api/files", 1, body, BUF), 200);
+    const char *clip = strstr(body, "\"name\": \"clip.mp4\"");
+    assert_non_null(clip);
+    assert_non_null(strstr(clip, "\"frames\": 12"));
+    assert_int_equal(get(&s, "/frame?name=clip.mp4&n=11", 1, body, BUF), 200);
+    assert_int_equal(get(&s, "/frame?name=clip.mp4&n=12", 1, body, BUF), 404);
+    /* The kept track as a whole, then a region in frames 3-5 only. */
+    sha_of(path, sha);
+    snprintf(form, sizeof form, "name=clip.mp4&sha256=%s&x=0&y=0&w=0&h=0&face=%d&first=0&"
+             "last=0", sha, k.index);
+    assert_int_equal(post(&s, s.token, form, body, BUF), 200);
+    assert_non_null(strstr(body, "\"first\": 0, \"last\": 11"));
+    sha_of(path, sha);
+    snprintf(form, sizeof form, "name=clip.mp4&sha256=%s&x=500&y=400&w=100&h=100&face=-1&"
+             "first=3&last=5", sha);
+    assert_int_equal(post(&s, s.token, form, body, BUF), 200);
+    snprintf(form, sizeof form, "name=clip.mp4&sha256=%s&x=500&y=400&w=100&h=100&face=-1&"
+             "first=3&last=12", sha);
+    assert_int_equal(post(&s, s.token, form, body, BUF), 409); /* stale hash comes first */
+    stop(&s);
+    read_clip(path, after);
+    for (int i = 0; i < CLIP_FRAMES; i++) {
+        const double face_change = mean_diff(before[i], after[i], (int)(k.x + k.w * 0.2f),
+                                             (int)(k.y + k.h * 0.2f), (int)(k.x + k.w * 0.8f),
+                                             (int)(k.y + k.h * 0.8f));
+        const double region = mean_diff(before[i], after[i], 515, 415, 585, 485);
+        const double background = mean_diff(before[i], after[i], 420, 260, 520, 330);
+        assert_true(face_change > 8);                   /* every frame */
+        assert_true((i >= 3 && i <= 5) == (region > 8)); /* its frames only */
+        assert_true(background < 3);                    /* encoded again, nothing more */
+        av_frame_free(&before[i]);
+        av_frame_free(&after[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         TEST(test_token_required),   TEST(test_host_checked),     TEST(test_loopback_only),
         TEST(test_paths_stay_inside), TEST(test_changes_need_post), TEST(test_stops),
         TEST(test_redact_kept_face), TEST(test_redact_without_original), TEST(test_report),
+        TEST(test_redact_video),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
