@@ -38,7 +38,8 @@ void cb_cmd_review_usage(FILE *f)
             "  --actor NAME       who makes the changes, for the records (default: the\n"
             "                     login name)\n"
             "  --registry FILE    the registry (default: the global --registry, else\n"
-            "                     $CONSENTBLUR_REGISTRY, else ~/.local/share/consentblur/registry.db)\n"
+            "                     $CONSENTBLUR_REGISTRY, else\n"
+            "                     ~/.local/share/consentblur/registry.db)\n"
             "  -h, --help         this help\n"
             "\n"
             "Stop it with Ctrl-C.\n"),

@@ -285,7 +285,8 @@ static int check_edit(cb_registry *r, cb_run_edit *e, char subject[64], cb_error
     subject[0] = '\0';
     const int photo = e->first == -1 && e->last == -1;
     if (!cb_edit_source_name(e->source) || e->w <= 0 || e->h <= 0 ||
-        (!photo && (e->first < 0 || e->last < e->first)) || !sha_ok(e->before_sha256, a) || !sha_ok(e->after_sha256, b) ||
+        (!photo && (e->first < 0 || e->last < e->first)) || !sha_ok(e->before_sha256, a) ||
+        !sha_ok(e->after_sha256, b) ||
         !cb_text_field_ok(e->host, sizeof e->host) || !cb_text_field_ok(e->at, sizeof e->at))
         return cb_error_set(err, CB_EINVAL, "edit: bad region, frames, source or hash");
     memcpy(e->before_sha256, a, 65);

@@ -263,8 +263,8 @@ def main():
     browser = Browser()
     try:
         browser.cmd("POST", "/url", {"url": url})
-        thumb = browser.wait("return document.querySelector('.thumb[data-name=\"two_people.jpg\"]')",
-                             "the thumbnail")
+        thumb = browser.wait("return document.querySelector("
+                             "'.thumb[data-name=\"two_people.jpg\"]')", "the thumbnail")
         browser.cmd("POST", "/element/%s/click" % list(thumb.values())[0], {})
         width = browser.wait("const i=document.getElementById('big');"
                              "return i.complete && i.naturalWidth", "the large view")
