@@ -74,31 +74,43 @@ static int form_numbers(const cb_review_form *f, long long v[7])
 
 /* ---- answers ------------------------------------------------------------------------ */
 
-/* A memstream's buffer as the answer (freed by libmicrohttpd). */
-static int respond_stream(struct MHD_Connection *c, unsigned status, FILE *f, char **buf,
-                          size_t *len, const char *type)
+/* An answer written into memory (open_memstream), then sent. */
+typedef struct answer {
+    FILE *f;
+    char *buf;
+    size_t len;
+} answer;
+
+static FILE *answer_open(answer *a)
 {
-    if (fclose(f) != 0 || !*buf) { /* fclose sets *buf and *len */
-        free(*buf);
+    a->buf = NULL;
+    a->len = 0;
+    return a->f = open_memstream(&a->buf, &a->len);
+}
+
+/* Send it (the buffer is freed by libmicrohttpd). */
+static int answer_send(struct MHD_Connection *c, unsigned status, answer *a, const char *type)
+{
+    if (fclose(a->f) != 0 || !a->buf) { /* fclose sets buf and len */
+        free(a->buf);
         return cb_review_respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     }
-    struct MHD_Response *r = MHD_create_response_from_buffer(*len, *buf, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(a->len, a->buf,
+                                                             MHD_RESPMEM_MUST_FREE);
     if (!r)
-        free(*buf);
+        free(a->buf);
     return cb_review_respond(c, status, r, type);
 }
 
 static int respond_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
+    answer a;
+    if (!answer_open(&a))
         return MHD_NO;
-    fputs("{\"error\": ", f);
-    cb_json_write_string(f, msg);
-    fputs("}\n", f);
-    return respond_stream(c, status, f, &buf, &len, "application/json");
+    fputs("{\"error\": ", a.f);
+    cb_json_write_string(a.f, msg);
+    fputs("}\n", a.f);
+    return answer_send(c, status, &a, "application/json");
 }
 
 /* ---- GET / ----------------------------------------------------------------------------- */
@@ -122,9 +134,8 @@ static void script_string(FILE *f, const char *s)
 static int get_page(cb_review_ctx *ctx, struct MHD_Connection *c, const cb_review_form *form)
 {
     (void)ctx, (void)form;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    answer a;
+    FILE *f = answer_open(&a);
     if (!f)
         return MHD_NO;
     fputs(cb_review_page_head, f);
@@ -138,7 +149,7 @@ static int get_page(cb_review_ctx *ctx, struct MHD_Connection *c, const cb_revie
     }
     fputc('}', f);
     fputs(cb_review_page_tail, f);
-    return respond_stream(c, MHD_HTTP_OK, f, &buf, &len, "text/html; charset=utf-8");
+    return answer_send(c, MHD_HTTP_OK, &a, "text/html; charset=utf-8");
 }
 
 /* ---- GET /api/files ------------------------------------------------------------------- */
@@ -228,10 +239,9 @@ static int get_files(cb_review_ctx *ctx, struct MHD_Connection *c, const cb_revi
 {
     (void)form;
     cb_error err = {0};
-    char *buf = NULL;
-    size_t len = 0;
+    answer a;
     int rc = cb_review_files_scan(&ctx->files, &err);
-    FILE *f = rc == 0 ? open_memstream(&buf, &len) : NULL;
+    FILE *f = rc == 0 ? answer_open(&a) : NULL;
     if (!f)
         return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
     fputs("{\"files\": [", f);
@@ -247,10 +257,10 @@ static int get_files(cb_review_ctx *ctx, struct MHD_Connection *c, const cb_revi
     fputs("\n]}\n", f);
     if (rc < 0) {
         fclose(f);
-        free(buf);
+        free(a.buf);
         return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
     }
-    return respond_stream(c, MHD_HTTP_OK, f, &buf, &len, "application/json");
+    return answer_send(c, MHD_HTTP_OK, &a, "application/json");
 }
 
 /* ---- GET /file, /frame ---------------------------------------------------------------- */
@@ -375,15 +385,13 @@ static int apply_edit(cb_review_ctx *ctx, const cb_review_file *file, cb_review_
 
 static int respond_edit(struct MHD_Connection *c, const cb_run_edit *e)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
+    answer a;
+    if (!answer_open(&a))
         return MHD_NO;
-    fputs("{\"edit\": ", f);
-    put_edit(f, e);
-    fprintf(f, ", \"sha256\": \"%s\"}\n", e->after_sha256);
-    return respond_stream(c, MHD_HTTP_OK, f, &buf, &len, "application/json");
+    fputs("{\"edit\": ", a.f);
+    put_edit(a.f, e);
+    fprintf(a.f, ", \"sha256\": \"%s\"}\n", e->after_sha256);
+    return answer_send(c, MHD_HTTP_OK, &a, "application/json");
 }
 
 /* Check the request against the file as it is now; 0, or an HTTP status with why. */
