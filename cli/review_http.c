@@ -7,10 +7,46 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/sha256.h"
 #include "../consent/run_review.h"
 #include "../pipeline/review_redact.h"
+
+/* Is a file with this content a run's output on record? */
+static int on_record(cb_registry *reg, const char *sha)
+{
+    cb_run *run = calloc(1, sizeof *run);
+    int found = 0, latest = 0;
+    if (run && cb_registry_run_by_output(reg, sha, run, &found, &latest, NULL) < 0)
+        found = 0;
+    free(run);
+    return found;
+}
+
+/*
+ * A change the server did not finish (killed between putting the new output in
+ * place and recording it) leaves the output before it as ".NAME.review.bak"
+ * (pipeline/review_redact.h): when the output is not on record and that copy
+ * is, the copy is put back; the copy goes either way.
+ */
+static void recover(cb_review_ctx *ctx, const cb_review_file *file)
+{
+    char path[4200], backup[4300], sha[65];
+    struct stat st;
+    if (cb_review_files_path(&ctx->files, file->name, path, sizeof path, NULL) < 0 ||
+        cb_review_backup_path(path, backup, sizeof backup, NULL) < 0 ||
+        lstat(backup, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    if (!on_record(ctx->reg, file->sha256) && cb_sha256_file_hex(backup, sha, NULL) == 0 &&
+        on_record(ctx->reg, sha) && rename(backup, path) == 0) {
+        cb_log(ctx->log, CB_LOG_ERROR, "review: %s: an unrecorded change was undone",
+               file->name);
+        cb_review_files_rehash(&ctx->files, file->name, NULL);
+    }
+    unlink(backup);
+}
 
 int cb_review_ctx_open(cb_review_ctx *ctx, const cb_review_opts *opts, cb_error *err)
 {
@@ -19,7 +55,10 @@ int cb_review_ctx_open(cb_review_ctx *ctx, const cb_review_opts *opts, cb_error 
     ctx->log = opts->log;
     snprintf(ctx->actor, sizeof ctx->actor, "%s", opts->actor ? opts->actor : "");
     ctx->reg = opts->registry;
-    return cb_review_files_open(opts->dir, &ctx->files, err);
+    int rc = cb_review_files_open(opts->dir, &ctx->files, err);
+    for (int i = 0; rc == 0 && i < ctx->files.n; i++)
+        recover(ctx, &ctx->files.v[i]);
+    return rc;
 }
 
 void cb_review_ctx_close(cb_review_ctx *ctx)

@@ -691,6 +691,29 @@ static int kill_server(void **state)
 
 #define TEST(f) cmocka_unit_test_teardown(f, kill_server)
 
+/* A change killed between putting the output in place and recording it is undone at
+ * the next start; a leftover copy beside an output on record just goes. */
+static void test_unrecorded_change_undone(void **state)
+{
+    (void)state;
+    char backup[1100], recorded[65], now[65];
+    snprintf(backup, sizeof backup, "%s/.two_people.jpg.review.bak", fx->out);
+    sha_of(fx->photo, recorded);
+    copy_file(fx->photo, backup);
+    copy_file(fx->input, fx->photo); /* a change nobody recorded */
+    server s = start("1");
+    stop(&s);
+    sha_of(fx->photo, now);
+    assert_string_equal(now, recorded);
+    assert_int_equal(access(backup, F_OK), -1);
+    copy_file(fx->input, backup); /* beside an output on record: it goes, the output stays */
+    s = start("1");
+    stop(&s);
+    sha_of(fx->photo, now);
+    assert_string_equal(now, recorded);
+    assert_int_equal(access(backup, F_OK), -1);
+}
+
 /* The contact sheet written when the server stops shows the regions redacted by hand. */
 static void test_report(void **state)
 {
@@ -829,7 +852,8 @@ int main(void)
         TEST(test_token_required),   TEST(test_host_checked),     TEST(test_loopback_only),
         TEST(test_paths_stay_inside), TEST(test_changes_need_post), TEST(test_stops),
         TEST(test_redact_kept_face), TEST(test_batch_keeps_review),
-        TEST(test_redact_without_original), TEST(test_report),
+        TEST(test_redact_without_original), TEST(test_unrecorded_change_undone),
+        TEST(test_report),
         TEST(test_redact_video),
     };
     signal(SIGPIPE, SIG_IGN);
