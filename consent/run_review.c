@@ -296,7 +296,9 @@ static int check_edit(cb_registry *r, cb_run_edit *e, char subject[64], cb_error
     if (!e->host[0] && (gethostname(e->host, sizeof e->host - 1) != 0 ||
                         !cb_text_field_ok(e->host, sizeof e->host)))
         e->host[0] = '\0';
-    int rc = cb_reg_actor(e->actor[0] ? e->actor : NULL, e->actor, err);
+    char given[sizeof e->actor];
+    memcpy(given, e->actor, sizeof given);
+    int rc = cb_reg_actor(given[0] ? given : NULL, e->actor, err);
     if (rc == 0)
         rc = row_exists(r, "SELECT 1 FROM run_media WHERE run_id = ?1", e->run_id, &exists, err);
     if (rc == 0 && !exists)
