@@ -117,15 +117,14 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
-/* Take a piece of a POST body. */
-static int take_body(struct MHD_Connection *c, request *rq, const char *data, size_t *size)
+/* Take a piece of a POST body (what is wrong with it is answered once it is all in). */
+static int take_body(request *rq, const char *data, size_t *size)
 {
     rq->body += *size;
     if (rq->body > MAX_BODY)
         rq->too_big = 1;
     if (!rq->too_big && rq->pp && MHD_post_process(rq->pp, data, *size) != MHD_YES)
         rq->too_big = 1; /* a field too long, or not form data */
-    (void)c;
     *size = 0;
     return MHD_YES;
 }
@@ -151,7 +150,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return MHD_YES;
     }
     if (*upload_size > 0)
-        return take_body(c, rq, upload, upload_size);
+        return take_body(rq, upload, upload_size);
     if (rq->too_big || (post && !rq->pp))
         return cb_review_respond_text(c, MHD_HTTP_BAD_REQUEST, "400 bad request body\n");
     return cb_review_route(&s->ctx, c, method, url, &rq->form);
