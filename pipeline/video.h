@@ -133,7 +133,7 @@ typedef struct cb_video_region {
     int64_t first, last;
 } cb_video_region;
 
-/* What pass 3 redacts: the tracks with redact[i] set (as cb_video_process
+/* What pass 2 redacts: the tracks with redact[i] set (as cb_video_process
  * redacts a redacted track: its boxes of a few frames either side, on a grid,
  * one noise pattern per track), and each region in its frames. */
 typedef struct cb_video_redactions {
@@ -145,7 +145,7 @@ typedef struct cb_video_redactions {
 } cb_video_redactions;
 
 /*
- * Pass 3 alone (redaction by hand, pipeline/review_redact.h): decode
+ * Pass 2 alone (redaction by hand, pipeline/review_redact.h): decode
  * in_path - width x height, `frames` frames, or it is refused as changed -
  * redact `what` and encode out_path as cb_video_process does (opts->out,
  * opts->style; audio copied from in_path). Returns 0 or a negative code;
