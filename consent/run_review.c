@@ -197,10 +197,11 @@ static int read_media(cb_registry *r, int64_t run_id, cb_run_media *m, int *has,
 }
 
 /* One row of run_faces into f (its boxes malloc'd). */
-static int read_face(sqlite3_stmt *st, cb_run_face *f, cb_error *err)
+static int read_face(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
 {
+    cb_run_face *f = row;
     char word[32];
-    memset(f, 0, sizeof *f);
+    (void)ctx;
     f->index = sqlite3_column_int(st, 0);
     f->track_id = sqlite3_column_int(st, 1);
     f->x = (float)sqlite3_column_double(st, 2);
@@ -225,12 +226,16 @@ static int read_face(sqlite3_stmt *st, cb_run_face *f, cb_error *err)
     return 0;
 }
 
+static void release_face(void *row)
+{
+    free(((cb_run_face *)row)->boxes);
+}
+
 int cb_registry_run_faces(cb_registry *r, int64_t run_id, cb_run_media *media, int *has_media,
                           cb_run_face **faces, int *n, cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    cb_run_face *rows = NULL;
-    int count = 0, cap = 0, s;
+    void *rows = NULL;
     *faces = NULL;
     *n = 0;
     int rc = read_media(r, run_id, media, has_media, err);
@@ -242,29 +247,11 @@ int cb_registry_run_faces(cb_registry *r, int64_t run_id, cb_run_media *media, i
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, run_id);
-    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 16;
-            cb_run_face *nr = realloc(rows, (size_t)cap * sizeof *rows);
-            if (!nr) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                break;
-            }
-            rows = nr;
-        }
-        rc = read_face(st, &rows[count], err);
-        count++; /* its boxes (if any) are freed with the list */
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = cb_reg_db_error(r, s, "reading a run's faces", err);
-    sqlite3_finalize(st);
-    if (rc < 0) {
-        cb_run_faces_free(rows, count);
-        return rc;
-    }
+    const cb_reg_rows how = {.row_size = sizeof **faces, .read = read_face,
+                             .release = release_face, .what = "reading a run's faces"};
+    rc = cb_reg_collect(r, st, &how, &rows, n, err);
     *faces = rows;
-    *n = count;
-    return 0;
+    return rc;
 }
 
 void cb_run_faces_free(cb_run_face *faces, int n)
@@ -387,10 +374,10 @@ int cb_registry_run_edit_record(cb_registry *r, cb_run_edit *e, cb_error *err)
     return cb_reg_tx_commit(r, err);
 }
 
-static void read_edit(sqlite3_stmt *st, cb_run_edit *e)
+static void read_edit(sqlite3_stmt *st, void *row)
 {
+    cb_run_edit *e = row;
     char word[16];
-    memset(e, 0, sizeof *e);
     e->id = sqlite3_column_int64(st, 0);
     e->run_id = sqlite3_column_int64(st, 1);
     cb_reg_column_text(st, 2, e->at, sizeof e->at);
@@ -413,8 +400,7 @@ int cb_registry_run_edits(cb_registry *r, int64_t run_id, cb_run_edit **out, int
                           cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    cb_run_edit *rows = NULL;
-    int count = 0, cap = 0, s;
+    void *rows = NULL;
     *out = NULL;
     *n = 0;
     int rc = cb_reg_prepare(r, "SELECT id, run_id, at, actor, host, x, y, w, h, first_frame, "
@@ -423,28 +409,11 @@ int cb_registry_run_edits(cb_registry *r, int64_t run_id, cb_run_edit **out, int
     if (rc < 0)
         return rc;
     sqlite3_bind_int64(st, 1, run_id);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 8;
-            cb_run_edit *nr = realloc(rows, (size_t)cap * sizeof *rows);
-            if (!nr) {
-                rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-                break;
-            }
-            rows = nr;
-        }
-        read_edit(st, &rows[count++]);
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = cb_reg_db_error(r, s, "reading the manual redactions", err);
-    sqlite3_finalize(st);
-    if (rc < 0) {
-        free(rows);
-        return rc;
-    }
+    const cb_reg_rows how = {.row_size = sizeof **out, .fill = read_edit,
+                             .what = "reading the manual redactions"};
+    rc = cb_reg_collect(r, st, &how, &rows, n, err);
     *out = rows;
-    *n = count;
-    return 0;
+    return rc;
 }
 
 /* The run id (and edit id) of `sql`'s first row for `hash`; *run_id 0 if none. */
