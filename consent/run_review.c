@@ -46,24 +46,6 @@ static int sha_ok(const char *h, char out[65])
     return 1;
 }
 
-/* 1 when one row of `sql` (binding ?1 = id) exists. */
-static int row_exists(cb_registry *r, const char *sql, int64_t id, int *exists, cb_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    *exists = 0;
-    int rc = cb_reg_prepare(r, sql, &st, err);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        *exists = 1;
-    else if (s != SQLITE_DONE)
-        rc = cb_reg_db_error(r, s, "reading the run records", err);
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* ---- faces ------------------------------------------------------------------------- */
 
 static int face_ok(const cb_run_face *f, int i)
@@ -132,8 +114,8 @@ static int check_media(cb_registry *r, int64_t run_id, const cb_run_media *m, co
         !cb_text_field_ok(m->input_realpath, sizeof m->input_realpath) ||
         !cb_text_field_ok(m->style, sizeof m->style) || !m->style[0])
         return cb_error_set(err, CB_EINVAL, "run %lld: bad media record", (long long)run_id);
-    int rc = row_exists(r, "SELECT 1 FROM runs WHERE id = ?1 AND status = 'ok' AND "
-                           "output_path IS NOT NULL", run_id, &exists, err);
+    int rc = cb_reg_count(r, "SELECT count(*) FROM runs WHERE id = ?1 AND status = 'ok' AND "
+                             "output_path IS NOT NULL", run_id, &exists, err);
     if (rc == 0 && !exists)
         rc = cb_error_set(err, CB_EINVAL, "run %lld: no such run with an output",
                           (long long)run_id);
@@ -287,7 +269,8 @@ static int check_edit(cb_registry *r, cb_run_edit *e, char subject[64], cb_error
     memcpy(given, e->actor, sizeof given);
     int rc = cb_reg_actor(given[0] ? given : NULL, e->actor, err);
     if (rc == 0)
-        rc = row_exists(r, "SELECT 1 FROM run_media WHERE run_id = ?1", e->run_id, &exists, err);
+        rc = cb_reg_count(r, "SELECT count(*) FROM run_media WHERE run_id = ?1", e->run_id,
+                          &exists, err);
     if (rc == 0 && !exists)
         return cb_error_set(err, CB_EINVAL, "edit: run %lld has no face record",
                             (long long)e->run_id);
