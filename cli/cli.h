@@ -103,5 +103,8 @@ void cb_cmd_setting_usage(FILE *f);
 /* `consentblur runs list`: the processing records (cli/cmd_runs.c). */
 int cb_cmd_runs(int argc, char **argv, const cb_cli_common *common);
 void cb_cmd_runs_usage(FILE *f);
+/* `consentblur review DIR`: the review page for an output folder (cli/cmd_review.c). */
+int cb_cmd_review(int argc, char **argv, const cb_cli_common *common);
+void cb_cmd_review_usage(FILE *f);
 
 #endif

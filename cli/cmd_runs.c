@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../consent/run_review.h"
 #include "../consent/runs.h"
 #include "cli_registry.h"
 
@@ -17,8 +18,8 @@ void cb_cmd_runs_usage(FILE *f)
             "handled: the input and its SHA-256, the output and its SHA-256 (none for check\n"
             "and for failures), the purpose and the date consent was judged for, the faces\n"
             "kept and redacted, the external ids of the people left visible, the models\n"
-            "used, when, on which machine and by whom. Records cannot be changed or\n"
-            "deleted. Oldest first.\n"
+            "used, when, on which machine and by whom, and the regions redacted by hand\n"
+            "since (consentblur review). Records cannot be changed or deleted. Oldest first.\n"
             "\n"
             "options:\n"
             "  --after ID         only runs after this id\n"
@@ -30,8 +31,40 @@ void cb_cmd_runs_usage(FILE *f)
           f);
 }
 
+/* The regions redacted by hand since the run (consentblur review), the next value of j. */
+static void json_edits(cb_json *j, const cb_run_edit *edits, int n)
+{
+    cb_json_array(j, CB_JSON_INLINE);
+    for (int i = 0; i < n; i++) {
+        const cb_run_edit *e = &edits[i];
+        cb_json_object(j, CB_JSON_INLINE);
+        cb_json_kv_string(j, "at", e->at);
+        cb_json_kv_string(j, "actor", e->actor);
+        cb_json_key(j, "region");
+        cb_json_array(j, CB_JSON_INLINE);
+        const int region[4] = {e->x, e->y, e->w, e->h};
+        for (int k = 0; k < 4; k++)
+            cb_json_int(j, region[k]);
+        cb_json_end(j);
+        cb_json_key(j, "frames");
+        if (e->first >= 0) {
+            cb_json_array(j, CB_JSON_INLINE);
+            cb_json_int(j, e->first);
+            cb_json_int(j, e->last);
+            cb_json_end(j);
+        } else {
+            cb_json_null(j);
+        }
+        cb_json_kv_int(j, "face", e->face);
+        cb_json_kv_string(j, "source", cb_edit_source_name(e->source));
+        cb_json_kv_string(j, "output_sha256", e->after_sha256);
+        cb_json_end(j);
+    }
+    cb_json_end(j);
+}
+
 /* One run as a JSON object, the next value of j. */
-static void json_run(cb_json *j, const cb_run *run)
+static void json_run(cb_json *j, const cb_run *run, const cb_run_edit *edits, int n_edits)
 {
     cb_json_object(j, CB_JSON_INLINE);
     cb_json_kv_int(j, "id", run->id);
@@ -59,10 +92,12 @@ static void json_run(cb_json *j, const cb_run *run)
     cb_json_raw(j, run->models);
     cb_json_kv_string(j, "host", run->host);
     cb_json_kv_string(j, "actor", run->actor);
+    cb_json_key(j, "redacted_by_hand");
+    json_edits(j, edits, n_edits);
     cb_json_end(j);
 }
 
-static void print_text(const cb_run *run)
+static void print_text(const cb_run *run, const cb_run_edit *edits, int n_edits)
 {
     printf("%-6lld %s  %-7s %-6s %-10s %s  ", (long long)run->id, run->finished_at,
            cb_run_command_name(run->command), cb_run_status_name(run->status),
@@ -74,6 +109,11 @@ static void print_text(const cb_run *run)
         printf(_("  kept %s"), run->kept_people);
     if (run->error[0])
         printf(_("  error: %s"), run->error);
+    if (n_edits > 0)
+        /* TRANSLATORS: `runs list`: regions redacted by hand on the review page since the
+           run; then when and by whom the last one was. */
+        printf(_("  %d by hand (last %s by %s)"), n_edits, edits[n_edits - 1].at,
+               edits[n_edits - 1].actor);
     fputc('\n', stdout);
 }
 
@@ -88,17 +128,21 @@ static int print_runs(cb_registry *r, const cb_cli_list *o, cb_json *j, cb_error
         cb_run *runs = NULL;
         int n = 0, want = left > 0 && left < PAGE ? (int)left : PAGE;
         int rc = cb_registry_run_list(r, last, want, &runs, &n, err);
-        if (rc < 0)
-            return rc;
-        for (int i = 0; i < n; i++) {
-            if (o->reg.json)
-                json_run(j, &runs[i]);
-            else
-                print_text(&runs[i]);
+        for (int i = 0; rc == 0 && i < n; i++) {
+            cb_run_edit *edits = NULL;
+            int n_edits = 0;
+            rc = cb_registry_run_edits(r, runs[i].id, &edits, &n_edits, err);
+            if (rc == 0 && o->reg.json)
+                json_run(j, &runs[i], edits, n_edits);
+            else if (rc == 0)
+                print_text(&runs[i], edits, n_edits);
+            free(edits);
         }
         if (n > 0)
             last = runs[n - 1].id;
         free(runs);
+        if (rc < 0)
+            return rc;
         if (o->reg.json)
             cb_json_flush(j, stdout); /* an error stays in j */
         if (limit > 0)

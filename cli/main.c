@@ -52,6 +52,8 @@ static const command commands[] = {
      cb_cmd_setting_usage},
     {"runs", N_("list   processing records: what was published under which consent"),
      cb_cmd_runs, cb_cmd_runs_usage},
+    {"review", N_("DIR   a page to check every output and redact by hand what was missed"),
+     cb_cmd_review, cb_cmd_review_usage},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -185,13 +185,15 @@ int cb_registry_version(cb_registry *r, int64_t *version, cb_error *err)
 {
     sqlite3_stmt *st = NULL;
     *version = 0;
-    int rc = cb_reg_prepare(r, "SELECT coalesce(max(id), 0) FROM audit", &st, err);
+    /* Regions redacted by hand change no consent (consent/run_review.h). */
+    int rc = cb_reg_prepare(r, "SELECT id FROM audit WHERE action <> 'review.redact' "
+                               "ORDER BY id DESC LIMIT 1", &st, err);
     if (rc < 0)
         return rc;
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
         *version = sqlite3_column_int64(st, 0);
-    else
+    else if (s != SQLITE_DONE)
         rc = cb_reg_db_error(r, s, "reading the audit log", err);
     sqlite3_finalize(st);
     return rc;

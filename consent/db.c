@@ -54,6 +54,22 @@ int cb_reg_step_done(cb_registry *r, sqlite3_stmt *st, const char *what, cb_erro
     return cb_reg_db_error(r, rc, what, err);
 }
 
+int cb_reg_count(cb_registry *r, const char *sql, int64_t id, int *n, cb_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = cb_reg_prepare(r, sql, &st, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        *n = sqlite3_column_int(st, 0);
+    else
+        rc = cb_reg_db_error(r, s, "counting records", err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 void cb_reg_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
     sqlite3_bind_text(st, idx, s ? s : "", -1, SQLITE_TRANSIENT);

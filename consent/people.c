@@ -274,22 +274,6 @@ fail:
     return rc;
 }
 
-static int count_rows(cb_registry *r, const char *sql, int64_t id, int *n, cb_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = cb_reg_prepare(r, sql, &st, err);
-    if (rc < 0)
-        return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        *n = sqlite3_column_int(st, 0);
-    else
-        rc = cb_reg_db_error(r, s, "counting records", err);
-    sqlite3_finalize(st);
-    return rc;
-}
-
 int cb_registry_person_remove(cb_registry *r, int64_t id, const char *actor, cb_error *err)
 {
     char who[64], details[256];
@@ -301,8 +285,8 @@ int cb_registry_person_remove(cb_registry *r, int64_t id, const char *actor, cb_
     if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
         return rc;
     if ((rc = cb_registry_person_get(r, id, &p, err)) < 0 ||
-        (rc = count_rows(r, "SELECT count(*) FROM consents WHERE person_id = ?1", id, &n_consents,
-                         err)) < 0)
+        (rc = cb_reg_count(r, "SELECT count(*) FROM consents WHERE person_id = ?1", id,
+                           &n_consents, err)) < 0)
         goto fail;
     /* Templates first, through the erasure path (audited, checkpointed). */
     rc = cb_reg_templates_erase_tx(r, &p, "person removed", who, 0, &n_templates, err);

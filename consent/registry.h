@@ -51,7 +51,7 @@
 typedef struct cb_registry cb_registry;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CB_REGISTRY_SCHEMA_VERSION 3
+#define CB_REGISTRY_SCHEMA_VERSION 4
 
 /* The default registry path when --registry is not given:
  * $CONSENTBLUR_REGISTRY, else $XDG_DATA_HOME/consentblur/registry.db, else
@@ -312,7 +312,8 @@ int cb_registry_templates_erase(cb_registry *r, int64_t person_id, const char *r
  * are a short JSON object without names or biometric data (the subject is
  * the external id). Actions: registry.migrate, person.add, person.update,
  * person.remove, consent.grant, consent.refuse, consent.withdraw,
- * template.add, template.erase, purpose.add, setting.set, import.
+ * template.add, template.erase, purpose.add, setting.set, import, review.redact
+ * (consent/run_review.h).
  *
  * Hash chain: hash = lower-case hex SHA-256 of the bytes
  *     prev_hash  then, for each of id (decimal), at, actor, action, subject,
@@ -340,9 +341,10 @@ int cb_registry_audit_list(cb_registry *r, int64_t after_id, int limit, cb_audit
 
 /*
  * The registry's version: the id of the newest audit row (0 when the log is
- * empty). Every change to people, consent, templates or settings writes an
- * audit row, so two equal versions mean nothing changed in between (a batch
- * resuming compares it with the version its earlier run judged on).
+ * empty), leaving out review.redact rows (a region redacted by hand changes
+ * no consent). Every change to people, consent, templates or settings writes
+ * an audit row, so two equal versions mean nothing changed in between (a
+ * batch resuming compares it with the version its earlier run judged on).
  */
 int cb_registry_version(cb_registry *r, int64_t *version, cb_error *err);
 

@@ -40,6 +40,9 @@ int cb_reg_prepare(cb_registry *r, const char *sql, sqlite3_stmt **st, cb_error 
 /* Run SQL without results (several statements allowed). */
 int cb_reg_exec(cb_registry *r, const char *sql, cb_error *err);
 
+/* *n = the count(*) that sql (binding ?1 = id) gives. 0 or the translated error. */
+int cb_reg_count(cb_registry *r, const char *sql, int64_t id, int *n, cb_error *err);
+
 /* Step a statement that returns no rows: 0, or the translated error. */
 int cb_reg_step_done(cb_registry *r, sqlite3_stmt *st, const char *what, cb_error *err);
 

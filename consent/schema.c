@@ -122,6 +122,60 @@ static const char schema_v2[] =
 static const char schema_v3[] =
     "ALTER TABLE runs ADD COLUMN registry_version INTEGER NOT NULL DEFAULT 0;";
 
+/* 4: what the review page needs (consent/run_review.h): how each output was
+ * made, each face's box and decision, and the regions staff redacted by
+ * hand afterwards; all append-only. Outputs are found by their SHA-256. */
+static const char schema_v4[] =
+    "CREATE TABLE run_media ("
+    "  run_id INTEGER PRIMARY KEY REFERENCES runs(id),"
+    "  input_realpath TEXT NOT NULL DEFAULT '',"
+    "  style TEXT NOT NULL,"
+    "  quality INTEGER NOT NULL DEFAULT 0,"
+    "  width INTEGER NOT NULL CHECK (width > 0),"
+    "  height INTEGER NOT NULL CHECK (height > 0),"
+    "  frames INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE run_faces ("
+    "  run_id INTEGER NOT NULL REFERENCES run_media(run_id),"
+    "  face INTEGER NOT NULL CHECK (face >= 0),"
+    "  track_id INTEGER NOT NULL DEFAULT 0,"
+    "  x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL,"
+    "  first_frame INTEGER NOT NULL DEFAULT 0,"
+    "  last_frame INTEGER NOT NULL DEFAULT 0,"
+    "  keep INTEGER NOT NULL CHECK (keep IN (0, 1)),"
+    "  reason TEXT NOT NULL,"
+    "  external_id TEXT NOT NULL DEFAULT ''," /* kept faces only */
+    "  boxes BLOB," /* video: float32 LE x, y, w, h per frame first..last */
+    "  PRIMARY KEY (run_id, face));"
+    "CREATE TABLE run_edits ("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_id INTEGER NOT NULL REFERENCES run_media(run_id),"
+    "  at TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  host TEXT NOT NULL DEFAULT '',"
+    "  x INTEGER NOT NULL, y INTEGER NOT NULL,"
+    "  w INTEGER NOT NULL CHECK (w > 0), h INTEGER NOT NULL CHECK (h > 0),"
+    "  first_frame INTEGER NOT NULL DEFAULT -1,"
+    "  last_frame INTEGER NOT NULL DEFAULT -1,"
+    "  face INTEGER NOT NULL DEFAULT -1,"
+    "  source TEXT NOT NULL CHECK (source IN ('original', 'output')),"
+    "  before_sha256 TEXT NOT NULL,"
+    "  after_sha256 TEXT NOT NULL);"
+    "CREATE INDEX run_edits_run ON run_edits(run_id, id);"
+    "CREATE INDEX run_edits_after ON run_edits(after_sha256);"
+    "CREATE INDEX runs_output ON runs(output_sha256);"
+    "CREATE TRIGGER run_media_no_update BEFORE UPDATE ON run_media"
+    "  BEGIN SELECT RAISE(ABORT, 'run records cannot be changed'); END;"
+    "CREATE TRIGGER run_media_no_delete BEFORE DELETE ON run_media"
+    "  BEGIN SELECT RAISE(ABORT, 'run records cannot be deleted'); END;"
+    "CREATE TRIGGER run_faces_no_update BEFORE UPDATE ON run_faces"
+    "  BEGIN SELECT RAISE(ABORT, 'run records cannot be changed'); END;"
+    "CREATE TRIGGER run_faces_no_delete BEFORE DELETE ON run_faces"
+    "  BEGIN SELECT RAISE(ABORT, 'run records cannot be deleted'); END;"
+    "CREATE TRIGGER run_edits_no_update BEFORE UPDATE ON run_edits"
+    "  BEGIN SELECT RAISE(ABORT, 'run records cannot be changed'); END;"
+    "CREATE TRIGGER run_edits_no_delete BEFORE DELETE ON run_edits"
+    "  BEGIN SELECT RAISE(ABORT, 'run records cannot be deleted'); END;";
+
 typedef struct migration {
     int version;
     const char *description;
@@ -132,6 +186,7 @@ static const migration migrations[] = {
     {1, "initial schema: people, purposes, settings, consents, templates, audit", schema_v1},
     {2, "processing records (runs)", schema_v2},
     {3, "runs: the registry version they judged consent on", schema_v3},
+    {4, "review: faces per run, regions redacted by hand", schema_v4},
 };
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
 

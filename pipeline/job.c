@@ -12,11 +12,13 @@
 #include "../common/cb_date.h"
 #include "../common/fsutil.h"
 #include "../common/sha256.h"
+#include "../consent/run_review.h"
 #include "../models/cv_bridge.h"
 #include "../models/embedder.h"
 #include "../models/face_models.h"
 #include "../models/model_files.h"
 #include "media_out.h"
+#include "review_record.h"
 #include "video_in.h"
 
 
@@ -75,6 +77,19 @@ void cb_worker_set_overwrite(cb_worker *w, int overwrite)
     w->opts.video.out.overwrite = overwrite;
 }
 
+/* Is the output hashing to out_sha run_id's output as `consentblur review` left it
+ * (regions redacted by hand since, the latest of them)? 1 or 0. */
+static int reviewed(cb_worker *w, const char *out_sha, int64_t run_id)
+{
+    cb_run *edited = calloc(1, sizeof *edited);
+    int found = 0, latest = 0;
+    const int rc = edited ? cb_registry_run_by_output(w->registry, out_sha, edited, &found,
+                                                      &latest, NULL) : -1;
+    const int same = rc == 0 && found && latest && edited->id == run_id;
+    free(edited);
+    return same;
+}
+
 int cb_worker_find_run(cb_worker *w, const char *in_path, const char *out_path, cb_run *run,
                        int *found, cb_error *err)
 {
@@ -89,7 +104,7 @@ int cb_worker_find_run(cb_worker *w, const char *in_path, const char *out_path, 
                                   out_text, run, found, err);
     if (rc == 0 && *found &&
         (cb_sha256_file_hex(out_path, out_sha, NULL) < 0 || strcmp(out_sha, run->output_sha256)))
-        *found = 0; /* the output is gone or is not what that run wrote */
+        *found = reviewed(w, out_sha, run->id); /* else gone, or not what that run wrote */
     return rc;
 }
 
@@ -222,9 +237,10 @@ static int add_detector_models(cb_run *run, const cb_detector_opts *det,
     return rc;
 }
 
-/* Record the run of in_path (outcome rc, error why). */
-static int record_run(cb_worker *w, const char *in_path, const char *out_path, int rc,
-                      const cb_error *why, const char *started, cb_job_result *res, cb_error *err)
+/* Record the run of in_path, read from read_path (outcome rc, error why). */
+static int record_run(cb_worker *w, const char *in_path, const char *read_path,
+                      const char *out_path, int rc, const cb_error *why, const char *started,
+                      cb_job_result *res, cb_error *err)
 {
     cb_run *run = calloc(1, sizeof *run);
     if (!run)
@@ -257,8 +273,8 @@ static int record_run(cb_worker *w, const char *in_path, const char *out_path, i
     if (r == 0)
         r = cb_run_add_model(run, "embedder", CB_EMBEDDER_MODEL_ID,
                              cb_model_expected_sha256(CB_EMBEDDER_FILE), err);
-    if (r == 0)
-        r = cb_registry_run_record(w->registry, run, &res->run_id, err);
+    if (r == 0) /* with the faces the review page shows (review_record.h) */
+        r = cb_review_record_run(w->registry, run, read_path, &w->opts, res, err);
     free(run);
     return r;
 }
@@ -292,7 +308,7 @@ int cb_worker_run_as(cb_worker *w, const char *in_path, const char *recorded_as,
     if (!w->registry)
         return rc;
     cb_error rec = {0};
-    int r = record_run(w, recorded_as, out_path, rc, err, started, res, &rec);
+    int r = record_run(w, recorded_as, in_path, out_path, rc, err, started, res, &rec);
     if (r < 0 && rc == 0) {
         /* Unrecorded output must not stay: remove it, fail the file. */
         if (out_path)

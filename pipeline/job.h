@@ -58,7 +58,8 @@ void cb_worker_set_overwrite(cb_worker *w, int overwrite);
 
 /*
  * Was out_path made from in_path (its current content) for the worker's
- * purpose, and does it still hold exactly what that run wrote? *found = 1
+ * purpose, and does it still hold exactly what that run wrote (or what
+ * `consentblur review` made of it since: consent/run_review.h)? *found = 1
  * and *run filled when so (a batch resuming, a watcher restarting). Needs
  * opts.record. Returns 0 or a negative code (registry).
  */

@@ -40,6 +40,8 @@ struct cb_report {
     long long cards_len, failures_len;      /* bytes of whole entries written */
     long long photos, videos, n_failures, kept, redacted;
     int finished;
+    const cb_run_edit *edits; /* regions redacted by hand for the card being added */
+    int n_edits;
 };
 
 /* ---- a growable text buffer ------------------------------------------------------ */
@@ -332,6 +334,23 @@ static void put_badges(sbuf *b, const cb_report *r, const cb_verdict *const *v, 
     sb_puts(b, "</ul>\n");
 }
 
+/* One badge per region redacted by hand (consentblur review). */
+static void put_edits(sbuf *b, const cb_run_edit *e, int n)
+{
+    if (n <= 0)
+        return;
+    sb_puts(b, "<ul class=\"badges\">");
+    for (int i = 0; i < n; i++) {
+        sb_puts(b, "<li class=\"b manual\">redacted by hand: ");
+        sb_html(b, e[i].actor);
+        sb_printf(b, ", %s, region %d,%d %dx%d", e[i].at, e[i].x, e[i].y, e[i].w, e[i].h);
+        if (e[i].first >= 0)
+            sb_printf(b, ", frames %lld-%lld", (long long)e[i].first, (long long)e[i].last);
+        sb_puts(b, "</li>");
+    }
+    sb_puts(b, "</ul>\n");
+}
+
 /* ---- cards ---------------------------------------------------------------------------------- */
 
 /* Append whole entries to a temporary file; on a failed write cut it back. */
@@ -406,6 +425,7 @@ static int add_card(cb_report *r, const char *kind, const char *input, const cha
     sb_printf(&b, "<p class=\"sum\">%d %s%s: %d kept, %d redacted</p>", n, unit,
               n == 1 ? "" : "s", kept, n - kept);
     put_badges(&b, r, v, n);
+    put_edits(&b, r->edits, r->n_edits);
     sb_puts(&b, "</article>\n");
     int rc = append(&r->cards, &r->cards_len, &b, err);
     sb_free(&b);
@@ -468,6 +488,21 @@ int cb_report_add_video(cb_report *r, const char *input, const char *output,
     free(v);
     if (rc >= 0)
         r->videos++;
+    return rc;
+}
+
+int cb_report_add_reviewed(cb_report *r, const char *input, const char *output,
+                           const cb_photo_result *photo, const cb_video_result *video,
+                           const cb_run_edit *edits, int n_edits, cb_error *err)
+{
+    if (!r || (!photo) == (!video) || n_edits < 0 || (n_edits > 0 && !edits))
+        return cb_error_set(err, CB_EINVAL, "report: one result, and the edits");
+    r->edits = edits;
+    r->n_edits = n_edits;
+    const int rc = photo ? cb_report_add_photo(r, input, output, photo, err)
+                         : cb_report_add_video(r, input, output, video, err);
+    r->edits = NULL;
+    r->n_edits = 0;
     return rc;
 }
 
@@ -571,6 +606,7 @@ static const char css[] =
     ".b.kept{background:#1e7e34}"
     ".b.anon{background:#6c757d}"
     ".b.nocons{background:#b02a37}"
+    ".b.manual{background:#6f42c1}"
     ".b .n{font-weight:bold}"
     "footer{margin:24px 0 0;color:#777;font-size:12px}"
     "@media print{body{background:#fff;padding:0}"

@@ -12,7 +12,8 @@
  * redact-all) or red (a recognised person whose consent does not hold:
  * refused, withdrawn, expired, ...). Identical redacted badges of one file
  * are shown once with a count ("x 12"). For a video the badges are per
- * track.
+ * track. Regions redacted by hand after the run (consentblur review) get a
+ * purple badge each (cb_report_add_reviewed).
  *
  * The report never shows an unredacted face: thumbnails are made from the
  * OUTPUT files only (decoded again from disk, as published), never from the
@@ -39,6 +40,7 @@
 #define CB_REPORT_H
 
 #include "../common/cb_error.h"
+#include "../consent/run_review.h"
 #include "photo.h"
 #include "video.h"
 
@@ -79,6 +81,16 @@ int cb_report_add_photo(cb_report *r, const char *input, const char *output,
  */
 int cb_report_add_video(cb_report *r, const char *input, const char *output,
                         const cb_video_result *res, cb_error *err);
+
+/*
+ * A photo (photo set) or video (video set) as cb_report_add_photo /
+ * cb_report_add_video add it, with a badge for each region redacted by hand
+ * since its run (`consentblur review`: who, when, the region, the frames):
+ * the report `review --report` writes. The edits are not kept.
+ */
+int cb_report_add_reviewed(cb_report *r, const char *input, const char *output,
+                           const cb_photo_result *photo, const cb_video_result *video,
+                           const cb_run_edit *edits, int n_edits, cb_error *err);
 
 /* A file that failed: its name and the reason (one line); no thumbnail. */
 int cb_report_add_failure(cb_report *r, const char *input, const char *reason, cb_error *err);

@@ -42,6 +42,8 @@ void cb_video_result_free(cb_video_result *result)
 {
     if (!result)
         return;
+    for (int i = 0; result->tracks && i < result->n_tracks; i++)
+        free(result->tracks[i].boxes);
     free(result->tracks);
     memset(result, 0, sizeof *result);
 }
@@ -357,6 +359,20 @@ static void redact_duplicates(cb_video_result *res, const cb_track *tracks)
     }
 }
 
+/* The track's box in each frame it covers, for the record (review_record.h). */
+static int copy_boxes(const cb_track *tr, cb_video_track *out)
+{
+    const int64_t n = tr->last - tr->first + 1;
+    out->boxes = n > 0 && tr->boxes ? malloc(sizeof *out->boxes * 4 * (size_t)n) : NULL;
+    if (n > 0 && tr->boxes && !out->boxes)
+        return -1;
+    for (int64_t f = 0; out->boxes && f < n; f++) {
+        const cb_track_box *b = &tr->boxes[f];
+        memcpy(out->boxes + 4 * f, (const float[4]){b->x, b->y, b->w, b->h}, 4 * sizeof(float));
+    }
+    return 0;
+}
+
 static int decide(cb_judge *judge, const analysis *a, cb_video_result *res, cb_error *err)
 {
     int n = 0;
@@ -376,6 +392,8 @@ static int decide(cb_judge *judge, const analysis *a, cb_video_result *res, cb_e
         if (t)
             memcpy(vt->box, t->box, sizeof vt->box);
         decide_track(judge, t, vt);
+        if (copy_boxes(&tracks[i], vt) < 0)
+            return cb_error_set(err, CB_ENOMEM, "out of memory");
     }
     redact_duplicates(res, tracks);
     for (int i = 0; i < n; i++) {
@@ -393,11 +411,12 @@ typedef struct render_ctx {
     cb_video_result *res;
     const cb_video_opts *o;
     cb_video_out *writer;
-    cb_face *boxes; /* room for every track's box */
-    uint64_t *keys; /* each track's noise key, then (from n_tracks on) those of `boxes` */
+    cb_face *boxes; /* room for every track's and region's box */
+    uint64_t *keys; /* each track's noise key, each region's, then (from `room` on) those
+                       of `boxes` */
     AVBufferPool *pool; /* writable copies of frames the decoder still holds */
-    const cb_track *tracks;
-    int n_tracks;
+    const cb_video_redactions *what;
+    int room;       /* tracks + regions */
 } render_ctx;
 
 /*
@@ -422,24 +441,32 @@ static cb_face box_around(const cb_track *tr, int64_t frame)
     return (cb_face){.x = x0, .y = y0, .w = x1 - x0, .h = y1 - y0, .score = 1};
 }
 
-/* Redact the redacted tracks' boxes in one frame (on the decoding thread). */
+/* Redact the redacted tracks' boxes and the regions in one frame (on the decoding thread). */
 static int redact_frame(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
 {
     render_ctx *c = ctx;
+    const cb_video_redactions *w = c->what;
     const double t0 = cb_monotonic_seconds();
     int n = 0;
-    for (int i = 0; i < c->n_tracks; i++) {
-        const cb_track_box *b = cb_track_box_at(&c->tracks[i], index);
-        if (!b || c->res->tracks[i].verdict.keep)
+    for (int i = 0; i < w->n_tracks; i++) {
+        const cb_track_box *b = cb_track_box_at(&w->tracks[i], index);
+        if (!b || !w->redact[i])
             continue;
-        c->keys[c->n_tracks + n] = c->keys[i];
-        const cb_face box = box_around(&c->tracks[i], index);
+        c->keys[c->room + n] = c->keys[i];
+        const cb_face box = box_around(&w->tracks[i], index);
         c->boxes[n++] = cb_redact_steady_box(&box);
+    }
+    for (int j = 0; j < w->n_regions; j++) {
+        const cb_video_region *r = &w->regions[j];
+        if (index < r->first || index > r->last)
+            continue;
+        c->keys[c->room + n] = c->keys[w->n_tracks + j];
+        c->boxes[n++] = (cb_face){.x = r->x, .y = r->y, .w = r->w, .h = r->h, .score = 1};
     }
     int rc = n > 0 ? cb_frame_make_writable_pooled(frame, &c->pool) : 0;
     if (rc < 0)
         return cb_error_set(err, CB_ENOMEM, "out of memory");
-    rc = cb_redact_faces_keyed(frame, c->boxes, c->keys + c->n_tracks, n, c->o->style, err);
+    rc = cb_redact_faces_keyed(frame, c->boxes, c->keys + c->room, n, c->o->style, err);
     c->res->stage.redact += cb_monotonic_seconds() - t0;
     return rc;
 }
@@ -455,27 +482,25 @@ static int encode_frame(void *ctx, AVFrame *frame, int64_t index, cb_error *err)
     return rc;
 }
 
-/* Pass 2: decode again, redact the redacted tracks, encode. `analysed` is
- * the file as it was when pass 1 began: if it is no longer that file, the
+/* Pass 2: decode again, redact the redacted tracks (and regions), encode. `analysed`
+ * is the file as it was when pass 1 began: if it is no longer that file, the
  * decisions may not fit the pictures, and nothing is put in place. */
-static int render(const char *in_path, const char *out_path, const analysis *a,
+static int render(const char *in_path, const char *out_path, const cb_video_redactions *what,
                   cb_video_result *res, const cb_file_id *analysed,
                   const cb_video_opts *o, cb_error *err)
 {
     cb_frame_reader *reader = NULL;
     cb_video_out *writer = NULL;
     cb_video_info info;
-    int n_tracks = 0;
-    const cb_track *tracks = cb_tracker_tracks(a->tracker, &n_tracks);
-    const size_t room = (size_t)(n_tracks > 0 ? n_tracks : 1);
-    cb_face *boxes = malloc(sizeof *boxes * room);
-    uint64_t *keys = malloc(sizeof *keys * 2 * room);
+    const int room = what->n_tracks + what->n_regions;
+    cb_face *boxes = malloc(sizeof *boxes * (size_t)(room > 0 ? room : 1));
+    uint64_t *keys = malloc(sizeof *keys * 2 * (size_t)(room > 0 ? room : 1));
     cb_video_out_opts out_opts = o->out;
     out_opts.audio_source = in_path;
     int rc = boxes && keys ? 0 : cb_error_set(err, CB_ENOMEM, "out of memory");
-    for (int i = 0; rc == 0 && i < n_tracks; i++)
+    for (int i = 0; rc == 0 && i < room; i++)
         rc = cb_redact_noise_key(&keys[i], err);
-    render_ctx ctx = {res, o, NULL, boxes, keys, NULL, tracks, n_tracks};
+    render_ctx ctx = {res, o, NULL, boxes, keys, NULL, what, room};
     const cb_frame_reader_opts ropts = {o->max_pixels, CB_VIDEO_QUEUE_DEPTH,
                                         CB_VIDEO_FOR_ENCODING, redact_frame, &ctx};
     if (rc == 0)
@@ -504,6 +529,40 @@ static int render(const char *in_path, const char *out_path, const analysis *a,
     free(boxes);
     free(keys);
     return rc;
+}
+
+/* Pass 2 of cb_video_process: the tracks its decisions redact. */
+static int render_decided(const char *in_path, const char *out_path, const analysis *a,
+                          cb_video_result *res, const cb_file_id *analysed,
+                          const cb_video_opts *o, cb_error *err)
+{
+    cb_video_redactions what = {0};
+    what.tracks = cb_tracker_tracks(a->tracker, &what.n_tracks);
+    uint8_t *redact = calloc((size_t)what.n_tracks + 1, 1);
+    if (!redact)
+        return cb_error_set(err, CB_ENOMEM, "out of memory");
+    for (int i = 0; i < what.n_tracks; i++)
+        redact[i] = !res->tracks[i].verdict.keep;
+    what.redact = redact;
+    const int rc = render(in_path, out_path, &what, res, analysed, o, err);
+    free(redact);
+    return rc;
+}
+
+int cb_video_render(const char *in_path, const char *out_path, const cb_video_redactions *what,
+                    int width, int height, int64_t frames, const cb_video_opts *opts,
+                    cb_error *err)
+{
+    cb_video_result res = {.info = {.width = width, .height = height}, .frames = frames};
+    cb_file_id id;
+    int rc = cb_file_id_get(in_path, &id);
+    if (rc < 0)
+        return cb_error_set(err, rc, "%s: %s", in_path, strerror(-rc));
+    if (!what || what->n_tracks < 0 || what->n_regions < 0 ||
+        (what->n_tracks > 0 && (!what->tracks || !what->redact)) ||
+        (what->n_regions > 0 && !what->regions))
+        return cb_error_set(err, CB_EINVAL, "video: nothing to render");
+    return render(in_path, out_path, what, &res, &id, opts, err);
 }
 
 /* One debug line: where the time went, per frame. */
@@ -543,7 +602,7 @@ int cb_video_process(cb_detector *det, cb_judge *judge, const char *in_path,
     cb_log(opts->log, CB_LOG_INFO, "%s: %lld frames, %d face track(s): %d kept, %d redacted",
            in_path, (long long)res->frames, res->n_tracks, res->kept, res->redacted);
     if (rc == 0 && out_path) {
-        rc = render(in_path, out_path, &a, res, &analysed, opts, err);
+        rc = render_decided(in_path, out_path, &a, res, &analysed, opts, err);
         res->seconds_render = cb_monotonic_seconds() - t1;
     }
     log_stages(opts->log, in_path, res);

@@ -94,6 +94,8 @@ typedef struct cb_video_track {
     int recognised;          /* of those, how many recognised the track's person */
     float box[4];            /* x, y, w, h of the track's largest detection */
     cb_verdict verdict;      /* keep or redact, and why */
+    float *boxes;            /* x, y, w, h in each frame first..last (4 floats each), as
+                                the tracker finished them; owned (cb_video_result_free) */
 } cb_video_track;
 
 typedef struct cb_video_result {
@@ -124,5 +126,33 @@ int cb_video_process(cb_detector *det, cb_judge *judge, const char *in_path,
 
 /* Free what a result owns and zero it. Accepts NULL. */
 void cb_video_result_free(cb_video_result *result);
+
+/* A region redacted by hand (`consentblur review`): a face's box in frames first..last. */
+typedef struct cb_video_region {
+    float x, y, w, h;
+    int64_t first, last;
+} cb_video_region;
+
+/* What pass 2 redacts: the tracks with redact[i] set (as cb_video_process
+ * redacts a redacted track: its boxes of a few frames either side, on a grid,
+ * one noise pattern per track), and each region in its frames. */
+typedef struct cb_video_redactions {
+    const cb_track *tracks;
+    const uint8_t *redact;   /* one per track */
+    int n_tracks;
+    const cb_video_region *regions;
+    int n_regions;
+} cb_video_redactions;
+
+/*
+ * Pass 2 alone (redaction by hand, pipeline/review_redact.h): decode
+ * in_path - width x height, `frames` frames, or it is refused as changed -
+ * redact `what` and encode out_path as cb_video_process does (opts->out,
+ * opts->style; audio copied from in_path). Returns 0 or a negative code;
+ * on error nothing is left at out_path.
+ */
+int cb_video_render(const char *in_path, const char *out_path, const cb_video_redactions *what,
+                    int width, int height, int64_t frames, const cb_video_opts *opts,
+                    cb_error *err);
 
 #endif
