@@ -51,7 +51,7 @@
 typedef struct cb_registry cb_registry;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CB_REGISTRY_SCHEMA_VERSION 3
+#define CB_REGISTRY_SCHEMA_VERSION 4
 
 /* The default registry path when --registry is not given:
  * $CONSENTBLUR_REGISTRY, else $XDG_DATA_HOME/consentblur/registry.db, else

@@ -122,6 +122,18 @@ static const char schema_v2[] =
 static const char schema_v3[] =
     "ALTER TABLE runs ADD COLUMN registry_version INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Anchors and digests for checking the tables against the audit log
+ * (consent/integrity.h): a run records the hash of the audit head it was
+ * judged on (registry_version holds its id); people and consent records get
+ * a random salt for the digest of their names that their audit rows carry.
+ * Older rows keep '': no hash recorded, no digest to compare.
+ */
+static const char schema_v4[] =
+    "ALTER TABLE runs ADD COLUMN registry_hash TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE people ADD COLUMN salt TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE consents ADD COLUMN salt TEXT NOT NULL DEFAULT '';";
+
 typedef struct migration {
     int version;
     const char *description;
@@ -132,6 +144,7 @@ static const migration migrations[] = {
     {1, "initial schema: people, purposes, settings, consents, templates, audit", schema_v1},
     {2, "processing records (runs)", schema_v2},
     {3, "runs: the registry version they judged consent on", schema_v3},
+    {4, "runs: the audit head's hash; people and consents: salts for audit digests", schema_v4},
 };
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
 
@@ -191,11 +204,10 @@ int cb_reg_schema_identify(cb_registry *r, int *version, cb_error *err)
     return 0;
 }
 
-static int apply(cb_registry *r, const migration *m, const char *now, cb_error *err)
+int cb_reg_schema_run(cb_registry *r, const char *sql, const char *now, cb_error *err)
 {
     /* All statements but the last through exec; the last binds ?1. */
-    const char *sql = m->sql, *tail = NULL;
-    int rc = 0;
+    const char *tail = NULL;
     while (*sql) {
         sqlite3_stmt *st = NULL;
         int s = sqlite3_prepare_v2(r->db, sql, -1, &st, &tail);
@@ -205,12 +217,20 @@ static int apply(cb_registry *r, const migration *m, const char *now, cb_error *
             break; /* only whitespace left */
         if (sqlite3_bind_parameter_count(st) > 0)
             cb_reg_bind_text(st, 1, now);
-        rc = cb_reg_step_done(r, st, "creating the schema", err);
+        int rc = cb_reg_step_done(r, st, "creating the schema", err);
         sqlite3_finalize(st);
         if (rc < 0)
             return rc;
         sql = tail;
     }
+    return 0;
+}
+
+static int apply(cb_registry *r, const migration *m, const char *now, cb_error *err)
+{
+    int rc = cb_reg_schema_run(r, m->sql, now, err);
+    if (rc < 0)
+        return rc;
     sqlite3_stmt *st = NULL;
     rc = cb_reg_prepare(r, "INSERT INTO migrations(version, applied_at, description) "
                            "VALUES (?1, ?2, ?3)", &st, err);
