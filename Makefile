@@ -22,7 +22,7 @@ export CONSENTBLUR_MODELS ?= $(abspath $(MODELS))
 DEB_PACKAGES := build-essential cmake pkg-config libopencv-dev libavformat-dev libavcodec-dev \
 	libavutil-dev libswscale-dev libsqlite3-dev libcmocka-dev ffmpeg nodejs npm \
 	python3-onnx python3-numpy opencv-data chromium valgrind time \
-	clang libclang-rt-14-dev libjpeg-dev gettext libheif-dev libheif-examples
+	clang libclang-rt-14-dev libjpeg-dev gettext libheif-dev libheif-examples sqlite3
 
 .PHONY: demo test deps models build samples check asan test-valgrind fuzz bench clean
 

@@ -320,7 +320,12 @@ int cb_registry_templates_erase(cb_registry *r, int64_t person_id, const char *r
  *     ":", the field's bytes
  * where prev_hash is the previous row's hash (the first row: 64 '0's).
  * A changed, inserted or deleted row breaks the chain at that row or the
- * next; cutting rows off the end is not detectable from the chain alone.
+ * next; cutting rows off the end is not detectable from the chain alone:
+ * consent/integrity.h checks it against anchors kept elsewhere (the heads
+ * runs recorded, a head given to check) and the tables against the log.
+ * New person.add/update rows carry the role and a digest of name, birth
+ * date and group; consent.grant/refuse rows a digest of signer, evidence
+ * reference and recording time; consent.withdraw rows withdrawn_at.
  */
 
 typedef struct cb_audit_row {
