@@ -459,37 +459,39 @@ static void triggers_free(trigger *t, int n)
     free(t);
 }
 
+/* One trigger row (name, sql) for cb_reg_collect. */
+static int trigger_row(sqlite3_stmt *st, void *row, void *ctx, cb_error *err)
+{
+    (void)ctx;
+    trigger *t = row;
+    const char *sql = (const char *)sqlite3_column_text(st, 1);
+    text_col(st, 0, t->name, sizeof t->name);
+    t->sql = strdup(sql ? sql : "");
+    return t->sql ? 0 : cb_error_set(err, CB_ENOMEM, "out of memory");
+}
+
+static void trigger_release(void *row)
+{
+    free(((trigger *)row)->sql);
+}
+
 /* The triggers of a database, by name. */
 static int read_triggers(cb_registry *r, trigger **out, int *n, cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = cb_reg_prepare(r, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                               "ORDER BY name LIMIT 256",
-                            &st, err);
+    void *rows = NULL;
     *out = NULL;
     *n = 0;
+    int rc = cb_reg_prepare(r, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                               "ORDER BY name",
+                            &st, err);
     if (rc < 0)
         return rc;
-    trigger *list = calloc(256, sizeof *list);
-    int s = SQLITE_DONE;
-    if (!list)
-        rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *sql = (const char *)sqlite3_column_text(st, 1);
-        text_col(st, 0, list[*n].name, sizeof list[*n].name);
-        if (!(list[(*n)++].sql = strdup(sql ? sql : "")))
-            rc = cb_error_set(err, CB_ENOMEM, "out of memory");
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = cb_reg_db_error(r, s, "reading the schema", err);
-    sqlite3_finalize(st);
-    if (rc < 0) {
-        triggers_free(list, *n);
-        *n = 0;
-        return rc;
-    }
-    *out = list;
-    return 0;
+    const cb_reg_rows how = {.row_size = sizeof **out, .read = trigger_row,
+                             .release = trigger_release, .what = "reading the schema"};
+    rc = cb_reg_collect(r, st, &how, &rows, n, err);
+    *out = rows;
+    return rc;
 }
 
 /* The triggers the migrations create, from a schema built in memory. */

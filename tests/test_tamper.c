@@ -30,12 +30,9 @@
 #define BUF 65536
 static char out_buf[BUF], err_buf[BUF];
 
-typedef struct fixture {
-    char dir[256];
-    char reg[512];
-} fixture;
+typedef cb_test_registry fixture; /* its handle is closed: the CLI does the work */
 
-#define run(f, ...) cb_test_run_cli((f)->reg, out_buf, BUF, err_buf, BUF, __VA_ARGS__)
+#define run(f, ...) cb_test_run_cli((f)->path, out_buf, BUF, err_buf, BUF, __VA_ARGS__)
 
 #define EXPECT(rc, call)                                                                       \
     do {                                                                                       \
@@ -54,7 +51,7 @@ static void assert_has(const char *hay, const char *needle)
 /* What the intruder types: `sqlite3 REGISTRY SQL`, the real shell. */
 static void intrude(const fixture *f, const char *sql)
 {
-    char *argv[] = {"sqlite3", (char *)f->reg, (char *)sql, NULL};
+    char *argv[] = {"sqlite3", (char *)f->path, (char *)sql, NULL};
     if (cb_test_run(argv, out_buf, BUF, err_buf, BUF) != 0)
         fail_msg("sqlite3 %s: %s", sql, err_buf);
 }
@@ -76,7 +73,7 @@ static void record_run_at_head(const fixture *f)
     cb_error err = {0};
     cb_audit_head head;
     cb_run *run = calloc(1, sizeof *run);
-    assert_int_equal(cb_registry_open(f->reg, 0, &r, &err), 0);
+    assert_int_equal(cb_registry_open(f->path, 0, &r, &err), 0);
     assert_int_equal(cb_registry_audit_head(r, &head, &err), 0);
     cb_run_init(run);
     run->command = CB_RUN_CHECK;
@@ -95,8 +92,11 @@ static void record_run_at_head(const fixture *f)
  * social refused. */
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    cb_test_registry_paths(f->dir, sizeof f->dir, f->reg, sizeof f->reg, "officer");
+    setenv("CONSENTBLUR_ACTOR", "officer", 1);
+    cb_test_registry_setup(state);
+    fixture *f = *state;
+    cb_registry_close(f->r);
+    f->r = NULL;
     EXPECT(0, run(f, "person", "add", "P1", "--name", "Ann Staff", "--role", "staff", NULL));
     EXPECT(0, run(f, "person", "add", "P2", "--name", "Bob Pupil", "--role", "pupil",
                   "--birth-date", "2014-02-03", "--group", "5B", NULL));
@@ -110,21 +110,12 @@ static int setup(void **state)
     float emb[128];
     for (int i = 0; i < 128; i++)
         emb[i] = (float)(i % 7) / 7.0f;
-    assert_int_equal(cb_registry_open(f->reg, 0, &r, &err), 0);
+    assert_int_equal(cb_registry_open(f->path, 0, &r, &err), 0);
     assert_int_equal(cb_registry_person_find(r, "P1", &p, &err), 0);
     assert_int_equal(cb_registry_template_add(r, p.id, CB_EMBEDDER_MODEL_ID, emb, 128, 0.9f, NULL, NULL,
                                               NULL, &err),
                      0);
     cb_registry_close(r);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    cb_test_remove_tree(f->dir);
-    free(f);
     return 0;
 }
 
@@ -257,13 +248,13 @@ static void test_replace_log(void **state)
     char head[96], sql[1200];
     head_now(f, head, sizeof head);
     record_run_at_head(f);
-    snprintf(other.reg, sizeof other.reg, "%s/other.db", f->dir);
+    snprintf(other.path, sizeof other.path, "%s/other.db", f->dir);
     EXPECT(0, run(&other, "person", "add", "P1", "--name", "Ann Staff", "--role", "staff",
                   NULL));
     snprintf(sql, sizeof sql,
              "%s ATTACH '%s' AS o; DELETE FROM audit; INSERT INTO audit SELECT * FROM o.audit;"
              "DELETE FROM people WHERE id > 1; DELETE FROM consents; DELETE FROM templates; %s",
-             drop_triggers, other.reg, make_triggers);
+             drop_triggers, other.path, make_triggers);
     intrude(f, sql);
     EXPECT(1, run(f, "audit", "verify", NULL));
     assert_null(strstr(err_buf, "broken"));
@@ -324,22 +315,6 @@ static void test_process_refuses(void **state)
 
 /* ---- a registry of schema version 3, migrated -------------------------------------- */
 
-static void exec_migration(sqlite3 *db, int version)
-{
-    const char *sql = cb_reg_schema_sql(version), *tail = NULL;
-    while (*sql) {
-        sqlite3_stmt *st = NULL;
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, &tail), SQLITE_OK);
-        if (!st)
-            break;
-        if (sqlite3_bind_parameter_count(st) > 0)
-            sqlite3_bind_text(st, 1, "2026-01-05T08:00:00Z", -1, SQLITE_STATIC);
-        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-        sqlite3_finalize(st);
-        sql = tail;
-    }
-}
-
 /* Append an audit row as version 3 wrote them (details without digests). */
 static void old_audit(sqlite3 *db, int64_t id, const char *action, const char *subject,
                       const char *details, char prev[65])
@@ -370,8 +345,11 @@ static void make_v3_file(const char *path)
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL; BEGIN", NULL, NULL, NULL),
                      SQLITE_OK);
+    cb_registry raw = {.db = db, .path = "v3"};
     for (int v = 1; v <= 3; v++)
-        exec_migration(db, v);
+        assert_int_equal(cb_reg_schema_run(&raw, cb_reg_schema_sql(v), "2026-01-05T08:00:00Z",
+                                           NULL),
+                         0);
     const char *rows =
         "INSERT INTO migrations VALUES (1, '2026-01-05T08:00:00Z', 'a'), "
         "(2, '2026-01-05T08:00:00Z', 'b'), (3, '2026-01-05T08:00:00Z', 'c');"
@@ -406,9 +384,9 @@ static void test_migration_from_v3(void **state)
     fixture *f = *state;
     cb_registry *r = NULL;
     cb_error err = {0};
-    snprintf(f->reg, sizeof f->reg, "%s/v3.db", f->dir);
-    make_v3_file(f->reg);
-    assert_int_equal(cb_registry_open(f->reg, 0, &r, &err), 0);
+    snprintf(f->path, sizeof f->path, "%s/v3.db", f->dir);
+    make_v3_file(f->path);
+    assert_int_equal(cb_registry_open(f->path, 0, &r, &err), 0);
     cb_registry_close(r);
     EXPECT(0, run(f, "audit", "verify", NULL));
     assert_has(out_buf, "note: 1 run(s) were recorded before runs kept the audit head");
@@ -470,10 +448,10 @@ static void test_quick_check_cost(void **state)
     cb_error err = {0};
     cb_integrity_report rep;
     struct timespec t0;
-    assert_int_equal(cb_registry_open(f->reg, 0, &r, &err), 0);
+    assert_int_equal(cb_registry_open(f->path, 0, &r, &err), 0);
     add_people(r, N, ids);
     cb_registry_close(r);
-    assert_int_equal(cb_registry_open(f->reg, CB_REGISTRY_READONLY, &r, &err), 0);
+    assert_int_equal(cb_registry_open(f->path, CB_REGISTRY_READONLY, &r, &err), 0);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(cb_registry_integrity_quick(r, ids, N, &rep, &err), 0);
     double quick = seconds_since(&t0);
@@ -490,7 +468,7 @@ static void test_quick_check_cost(void **state)
     /* One consent among them changed: the quick check of everyone finds it. */
     intrude(f, "UPDATE consents SET status = 'granted' WHERE id = (SELECT max(id) FROM consents "
                "WHERE purpose = 'website');");
-    assert_int_equal(cb_registry_open(f->reg, CB_REGISTRY_READONLY, &r, &err), 0);
+    assert_int_equal(cb_registry_open(f->path, CB_REGISTRY_READONLY, &r, &err), 0);
     assert_int_equal(cb_registry_integrity_quick(r, ids, N, &rep, &err), 0);
     assert_int_equal(rep.findings.total, 1);
     assert_string_equal(rep.findings.list[0].field, "status");
@@ -501,17 +479,17 @@ static void test_quick_check_cost(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_intact, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cut_tail, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cut_tail_expect, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delete_middle_row, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_edit_consent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_insert_consent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_triggers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replace_log, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_process_refuses, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migration_from_v3, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quick_check_cost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_intact, setup, cb_test_registry_teardown),
+        cmocka_unit_test_setup_teardown(test_cut_tail, setup, cb_test_registry_teardown),
+        cmocka_unit_test_setup_teardown(test_cut_tail_expect, setup, cb_test_registry_teardown),
+        cmocka_unit_test_setup_teardown(test_delete_middle_row, setup, cb_test_registry_teardown),
+        cmocka_unit_test_setup_teardown(test_edit_consent, setup, cb_test_registry_teardown),
+        cmocka_unit_test_setup_teardown(test_insert_consent, setup, cb_test_registry_teardown),
+        cmocka_unit_test_setup_teardown(test_triggers, setup, cb_test_registry_teardown),
+        cmocka_unit_test_setup_teardown(test_replace_log, setup, cb_test_registry_teardown),
+        cmocka_unit_test_setup_teardown(test_process_refuses, setup, cb_test_registry_teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_v3, setup, cb_test_registry_teardown),
+        cmocka_unit_test_setup_teardown(test_quick_check_cost, setup, cb_test_registry_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
