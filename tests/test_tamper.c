@@ -476,20 +476,18 @@ static void test_quick_check_cost(void **state)
     cb_registry_close(r);
 }
 
+/* A test on its own copy of the registry setup builds. */
+#define WITH_REGISTRY(test) cmocka_unit_test_setup_teardown(test, setup, cb_test_registry_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_intact, setup, cb_test_registry_teardown),
-        cmocka_unit_test_setup_teardown(test_cut_tail, setup, cb_test_registry_teardown),
-        cmocka_unit_test_setup_teardown(test_cut_tail_expect, setup, cb_test_registry_teardown),
-        cmocka_unit_test_setup_teardown(test_delete_middle_row, setup, cb_test_registry_teardown),
-        cmocka_unit_test_setup_teardown(test_edit_consent, setup, cb_test_registry_teardown),
-        cmocka_unit_test_setup_teardown(test_insert_consent, setup, cb_test_registry_teardown),
-        cmocka_unit_test_setup_teardown(test_triggers, setup, cb_test_registry_teardown),
-        cmocka_unit_test_setup_teardown(test_replace_log, setup, cb_test_registry_teardown),
-        cmocka_unit_test_setup_teardown(test_process_refuses, setup, cb_test_registry_teardown),
-        cmocka_unit_test_setup_teardown(test_migration_from_v3, setup, cb_test_registry_teardown),
-        cmocka_unit_test_setup_teardown(test_quick_check_cost, setup, cb_test_registry_teardown),
+        WITH_REGISTRY(test_intact),           WITH_REGISTRY(test_cut_tail),
+        WITH_REGISTRY(test_cut_tail_expect),  WITH_REGISTRY(test_delete_middle_row),
+        WITH_REGISTRY(test_edit_consent),     WITH_REGISTRY(test_insert_consent),
+        WITH_REGISTRY(test_triggers),         WITH_REGISTRY(test_replace_log),
+        WITH_REGISTRY(test_process_refuses),  WITH_REGISTRY(test_migration_from_v3),
+        WITH_REGISTRY(test_quick_check_cost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
