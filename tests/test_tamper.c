@@ -300,6 +300,14 @@ static void test_process_refuses(void **state)
     assert_int_equal(access(out_file, F_OK), 0);
     EXPECT(0, run(f, "runs", "list", "--json", NULL));
     assert_has(out_buf, "\"audit_head\": \"7:");
+    /* The watch service puts the head into the system log (stderr, journald). */
+    char inbox[600], outbox[600];
+    snprintf(inbox, sizeof inbox, "%s/watched", f->dir);
+    snprintf(outbox, sizeof outbox, "%s/published", f->dir);
+    mkdir(inbox, 0700);
+    mkdir(outbox, 0700);
+    EXPECT(0, run(f, "watch", inbox, "--out", outbox, "--purpose", "social", "--once", NULL));
+    assert_has(err_buf, "consentblur: registry audit head 7:");
     /* P1's refusal for the website made a grant behind the log's back. */
     intrude(f, "UPDATE consents SET status = 'granted' WHERE id = 2;");
     expect_refused(f, photo, "website");
