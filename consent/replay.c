@@ -234,7 +234,8 @@ static const struct consent_field {
     size_t offset, size;
     unsigned needs;
 } consent_fields[] = {
-#define FIELD(f, needs) {#f, offsetof(cb_replay_consent, f), sizeof ((cb_replay_consent *)0)->f, needs}
+#define FIELD(f, needs)                                                                        \
+    {#f, offsetof(cb_replay_consent, f), sizeof((cb_replay_consent *)0)->f, needs}
     FIELD(purpose, 0),
     FIELD(status, 0),
     FIELD(given_by, 0),
