@@ -23,7 +23,7 @@ DEB_PACKAGES := build-essential cmake pkg-config libopencv-dev libavformat-dev l
 	libavutil-dev libswscale-dev libsqlite3-dev libcmocka-dev ffmpeg nodejs npm \
 	python3-onnx python3-numpy opencv-data chromium valgrind time \
 	clang libclang-rt-14-dev libjpeg-dev gettext libheif-dev libheif-examples \
-	libmicrohttpd-dev chromium-driver
+	libmicrohttpd-dev chromium-driver sqlite3
 
 .PHONY: demo test deps models build samples check asan test-valgrind fuzz bench clean
 

@@ -163,13 +163,12 @@ enum { NOT_DONE, DONE, DONE_BEFORE_CHANGE };
  */
 static int already_done(cb_worker *w, const char *in, const char *out_path)
 {
-    int64_t now = 0;
     cb_run *run = calloc(1, sizeof *run);
-    int found = 0, state = NOT_DONE;
+    int found = 0, changed = 1, state = NOT_DONE;
     if (run && cb_worker_find_run(w, in, out_path, run, &found, NULL) == 0 && found &&
-        cb_registry_version(cb_worker_registry(w), &now, NULL) == 0)
-        state = run->registry_version > 0 && now == run->registry_version ? DONE
-                                                                          : DONE_BEFORE_CHANGE;
+        cb_registry_changed_since(cb_worker_registry(w), run->registry_version, &changed,
+                                  NULL) == 0)
+        state = run->registry_version > 0 && !changed ? DONE : DONE_BEFORE_CHANGE;
     free(run);
     return state;
 }

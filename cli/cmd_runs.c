@@ -92,6 +92,11 @@ static void json_run(cb_json *j, const cb_run *run, const cb_run_edit *edits, in
     cb_json_raw(j, run->models);
     cb_json_kv_string(j, "host", run->host);
     cb_json_kv_string(j, "actor", run->actor);
+    char head[96] = "";
+    if (run->registry_hash[0])
+        snprintf(head, sizeof head, "%lld:%s", (long long)run->registry_version,
+                 run->registry_hash);
+    cb_json_kv_string(j, "audit_head", head[0] ? head : NULL);
     cb_json_key(j, "redacted_by_hand");
     json_edits(j, edits, n_edits);
     cb_json_end(j);

@@ -24,6 +24,7 @@
 
 #include "../common/fsutil.h"
 #include "../common/sha256.h"
+#include "../consent/integrity.h"
 #include "../pipeline/inbox.h"
 #include "cli_job.h"
 #include "media_command.h"
@@ -72,7 +73,33 @@ typedef struct watcher {
     cb_progress *progress;    /* lines, also on a terminal: this is a log */
     cb_progress_video *video; /* the worker's videos */
     int done, failed;
+    cb_audit_head head;       /* the registry's audit head last logged */
+    int64_t head_checked_ms;  /* when it was last looked at */
 } watcher;
+
+#define CB_WATCH_HEAD_EVERY_MS 5000
+
+/*
+ * Log the registry's audit head when it changed since last logged: the
+ * system log (journald) then holds anchors that `audit verify --expect`
+ * can check, so cutting rows off the log's end is found even when no run
+ * came after them.
+ */
+static void note_head(watcher *w, int64_t now)
+{
+    cb_audit_head head;
+    cb_error err = {0};
+    w->head_checked_ms = now;
+    if (cb_registry_audit_head(cb_worker_registry(w->worker), &head, &err) < 0) {
+        fprintf(stderr, "consentblur: %s\n", err.msg);
+        return;
+    }
+    if (head.id == w->head.id && !strcmp(head.hash, w->head.hash))
+        return;
+    w->head = head;
+    fprintf(stderr, _("consentblur: registry audit head %lld:%s (%s)\n"), (long long)head.id,
+            head.hash, head.at);
+}
 
 static void say(const watcher *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -275,11 +302,14 @@ static int watch_loop(watcher *w)
             rc = -1;
         } else if (ready) {
             rc = take(w, name);
+            note_head(w, now_ms());
         } else if (w->args->once) {
             break;
         } else {
             struct pollfd p = {.fd = fd, .events = POLLIN};
             poll(&p, 1, 250); /* woken by an event, a signal, or to re-check settling */
+            if (now_ms() - w->head_checked_ms >= CB_WATCH_HEAD_EVERY_MS)
+                note_head(w, now_ms());
         }
     }
     close(fd);
@@ -319,6 +349,7 @@ int cb_cmd_watch(int argc, char **argv, const cb_cli_common *common)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     say(&w, _("watching %s -> %s for %s"), dirs.inbox, dirs.outbox, a.job.judge.purpose);
+    note_head(&w, now_ms());
     rc = recover(&w);
     if (rc == 0)
         rc = watch_loop(&w);

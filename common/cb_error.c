@@ -63,6 +63,7 @@ const char *cb_strerror(int code)
     case CB_EDB: return "registry error";
     case CB_EBUSY: return "registry busy";
     case CB_ENOTFOUND: return "not found";
+    case CB_ETAMPER: return "registry does not match its audit log";
     default:
         if (code < 0 && code > -1000)
             return strerror(-code);

@@ -28,7 +28,8 @@ enum {
     CB_EINTERNAL = -1011,/* a bug or an unexpected foreign exception */
     CB_EDB = -1012,      /* registry (sqlite) error */
     CB_EBUSY = -1013,    /* registry locked for longer than the timeout */
-    CB_ENOTFOUND = -1014 /* no such person / record */
+    CB_ENOTFOUND = -1014,/* no such person / record */
+    CB_ETAMPER = -1015   /* registry does not match its audit log (consent/integrity.h) */
 };
 
 #define CB_ERROR_MSG_SIZE 512

@@ -148,6 +148,10 @@ const char *cb_i18n_reason(int code)
         return _("Something went wrong inside the program: ask the administrator.");
     case CB_ENOTFOUND:
         return _("Something the program looked up does not exist (any more).");
+    case CB_ETAMPER:
+        return _("The consent registry was changed outside consentblur (it does not match its "
+                 "audit log), so nothing was processed: ask the privacy officer to run "
+                 "`consentblur audit verify`.");
     case CB_I18N_SYMLINK:
         return _("A shortcut (symbolic link) is not followed; put the file itself in the "
                  "folder.");

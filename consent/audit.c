@@ -181,19 +181,20 @@ int cb_registry_audit_list(cb_registry *r, int64_t after_id, int limit, cb_audit
     return rc;
 }
 
-int cb_registry_version(cb_registry *r, int64_t *version, cb_error *err)
+int cb_registry_changed_since(cb_registry *r, int64_t since, int *changed, cb_error *err)
 {
     sqlite3_stmt *st = NULL;
-    *version = 0;
+    *changed = 1;
     /* Regions redacted by hand change no consent (consent/run_review.h). */
-    int rc = cb_reg_prepare(r, "SELECT id FROM audit WHERE action <> 'review.redact' "
-                               "ORDER BY id DESC LIMIT 1", &st, err);
+    int rc = cb_reg_prepare(r, "SELECT EXISTS (SELECT 1 FROM audit WHERE id > ?1 AND "
+                               "action <> 'review.redact')", &st, err);
     if (rc < 0)
         return rc;
+    sqlite3_bind_int64(st, 1, since);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
-        *version = sqlite3_column_int64(st, 0);
-    else if (s != SQLITE_DONE)
+        *changed = sqlite3_column_int(st, 0) != 0;
+    else
         rc = cb_reg_db_error(r, s, "reading the audit log", err);
     sqlite3_finalize(st);
     return rc;

@@ -147,7 +147,7 @@ int cb_registry_holds_consent(cb_registry *r, int64_t person_id, int *holds, cb_
 
 int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor, cb_error *err)
 {
-    char who[64], now[21], details[512];
+    char who[64], now[21], details[512], salt[33], digest[65];
     sqlite3_stmt *st = NULL;
     cb_person p;
     int rc;
@@ -159,13 +159,16 @@ int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor,
         (rc = check_consent(r, c, err)) < 0)
         goto fail;
     cb_date_timestamp_now(now);
+    if ((rc = cb_reg_new_salt(salt, err)) < 0)
+        goto fail;
     rc = cb_reg_prepare(r, "INSERT INTO consents(person_id, purpose, status, given_by, "
                            "given_by_name, evidence_ref, evidence_sha256, valid_from, "
-                           "valid_until, recorded_by, recorded_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                           "valid_until, recorded_by, recorded_at, salt) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                         &st, err);
     if (rc < 0)
         goto fail;
+    cb_reg_bind_text(st, 12, salt);
     sqlite3_bind_int64(st, 1, c->person_id);
     cb_reg_bind_text(st, 2, c->purpose);
     cb_reg_bind_text(st, 3, cb_consent_status_name(c->status));
@@ -192,6 +195,8 @@ int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor,
         cb_json_obj_str(&o, "valid_until", c->valid_until, 10);
     if (c->evidence_sha256[0])
         cb_json_obj_str(&o, "evidence_sha256", c->evidence_sha256, 64);
+    cb_reg_consent_digest(salt, c->given_by_name, c->evidence_ref, now, digest);
+    cb_json_obj_str(&o, "digest", digest, 64); /* before the reference: it always fits */
     if (c->evidence_ref[0])
         cb_json_obj_str(&o, "evidence_ref", c->evidence_ref, 120);
     cb_json_obj_end(&o);
@@ -289,6 +294,7 @@ static int withdraw_records(cb_registry *r, const cb_person *p, const withdrawn_
         cb_json_obj_begin(&o, details, sizeof details);
         cb_json_obj_int(&o, "consent_id", recs[i].id);
         cb_json_obj_str(&o, "purpose", recs[i].purpose, 32);
+        cb_json_obj_str(&o, "withdrawn_at", now, 20);
         cb_json_obj_end(&o);
         rc = cb_reg_audit_append(r, who, "consent.withdraw", p->external_id, details, err);
     }

@@ -154,7 +154,7 @@ int cb_registry_person_list(cb_registry *r, cb_person **out, int *count, cb_erro
 
 int cb_registry_person_add(cb_registry *r, cb_person *p, const char *actor, cb_error *err)
 {
-    char who[64], now[21], details[256];
+    char who[64], now[21], details[320], salt[33], digest[65];
     sqlite3_stmt *st = NULL;
     int found = 0, rc;
     cb_person existing;
@@ -171,11 +171,15 @@ int cb_registry_person_add(cb_registry *r, cb_person *p, const char *actor, cb_e
         goto fail;
     }
     cb_date_timestamp_now(now);
+    if ((rc = cb_reg_new_salt(salt, err)) < 0)
+        goto fail;
     rc = cb_reg_prepare(r, "INSERT INTO people(external_id, name, role, birth_date, group_name, "
-                           "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                           "created_at, updated_at, salt) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
                         &st, err);
     if (rc < 0)
         goto fail;
+    cb_reg_bind_text(st, 7, salt);
     cb_reg_bind_text(st, 1, p->external_id);
     cb_reg_bind_text(st, 2, p->name);
     cb_reg_bind_text(st, 3, cb_role_name(p->role));
@@ -191,6 +195,8 @@ int cb_registry_person_add(cb_registry *r, cb_person *p, const char *actor, cb_e
     cb_json_obj_begin(&o, details, sizeof details);
     cb_json_obj_int(&o, "id", p->id);
     cb_json_obj_str(&o, "role", cb_role_name(p->role), 16);
+    cb_reg_person_digest(salt, p->name, p->birth_date, p->group_name, digest);
+    cb_json_obj_str(&o, "digest", digest, 64);
     cb_json_obj_str(&o, "group", p->group_name, 64);
     cb_json_obj_end(&o);
     rc = cb_reg_audit_append(r, who, "person.add", p->external_id, details, err);
@@ -207,7 +213,7 @@ fail:
 int cb_registry_person_update(cb_registry *r, const cb_person *p, const char *actor,
                               cb_error *err)
 {
-    char who[64], now[21], details[256], changed[128] = "[";
+    char who[64], now[21], details[320], changed[128] = "[", salt[33], digest[65];
     sqlite3_stmt *st = NULL;
     cb_person old;
     int rc;
@@ -244,11 +250,15 @@ int cb_registry_person_update(cb_registry *r, const cb_person *p, const char *ac
     }
     strcat(changed, "]");
     cb_date_timestamp_now(now);
+    /* A new salt: rows from before digests get one too. */
+    if ((rc = cb_reg_new_salt(salt, err)) < 0)
+        goto fail;
     rc = cb_reg_prepare(r, "UPDATE people SET name = ?2, role = ?3, birth_date = ?4, "
-                           "group_name = ?5, updated_at = ?6 WHERE id = ?1",
+                           "group_name = ?5, updated_at = ?6, salt = ?7 WHERE id = ?1",
                         &st, err);
     if (rc < 0)
         goto fail;
+    cb_reg_bind_text(st, 7, salt);
     sqlite3_bind_int64(st, 1, p->id);
     cb_reg_bind_text(st, 2, next.name);
     cb_reg_bind_text(st, 3, cb_role_name(next.role));
@@ -262,6 +272,9 @@ int cb_registry_person_update(cb_registry *r, const cb_person *p, const char *ac
     cb_json_obj_begin(&o, details, sizeof details);
     cb_json_obj_int(&o, "id", p->id);
     cb_json_obj_raw(&o, "changed", changed);
+    cb_json_obj_str(&o, "role", cb_role_name(next.role), 16);
+    cb_reg_person_digest(salt, next.name, next.birth_date, next.group_name, digest);
+    cb_json_obj_str(&o, "digest", digest, 64);
     cb_json_obj_end(&o);
     rc = cb_reg_audit_append(r, who, "person.update", old.external_id, details, err);
     if (rc < 0)

@@ -51,7 +51,7 @@
 typedef struct cb_registry cb_registry;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define CB_REGISTRY_SCHEMA_VERSION 4
+#define CB_REGISTRY_SCHEMA_VERSION 5
 
 /* The default registry path when --registry is not given:
  * $CONSENTBLUR_REGISTRY, else $XDG_DATA_HOME/consentblur/registry.db, else
@@ -321,7 +321,12 @@ int cb_registry_templates_erase(cb_registry *r, int64_t person_id, const char *r
  *     ":", the field's bytes
  * where prev_hash is the previous row's hash (the first row: 64 '0's).
  * A changed, inserted or deleted row breaks the chain at that row or the
- * next; cutting rows off the end is not detectable from the chain alone.
+ * next; cutting rows off the end is not detectable from the chain alone:
+ * consent/integrity.h checks it against anchors kept elsewhere (the heads
+ * runs recorded, a head given to check) and the tables against the log.
+ * New person.add/update rows carry the role and a digest of name, birth
+ * date and group; consent.grant/refuse rows a digest of signer, evidence
+ * reference and recording time; consent.withdraw rows withdrawn_at.
  */
 
 typedef struct cb_audit_row {
@@ -340,13 +345,14 @@ int cb_registry_audit_list(cb_registry *r, int64_t after_id, int limit, cb_audit
                            int *count, cb_error *err);
 
 /*
- * The registry's version: the id of the newest audit row (0 when the log is
- * empty), leaving out review.redact rows (a region redacted by hand changes
- * no consent). Every change to people, consent, templates or settings writes
- * an audit row, so two equal versions mean nothing changed in between (a
- * batch resuming compares it with the version its earlier run judged on).
+ * Did anything change since the audit row `since` (a run's registry_version,
+ * the head it judged on)? *changed = 1 when a newer audit row exists that is
+ * not a review.redact row (a region redacted by hand changes no consent),
+ * else 0. Every change to people, consent, templates or settings writes an
+ * audit row, so 0 means the run's decisions still hold (a batch resuming
+ * skips the file). On error *changed is 1.
  */
-int cb_registry_version(cb_registry *r, int64_t *version, cb_error *err);
+int cb_registry_changed_since(cb_registry *r, int64_t since, int *changed, cb_error *err);
 
 /*
  * Recompute the hash chain. *rows = rows checked; *first_bad = id of the first

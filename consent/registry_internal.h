@@ -121,4 +121,18 @@ int cb_reg_schema_migrate(cb_registry *r, cb_error *err);
  * For tests that build a file of an older version. */
 const char *cb_reg_schema_sql(int version);
 
+/* Run the statements of a migration's SQL on r's database, binding ?1 to
+ * now (what a migration does, without recording it). */
+int cb_reg_schema_run(cb_registry *r, const char *sql, const char *now, cb_error *err);
+
+/* Salts and digests of rows, for their audit rows (integrity.c): a new
+ * random salt (32 hex digits); the digest of a person's name, birth date and
+ * group, and of a consent record's signer, evidence reference and recording
+ * time (cb_replay_digest; "" for an empty salt). */
+int cb_reg_new_salt(char out[33], cb_error *err);
+void cb_reg_person_digest(const char *salt, const char *name, const char *birth_date,
+                          const char *group_name, char out[65]);
+void cb_reg_consent_digest(const char *salt, const char *signer, const char *evidence_ref,
+                           const char *recorded_at, char out[65]);
+
 #endif

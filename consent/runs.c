@@ -274,7 +274,7 @@ static int json_kind_ok(cb_registry *r, const char *json, int want_array, int *o
 /* A run as it will be stored: the caller's fields checked, defaults filled. */
 typedef struct stored_run {
     char started_at[21], finished_at[21];
-    char input_sha256[65], output_sha256[65];
+    char input_sha256[65], output_sha256[65], registry_hash[65];
     const char *kept_people, *models;
     char error[512];
     char host[256];
@@ -320,6 +320,8 @@ static int check_run_files(const cb_run *run, stored_run *o, cb_error *err)
                                             "without control characters");
     if (!hash_ok(run->input_sha256, o->input_sha256) || (!failed && !o->input_sha256[0]))
         return cb_error_set(err, CB_EINVAL, "run: input hash must be 64 hex digits");
+    if (!hash_ok(run->registry_hash, o->registry_hash))
+        return cb_error_set(err, CB_EINVAL, "run: registry hash must be 64 hex digits or \"\"");
     if (!hash_ok(run->output_sha256, o->output_sha256) || (has_output != !!o->output_sha256[0]))
         return cb_error_set(err, CB_EINVAL, has_output ? "run: output hash must be 64 hex digits"
                                                        : "run: an output hash without an output");
@@ -424,8 +426,9 @@ int cb_registry_run_record(cb_registry *r, const cb_run *run, int64_t *id, cb_er
                         "INSERT INTO runs(started_at, finished_at, command, input_path, "
                         "input_sha256, output_path, output_sha256, purpose, run_date, "
                         "faces_total, faces_kept, faces_redacted, kept_people, status, error, "
-                        "models, host, actor, registry_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                        "models, host, actor, registry_version, registry_hash) VALUES (?1, ?2, "
+                        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+                        "?19, ?20)",
                         &st, err);
     if (rc < 0)
         goto fail;
@@ -450,6 +453,7 @@ int cb_registry_run_record(cb_registry *r, const cb_run *run, int64_t *id, cb_er
     cb_reg_bind_text(st, 17, o.host);
     cb_reg_bind_text(st, 18, o.actor);
     sqlite3_bind_int64(st, 19, run->registry_version);
+    cb_reg_bind_text(st, 20, o.registry_hash);
     rc = cb_reg_step_done(r, st, "recording a run", err);
     sqlite3_finalize(st);
     if (rc < 0)
@@ -471,7 +475,7 @@ fail:
 #define RUN_COLUMNS                                                                            \
     "id, started_at, finished_at, command, input_path, input_sha256, output_path, "            \
     "output_sha256, purpose, run_date, faces_total, faces_kept, faces_redacted, kept_people, " \
-    "status, error, models, host, actor, registry_version"
+    "status, error, models, host, actor, registry_version, registry_hash"
 
 static void read_run(sqlite3_stmt *st, void *row)
 {
@@ -500,6 +504,7 @@ static void read_run(sqlite3_stmt *st, void *row)
     cb_reg_column_text(st, 17, o->host, sizeof o->host);
     cb_reg_column_text(st, 18, o->actor, sizeof o->actor);
     o->registry_version = sqlite3_column_int64(st, 19);
+    cb_reg_column_text(st, 20, o->registry_hash, sizeof o->registry_hash);
 }
 
 int cb_registry_run_find(cb_registry *r, const char *input_sha256, const char *purpose,

@@ -85,8 +85,12 @@ typedef struct cb_run {
     char models[2048];                   /* JSON object: model ids and file SHA-256s, e.g.
                                             {"detector":{"id":..,"sha256":..},..}
                                             (record: default "{}") */
-    int64_t registry_version;            /* cb_registry_version when consent was read (0:
-                                            unknown); schema version 3 */
+    int64_t registry_version;            /* the audit head's id when consent was read (0:
+                                            unknown; cb_registry_changed_since); schema
+                                            version 3 */
+    char registry_hash[65];              /* the hash of that audit row (the head), 64 hex
+                                            digits, or "" (unknown: older runs); checked by
+                                            `audit verify` (consent/integrity.h) */
     char host[256];                      /* machine name (record: default gethostname) */
     char actor[64];                      /* who ran it (record: default
                                             cb_registry_default_actor) */

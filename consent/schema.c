@@ -176,6 +176,18 @@ static const char schema_v4[] =
     "CREATE TRIGGER run_edits_no_delete BEFORE DELETE ON run_edits"
     "  BEGIN SELECT RAISE(ABORT, 'run records cannot be deleted'); END;";
 
+/*
+ * Anchors and digests for checking the tables against the audit log
+ * (consent/integrity.h): a run records the hash of the audit head it was
+ * judged on (registry_version holds its id); people and consent records get
+ * a random salt for the digest of their names that their audit rows carry.
+ * Older rows keep '': no hash recorded, no digest to compare.
+ */
+static const char schema_v5[] =
+    "ALTER TABLE runs ADD COLUMN registry_hash TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE people ADD COLUMN salt TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE consents ADD COLUMN salt TEXT NOT NULL DEFAULT '';";
+
 typedef struct migration {
     int version;
     const char *description;
@@ -187,6 +199,7 @@ static const migration migrations[] = {
     {2, "processing records (runs)", schema_v2},
     {3, "runs: the registry version they judged consent on", schema_v3},
     {4, "review: faces per run, regions redacted by hand", schema_v4},
+    {5, "runs: the audit head's hash; people and consents: salts for audit digests", schema_v5},
 };
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
 
@@ -246,11 +259,10 @@ int cb_reg_schema_identify(cb_registry *r, int *version, cb_error *err)
     return 0;
 }
 
-static int apply(cb_registry *r, const migration *m, const char *now, cb_error *err)
+int cb_reg_schema_run(cb_registry *r, const char *sql, const char *now, cb_error *err)
 {
     /* All statements but the last through exec; the last binds ?1. */
-    const char *sql = m->sql, *tail = NULL;
-    int rc = 0;
+    const char *tail = NULL;
     while (*sql) {
         sqlite3_stmt *st = NULL;
         int s = sqlite3_prepare_v2(r->db, sql, -1, &st, &tail);
@@ -260,12 +272,20 @@ static int apply(cb_registry *r, const migration *m, const char *now, cb_error *
             break; /* only whitespace left */
         if (sqlite3_bind_parameter_count(st) > 0)
             cb_reg_bind_text(st, 1, now);
-        rc = cb_reg_step_done(r, st, "creating the schema", err);
+        int rc = cb_reg_step_done(r, st, "creating the schema", err);
         sqlite3_finalize(st);
         if (rc < 0)
             return rc;
         sql = tail;
     }
+    return 0;
+}
+
+static int apply(cb_registry *r, const migration *m, const char *now, cb_error *err)
+{
+    int rc = cb_reg_schema_run(r, m->sql, now, err);
+    if (rc < 0)
+        return rc;
     sqlite3_stmt *st = NULL;
     rc = cb_reg_prepare(r, "INSERT INTO migrations(version, applied_at, description) "
                            "VALUES (?1, ?2, ?3)", &st, err);

@@ -254,6 +254,8 @@ static int record_run(cb_worker *w, const char *in_path, const char *read_path,
     snprintf(run->purpose, sizeof run->purpose, "%s", policy->purpose);
     snprintf(run->run_date, sizeof run->run_date, "%s", policy->date);
     run->registry_version = cb_judge_registry_version(w->judge);
+    snprintf(run->registry_hash, sizeof run->registry_hash, "%s",
+             cb_judge_registry_hash(w->judge));
     if (rc == 0 && r == 0) {
         run->status = CB_RUN_OK;
         run->faces_kept = res->kept;

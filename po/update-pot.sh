@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 # The files whose messages are translated; add a file here when you mark
 # messages in it.
 sources() {
-    ls cli/*.c consent/decide.c pipeline/enroll.c pipeline/inbox.c pipeline/photo.c \
+    ls cli/*.c consent/decide.c consent/replay.c pipeline/enroll.c pipeline/inbox.c pipeline/photo.c \
         pipeline/video.c recognise/judge.c common/*.c | LC_ALL=C sort
 }
 

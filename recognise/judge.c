@@ -9,6 +9,7 @@
 
 #include "../common/cb_date.h"
 #include "../models/embedder.h"
+#include "../consent/integrity.h"
 #include "../consent/registry.h"
 
 struct cb_judge {
@@ -18,7 +19,7 @@ struct cb_judge {
     cb_embedder *embedder;
     cb_template *templates;
     int n_templates;
-    int64_t version; /* registry version at the last refresh */
+    cb_audit_head head; /* the registry's audit head at the last refresh */
 };
 
 void cb_judge_opts_default(cb_judge_opts *opts)
@@ -37,10 +38,36 @@ void cb_verdict_redact(cb_verdict *v, cb_reason reason, const char *detail)
     snprintf(v->detail, sizeof v->detail, "%s", detail ? detail : "");
 }
 
+/* Refuse a registry whose tables or triggers the audit log does not explain,
+ * checked for the people whose templates are loaded: they are the ones a
+ * face can be kept for. */
+static int check_integrity(cb_judge *j, cb_error *err)
+{
+    cb_integrity_report rep;
+    int64_t *ids = malloc(sizeof *ids * (size_t)(j->n_templates + 1));
+    if (!ids)
+        return cb_error_set(err, CB_ENOMEM, "out of memory");
+    for (int i = 0; i < j->n_templates; i++)
+        ids[i] = j->templates[i].person_id;
+    int rc = cb_registry_integrity_quick(j->registry, ids, j->n_templates, &rep, err);
+    free(ids);
+    if (rc == 0 && cb_integrity_tampered(&rep)) {
+        char what[256] = "";
+        if (rep.findings.n_kept > 0)
+            cb_finding_text(&rep.findings.list[0], what, sizeof what);
+        rc = cb_error_set(err, CB_ETAMPER,
+                          _("the consent registry does not match its audit log (%s): nothing is "
+                            "judged on it; `consentblur audit verify` lists every difference"),
+                          what);
+    }
+    cb_integrity_report_free(&rep);
+    return rc;
+}
+
 int cb_judge_refresh(cb_judge *j, cb_error *err)
 {
-    /* The version first: whatever is read after it is at least this new. */
-    int rc = cb_registry_version(j->registry, &j->version, err);
+    /* The head first: whatever is read after it is at least this new. */
+    int rc = cb_registry_audit_head(j->registry, &j->head, err);
     if (rc < 0)
         return rc;
     rc = cb_registry_setting_get_int(j->registry, "guardian_consent_until_age",
@@ -58,6 +85,14 @@ int cb_judge_refresh(cb_judge *j, cb_error *err)
     cb_registry_templates_free(j->templates, j->n_templates);
     j->templates = t;
     j->n_templates = n;
+    rc = check_integrity(j, err);
+    if (rc < 0) {
+        /* Nobody is recognised on a registry that failed the check. */
+        cb_registry_templates_free(j->templates, j->n_templates);
+        j->templates = NULL;
+        j->n_templates = 0;
+        return rc;
+    }
     cb_log(j->opts.log, CB_LOG_DEBUG, "judge: %d template(s), purpose %s, date %s", n,
            j->policy.purpose, j->policy.date);
     return 0;
@@ -115,7 +150,12 @@ void cb_judge_close(cb_judge *j)
 
 int64_t cb_judge_registry_version(const cb_judge *j)
 {
-    return j->version;
+    return j->head.id;
+}
+
+const char *cb_judge_registry_hash(const cb_judge *j)
+{
+    return j->head.hash;
 }
 
 const cb_policy *cb_judge_policy(const cb_judge *j)

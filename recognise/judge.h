@@ -57,16 +57,24 @@ typedef struct cb_verdict {
  * Open the registry read-only, check the purpose, read the age settings,
  * load the templates of the embedder's model and open the embedder.
  * Returns 0, or CB_EINVAL (unknown purpose, bad date), CB_EDB/CB_EBUSY
- * (registry), CB_EMODEL (model file), CB_ENOMEM.
+ * (registry), CB_ETAMPER (see cb_judge_refresh), CB_EMODEL (model file),
+ * CB_ENOMEM.
  */
 int cb_judge_open(const cb_judge_opts *opts, cb_judge **out, cb_error *err);
 
-/* Reload templates and settings (a watcher calls this before each file). */
+/* Reload templates and settings (a watcher calls this before each file),
+ * then run the registry's quick integrity check (consent/integrity.h) for
+ * the people whose templates were loaded: CB_ETAMPER, naming the first
+ * difference, when the tables or triggers do not match the audit log (the
+ * judge then recognises nobody). */
 int cb_judge_refresh(cb_judge *j, cb_error *err);
 
-/* The registry version (cb_registry_version) read at the last refresh: the
- * state of consent the decisions since are based on (recorded with runs). */
+/* The id of the audit head read at the last refresh: the state of consent
+ * the decisions since are based on (recorded with runs; a later change:
+ * cb_registry_changed_since). */
 int64_t cb_judge_registry_version(const cb_judge *j);
+/* ...and the hash of that audit row (the head), "" when the log is empty. */
+const char *cb_judge_registry_hash(const cb_judge *j);
 
 /* The policy in force (purpose, date, ages), for reports. */
 const cb_policy *cb_judge_policy(const cb_judge *j);

@@ -640,6 +640,22 @@ static void test_batch_keeps_review(void **state)
     assert_non_null(strstr(out, "0 processed, 1 already done"));
     sha_of(fx->photo, sha_after);
     assert_string_equal(sha_before, sha_after);
+    /* A file processed after the review is done too when the batch resumes
+     * again: its run judged on the log with the review's row in it. */
+    char cmd[2400], copy[1200];
+    snprintf(copy, sizeof copy, "%s/later.jpg", in_dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", fx->input, copy);
+    assert_int_equal(system(cmd), 0);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(cb_test_run_cli(fx->registry, out, BUF, NULL, 0, "batch", in_dir, "-o",
+                                         fx->out, "--purpose", "social", NULL),
+                         0);
+        assert_non_null(strstr(out, round == 0 ? "1 processed, 1 already done"
+                                               : "0 processed, 2 already done"));
+    }
+    assert_int_equal(unlink(copy), 0);
+    snprintf(copy, sizeof copy, "%s/later.jpg", fx->out);
+    assert_int_equal(unlink(copy), 0);
 }
 
 /* The original moved away: the region is redacted in the output itself. */
