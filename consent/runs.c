@@ -367,7 +367,7 @@ static int check_run_decisions(cb_registry *r, const cb_run *run, cb_error *err)
 static int check_run_details(cb_registry *r, const cb_run *run, stored_run *o, cb_error *err)
 {
     const int failed = run->status == CB_RUN_FAILED;
-    int rc, ok = 0;
+    int rc = 0, ok = 0;
     o->kept_people = run->kept_people[0] ? run->kept_people : "[]";
     o->models = run->models[0] ? run->models : "{}";
     if (!FIELD_OK(run, kept_people) || (rc = json_kind_ok(r, o->kept_people, 1, &ok, err)) < 0 ||
