@@ -188,20 +188,15 @@ static int audit_verify(int argc, char **argv, const cb_cli_common *common)
 
 int cb_cmd_audit(int argc, char **argv, const cb_cli_common *common)
 {
-    int help = 0;
-    if (!cb_cli_subcommand(argc, argv, &help)) {
-        if (help) {
-            cb_cmd_audit_usage(stdout);
-            return CB_EXIT_OK;
-        }
-        return cb_cli_usage_error("audit", _("missing subcommand: list, head or verify"));
-    }
-    if (!strcmp(argv[1], "list"))
-        return audit_list(argc - 1, argv + 1, common);
-    if (!strcmp(argv[1], "head"))
-        return audit_head(argc - 1, argv + 1, common);
-    if (!strcmp(argv[1], "verify"))
-        return audit_verify(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("audit", _("unknown subcommand '%s' (list, head, verify)"),
-                              argv[1]);
+    static const cb_cli_sub subs[] = {
+        {"list", audit_list},
+        {"head", audit_head},
+        {"verify", audit_verify},
+        {NULL, NULL},
+    };
+    static const cb_cli_group group = {
+        "audit", cb_cmd_audit_usage, N_("missing subcommand: list, head or verify"),
+        N_("unknown subcommand '%s' (list, head, verify)"), subs,
+    };
+    return cb_cli_group_run(&group, argc, argv, common);
 }

@@ -183,15 +183,13 @@ static int runs_list(int argc, char **argv, const cb_cli_common *common)
 
 int cb_cmd_runs(int argc, char **argv, const cb_cli_common *common)
 {
-    int help = 0;
-    if (!cb_cli_subcommand(argc, argv, &help)) {
-        if (help) {
-            cb_cmd_runs_usage(stdout);
-            return CB_EXIT_OK;
-        }
-        return cb_cli_usage_error("runs", _("missing subcommand: list"));
-    }
-    if (!strcmp(argv[1], "list"))
-        return runs_list(argc - 1, argv + 1, common);
-    return cb_cli_usage_error("runs", _("unknown subcommand '%s' (list)"), argv[1]);
+    static const cb_cli_sub subs[] = {
+        {"list", runs_list},
+        {NULL, NULL},
+    };
+    static const cb_cli_group group = {
+        "runs", cb_cmd_runs_usage, N_("missing subcommand: list"),
+        N_("unknown subcommand '%s' (list)"), subs,
+    };
+    return cb_cli_group_run(&group, argc, argv, common);
 }

@@ -145,30 +145,18 @@ int cb_registry_holds_consent(cb_registry *r, int64_t person_id, int *holds, cb_
     return cb_reg_has_granted(r, person_id, holds, err);
 }
 
-int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor, cb_error *err)
+/* The consent row itself; its row id in *id. */
+static int insert_consent(cb_registry *r, const cb_consent *c, const char *salt, const char *who,
+                          const char *now, int64_t *id, cb_error *err)
 {
-    char who[64], now[21], details[512], salt[33], digest[65];
     sqlite3_stmt *st = NULL;
-    cb_person p;
-    int rc;
-    if (!r || !c)
-        return cb_error_set(err, CB_EINVAL, "cb_registry_consent_record: no record");
-    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
-        return rc;
-    if ((rc = cb_registry_person_get(r, c->person_id, &p, err)) < 0 ||
-        (rc = check_consent(r, c, err)) < 0)
-        goto fail;
-    cb_date_timestamp_now(now);
-    if ((rc = cb_reg_new_salt(salt, err)) < 0)
-        goto fail;
-    rc = cb_reg_prepare(r, "INSERT INTO consents(person_id, purpose, status, given_by, "
-                           "given_by_name, evidence_ref, evidence_sha256, valid_from, "
-                           "valid_until, recorded_by, recorded_at, salt) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                        &st, err);
+    int rc = cb_reg_prepare(r, "INSERT INTO consents(person_id, purpose, status, given_by, "
+                               "given_by_name, evidence_ref, evidence_sha256, valid_from, "
+                               "valid_until, recorded_by, recorded_at, salt) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                            &st, err);
     if (rc < 0)
-        goto fail;
-    cb_reg_bind_text(st, 12, salt);
+        return rc;
     sqlite3_bind_int64(st, 1, c->person_id);
     cb_reg_bind_text(st, 2, c->purpose);
     cb_reg_bind_text(st, 3, cb_consent_status_name(c->status));
@@ -180,10 +168,20 @@ int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor,
     cb_reg_bind_text(st, 9, c->valid_until);
     cb_reg_bind_text(st, 10, who);
     cb_reg_bind_text(st, 11, now);
+    cb_reg_bind_text(st, 12, salt);
     rc = cb_reg_step_done(r, st, "recording consent", err);
-    if (rc < 0)
-        goto fail;
-    int64_t id = sqlite3_last_insert_rowid(r->db);
+    if (rc == 0)
+        *id = sqlite3_last_insert_rowid(r->db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The audit row for consent row ID: the fields in clear, the signer, evidence reference and
+ * time through the salted digest (so the log can be replayed without holding names). */
+static int audit_consent(cb_registry *r, const cb_consent *c, const cb_person *p, int64_t id,
+                         const char *salt, const char *who, const char *now, cb_error *err)
+{
+    char details[512], digest[65];
     cb_json_obj o;
     cb_json_obj_begin(&o, details, sizeof details);
     cb_json_obj_int(&o, "consent_id", id);
@@ -200,10 +198,26 @@ int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor,
     if (c->evidence_ref[0])
         cb_json_obj_str(&o, "evidence_ref", c->evidence_ref, 120);
     cb_json_obj_end(&o);
-    rc = cb_reg_audit_append(r, who,
-                             c->status == CB_CONSENT_GRANTED ? "consent.grant" : "consent.refuse",
-                             p.external_id, details, err);
-    if (rc < 0)
+    return cb_reg_audit_append(r, who,
+                               c->status == CB_CONSENT_GRANTED ? "consent.grant" : "consent.refuse",
+                               p->external_id, details, err);
+}
+
+int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor, cb_error *err)
+{
+    char who[64], now[21], salt[33];
+    cb_person p;
+    int64_t id = 0;
+    int rc;
+    if (!r || !c)
+        return cb_error_set(err, CB_EINVAL, "cb_registry_consent_record: no record");
+    if ((rc = cb_reg_write_begin(r, actor, who, err)) < 0)
+        return rc;
+    cb_date_timestamp_now(now);
+    if ((rc = cb_registry_person_get(r, c->person_id, &p, err)) < 0 ||
+        (rc = check_consent(r, c, err)) < 0 || (rc = cb_reg_new_salt(salt, err)) < 0 ||
+        (rc = insert_consent(r, c, salt, who, now, &id, err)) < 0 ||
+        (rc = audit_consent(r, c, &p, id, salt, who, now, err)) < 0)
         goto fail;
     if (c->status == CB_CONSENT_REFUSED) {
         int has = 0;
@@ -213,8 +227,6 @@ int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor,
         if (rc < 0)
             goto fail;
     }
-    sqlite3_finalize(st);
-    st = NULL;
     rc = cb_reg_tx_commit(r, err);
     /* A failed checkpoint after the commit still recorded the consent. */
     if (rc == 0 || r->committed) {
@@ -225,7 +237,6 @@ int cb_registry_consent_record(cb_registry *r, cb_consent *c, const char *actor,
     }
     return rc;
 fail:
-    sqlite3_finalize(st);
     cb_reg_tx_rollback(r);
     return rc;
 }

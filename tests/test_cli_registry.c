@@ -63,13 +63,7 @@ static void assert_one_error_line(const char *what)
     assert_string_equal(nl + 1, "");
 }
 
-#define EXPECT(rc, call)                                                                       \
-    do {                                                                                       \
-        int got_ = (call);                                                                     \
-        if (got_ != (rc))                                                                      \
-            fail_msg("%s: exit %d, expected %d\nstdout: %s\nstderr: %s", #call, got_, (rc),    \
-                     out_buf, err_buf);                                                        \
-    } while (0)
+#define EXPECT(rc, call) CB_EXPECT_EXIT(rc, call, out_buf, err_buf)
 
 static void add_ada(const fixture *f)
 {

@@ -574,13 +574,7 @@ static void test_migrate_from_v1(void **state)
 #define BUF 65536
 static char out_buf[BUF], err_buf[BUF];
 
-#define EXPECT(rc, call)                                                                       \
-    do {                                                                                       \
-        int got_ = (call);                                                                     \
-        if (got_ != (rc))                                                                      \
-            fail_msg("%s: exit %d, expected %d\nstdout: %s\nstderr: %s", #call, got_, (rc),    \
-                     out_buf, err_buf);                                                        \
-    } while (0)
+#define EXPECT(rc, call) CB_EXPECT_EXIT(rc, call, out_buf, err_buf)
 
 static int count_of(const char *hay, const char *needle)
 {

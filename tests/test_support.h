@@ -112,6 +112,20 @@ int cb_test_run_cli_env(const char *const env[], const char *registry, char *out
                         size_t out_size, char *err_buf, size_t err_size, const char *first,
                         ...);
 
+/*
+ * Fail the running test (cmocka fail_msg) when `call` (a cb_test_run* call
+ * that captured into out and err) does not return rc, showing the call, both
+ * exit codes and what it printed. A test file with buffers out_buf and
+ * err_buf writes #define EXPECT(rc, call) CB_EXPECT_EXIT(rc, call, out_buf, err_buf).
+ */
+#define CB_EXPECT_EXIT(rc, call, out, err)                                                     \
+    do {                                                                                       \
+        int got_ = (call);                                                                     \
+        if (got_ != (rc))                                                                      \
+            fail_msg("%s: exit %d, expected %d\nstdout: %s\nstderr: %s", #call, got_, (rc),    \
+                     (out), (err));                                                            \
+    } while (0)
+
 /* ---- pictures, the detector ------------------------------------------------ */
 
 /* A new frame of the given pixel format and size with its buffers

@@ -34,13 +34,7 @@ typedef cb_test_registry fixture; /* its handle is closed: the CLI does the work
 
 #define run(f, ...) cb_test_run_cli((f)->path, out_buf, BUF, err_buf, BUF, __VA_ARGS__)
 
-#define EXPECT(rc, call)                                                                       \
-    do {                                                                                       \
-        int got_ = (call);                                                                     \
-        if (got_ != (rc))                                                                      \
-            fail_msg("%s: exit %d, expected %d\nstdout: %s\nstderr: %s", #call, got_, (rc),    \
-                     out_buf, err_buf);                                                        \
-    } while (0)
+#define EXPECT(rc, call) CB_EXPECT_EXIT(rc, call, out_buf, err_buf)
 
 static void assert_has(const char *hay, const char *needle)
 {
