@@ -60,8 +60,8 @@ asan:
 		CB_TEST_LOAD_FILES=150 ctest --output-on-failure -j 1
 
 # valgrind 3.19 (Debian 12) stops with SIGILL in libhwy (loaded by FFmpeg's
-# libjxl) on CPUs whose instructions it cannot emulate (seen on AMD EPYC
-# without rdtscp): there memcheck cannot run anything that links FFmpeg, so
+# libjxl) on some CPUs (seen on this project's AMD EPYC machine, whose
+# cpuinfo lacks rdtscp): there memcheck cannot run anything linking FFmpeg, so
 # the stage says so and is skipped; the ASan/UBSan suite of make test still
 # checks memory.
 VALGRIND_PROBE = valgrind -q --error-exitcode=99 ffmpeg -hide_banner -version >/dev/null 2>&1

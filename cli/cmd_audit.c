@@ -4,7 +4,6 @@
  * elsewhere), and the check of the log and the tables (consent/integrity.h).
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "../consent/integrity.h"
 #include "cli_registry.h"
