@@ -233,7 +233,7 @@ static int parse_models(const char *list, config *c)
 
 /*
  * SPEC: comma-separated KEY=VALUE: models=uf+vbf:0.5 (required), score=F,
- * landmarks=0|1, tiling=0|1, min=PX, smallest=PX, pad=F,
+ * landmarks=0|1, tiling=0|1|2 (CB_TILING_*), min=PX, smallest=PX, pad=F,
  * fill=constant|replicate|reflect, range=F, name=TEXT (last: the rest of the
  * spec is the name).
  */
@@ -356,7 +356,7 @@ static void usage(FILE *f)
     fputs("usage: eval_detect [--testdata DIR] [--models DIR] [--truth-dir DIR]\n"
           "                   [--sets LIST] [--composites N] [--config SPEC]...\n"
           "                   [--dump IMAGE] [--save-misses DIR] [-v]\n"
-          "SPEC: models=uf+vbf:0.5[,score=F][,landmarks=0|1][,tiling=0|1][,min=PX]\n"
+          "SPEC: models=uf+vbf:0.5[,score=F][,landmarks=0|1][,tiling=0|1|2][,min=PX]\n"
           "      [,smallest=PX]"
           "[,pad=F][,fill=constant|replicate|reflect][,range=F][,name=TEXT]\n",
           f);

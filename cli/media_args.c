@@ -189,7 +189,7 @@ static int set_detection(cb_media_args *a, int id, const char *v)
             return usage_error(a, _("--detectors takes a comma list of ultraface, "
                                     "fullrange, blazeface, ssd, haar, not '%s'"), v);
         return 0;
-    case OPT_NO_TILING: a->job.det.tiling = 0; return 0;
+    case OPT_NO_TILING: a->job.det.tiling = CB_TILING_WHOLE; return 0;
     case OPT_DETECT_EVERY:
         if (parse_int(v, 1, 30, &a->job.video.detect_every) < 0)
             return usage_error(a, _("--detect-every takes 1 to 30, not '%s'"), v);

@@ -26,8 +26,12 @@
  * Fixed-size networks (BlazeFace back-camera 256, SSD 512) run as before
  * on a tiled pyramid: the whole picture scaled into the input, then
  * overlapping square tiles at halving sizes until a min_face face is as
- * large as the network's smallest face (tiling = 1), or the whole picture
- * only (tiling = 0).
+ * large as the network's smallest face (CB_TILING_PYRAMID), or the whole
+ * picture only (CB_TILING_WHOLE). When an any-size network scans the picture
+ * as well (--detectors ultraface,blazeface), it finds the larger faces and
+ * the fixed-size network runs only the finest tiles of its pyramid (as
+ * CB_TILING_FINEST): the small faces, where BlazeFace finds tight crops of
+ * faces that UltraFace misses.
  *
  * The second look (opts.verify_score): every merged candidate that only one
  * network found is looked at again on the square around it, verify_context
@@ -62,6 +66,14 @@
 
 typedef struct cb_detector cb_detector;
 
+/* How a fixed-size network covers the picture (cb_detector_opts.tiling). */
+enum {
+    CB_TILING_WHOLE = 0,  /* the whole picture scaled into the input, once */
+    CB_TILING_PYRAMID = 1, /* the whole picture, then tiles at halving sizes */
+    CB_TILING_FINEST = 2  /* only the finest tiles: faces from min_face to about
+                             twice that (an any-size network finds the rest) */
+};
+
 typedef struct cb_detector_opts {
     const char *model_dir;  /* NULL: cb_model_dir(NULL) */
     unsigned models;        /* CB_DET_* flags: the networks (and haar) that scan the picture */
@@ -70,7 +82,7 @@ typedef struct cb_detector_opts {
                                      network pixels (default: cb_net_info.smallest_face) */
     int min_face;           /* smallest face height to look for, image pixels; faces
                                whose box is under half of it are not reported */
-    int tiling;             /* fixed-size networks: 1 tiled pyramid, 0 whole picture only */
+    int tiling;             /* fixed-size networks: CB_TILING_* */
     float level_range;      /* any-size networks: faces of one level span this factor */
     float pad;              /* any-size networks: padding around each level, in that
                                level's largest face */

@@ -1,7 +1,7 @@
 /*
  * test_detector.c - the real models on real photos: faces counted by eye are
  * found, a picture without faces gives none, small faces in a large picture
- * are found, faces cut by any edge or corner of the picture and close-ups
+ * are found (tiny ones with --detectors ultraface,blazeface), faces cut by any edge or corner of the picture and close-ups
  * filling it are found and redacted, and missing or corrupt model files give
  * clear errors.
  */
@@ -99,48 +99,51 @@ static void test_identity_crops(void **state)
     cb_detector_close(det);
 }
 
-/*
- * Small faces in a large picture: identity crops scaled so their faces are
- * about 20 to 45 px tall, pasted at known places onto a 3000x2000 picture of
- * noise. Every one must be found (this is what the tiled pyramid is for),
- * and nothing else.
- */
-static void test_small_faces_in_large_picture(void **state)
+/* Identity crops (the face about 2/3 of each) for the small-face tests. */
+static const char *const small_crops[] = {"identities/amy/amy1.png", "identities/raj/raj2.png",
+                                          "identities/penny/penny3.png",
+                                          "identities/howard/howard4.png",
+                                          "identities/leonard/leonard5.png",
+                                          "identities/sheldon/sheldon1.png"};
+enum { SMALL_N = sizeof small_crops / sizeof small_crops[0], SMALL_W = 3000, SMALL_H = 2000 };
+
+/* A SMALL_W x SMALL_H picture of noise with crop i of small_crops pasted at
+ * (px[i], py[i]) as a sides[i] square. */
+static AVFrame *paste_small_faces(const int sides[SMALL_N], int px[SMALL_N], int py[SMALL_N])
 {
-    (void)state;
-    static const char *const crops[] = {"identities/amy/amy1.png", "identities/raj/raj2.png",
-                                        "identities/penny/penny3.png",
-                                        "identities/howard/howard4.png",
-                                        "identities/leonard/leonard5.png",
-                                        "identities/sheldon/sheldon1.png"};
-    enum { N = sizeof crops / sizeof crops[0], W = 3000, H = 2000 };
-    static const int sides[N] = {30, 36, 44, 52, 60, 68}; /* crop side; the face is ~2/3 */
-    AVFrame *big = cb_test_new_frame(AV_PIX_FMT_BGR24, W, H);
+    AVFrame *big = cb_test_new_frame(AV_PIX_FMT_BGR24, SMALL_W, SMALL_H);
     uint32_t rng = 12345;
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < 3 * W; x++) {
+    for (int y = 0; y < SMALL_H; y++)
+        for (int x = 0; x < 3 * SMALL_W; x++) {
             rng = rng * 1664525u + 1013904223u;
             big->data[0][(size_t)y * big->linesize[0] + x] = (uint8_t)(96 + (rng >> 27));
         }
-    int px[N], py[N];
-    for (int i = 0; i < N; i++) {
-        AVFrame *crop = cb_test_read_data_image(crops[i]);
+    for (int i = 0; i < SMALL_N; i++) {
+        AVFrame *crop = cb_test_read_data_image(small_crops[i]);
         cb_error err = {0};
         px[i] = 250 + (i % 3) * 1000 + i * 37;
         py[i] = 400 + (i / 3) * 900;
         uint8_t *dst = big->data[0] + (size_t)py[i] * big->linesize[0] + 3 * (size_t)px[i];
         if (cb_cv_resize(crop->data[0], crop->width, crop->height, crop->linesize[0], dst,
-                             sides[i], sides[i], big->linesize[0], 3, &err) < 0)
+                         sides[i], sides[i], big->linesize[0], 3, &err) < 0)
             fail_msg("%s", err.msg);
         av_frame_free(&crop);
     }
-    cb_detector *det = cb_test_open_detector(NULL);
+    return big;
+}
+
+/* Detect the faces of paste_small_faces with det: every one must be found,
+ * and nothing else (one spare). Returns the network runs it took. */
+static int expect_small_faces(cb_detector *det, const int sides[SMALL_N])
+{
+    int px[SMALL_N], py[SMALL_N];
+    AVFrame *big = paste_small_faces(sides, px, py);
     cb_face_list faces = {0};
     cb_error err = {0};
     if (cb_detector_detect(det, big, &faces, &err) < 0)
         fail_msg("%s", err.msg);
     int found = 0;
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < SMALL_N; i++) {
         int hit = 0;
         for (int k = 0; k < faces.count; k++) {
             const cb_face *f = &faces.faces[k];
@@ -151,13 +154,67 @@ static void test_small_faces_in_large_picture(void **state)
                hit ? "found" : "MISSED");
         found += hit;
     }
-    printf("%d of %d small faces found, %d detections, %d network runs\n", found, N, faces.count,
-           cb_detector_last_runs(det));
-    assert_int_equal(found, N);
-    assert_true(faces.count <= N + 1);
+    const int runs = cb_detector_last_runs(det);
+    printf("%d of %d small faces found, %d detections, %d network runs\n", found, SMALL_N,
+           faces.count, runs);
+    assert_int_equal(found, SMALL_N);
+    assert_true(faces.count <= SMALL_N + 1);
     cb_face_list_free(&faces);
     av_frame_free(&big);
+    return runs;
+}
+
+/*
+ * Small faces in a large picture: identity crops scaled so their faces are
+ * about 20 to 45 px tall, pasted at known places onto a 3000x2000 picture of
+ * noise. Every one must be found by the default detector, and nothing else.
+ */
+static void test_small_faces_in_large_picture(void **state)
+{
+    (void)state;
+    static const int sides[SMALL_N] = {30, 36, 44, 52, 60, 68}; /* crop side; the face is ~2/3 */
+    cb_detector *det = cb_test_open_detector(NULL);
+    expect_small_faces(det, sides);
     cb_detector_close(det);
+}
+
+/*
+ * Tiny faces with little around them (whole crops of 20-26 px, the face
+ * 13-17 px: where UltraFace alone finds few, README "Where it falls short")
+ * are all found by --detectors ultraface,blazeface, whose BlazeFace runs only
+ * the finest tiles of its pyramid: fewer network runs than UltraFace and
+ * BlazeFace's whole pyramid apart.
+ */
+static void test_tiny_faces_ultraface_blazeface(void **state)
+{
+    (void)state;
+    static const int sides[SMALL_N] = {20, 21, 22, 23, 24, 26};
+    cb_detector_opts opts;
+    cb_detector_opts_default(&opts);
+    opts.models = CB_DET_ULTRAFACE | CB_DET_BLAZEFACE;
+    cb_detector *det = cb_test_open_detector(&opts);
+    const int both = expect_small_faces(det, sides);
+    cb_detector_close(det);
+
+    int px[SMALL_N], py[SMALL_N], alone = 0;
+    AVFrame *big = paste_small_faces(sides, px, py);
+    for (int k = 0; k < 2; k++) {
+        opts.models = k ? CB_DET_BLAZEFACE : CB_DET_ULTRAFACE;
+        opts.verify_score[CB_NET_ULTRAFACE] = opts.verify_score[CB_NET_BLAZEFACE] = 0;
+        opts.verify_score[CB_NET_FULLRANGE] = 0;
+        opts.landmarks = 0;
+        det = cb_test_open_detector(&opts);
+        cb_face_list faces = {0};
+        cb_error err = {0};
+        if (cb_detector_detect(det, big, &faces, &err) < 0)
+            fail_msg("%s", err.msg);
+        alone += cb_detector_last_runs(det);
+        cb_face_list_free(&faces);
+        cb_detector_close(det);
+    }
+    av_frame_free(&big);
+    printf("network runs: %d together (with second looks), %d scans apart\n", both, alone);
+    assert_true(both < alone);
 }
 
 /* A new picture: the rectangle (x, y, w, h) of src, which must lie inside it. */
@@ -374,6 +431,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_group_photos),      cmocka_unit_test(test_no_face),
         cmocka_unit_test(test_identity_crops),    cmocka_unit_test(test_small_faces_in_large_picture),
+        cmocka_unit_test(test_tiny_faces_ultraface_blazeface),
         cmocka_unit_test(test_faces_cut_by_edges), cmocka_unit_test(test_close_ups),
         cmocka_unit_test(test_missing_model_dir),
         cmocka_unit_test(test_corrupt_model_file), cmocka_unit_test(test_rejects_bad_frames),
