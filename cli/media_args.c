@@ -78,7 +78,9 @@ void cb_media_command_options(cb_media_mode mode, FILE *f)
             "                         tracked faces in every frame (default 10; 1 = the\n"
             "                         whole scan in every frame, slowest)\n"
             "  --detectors LIST       comma list of ultraface, fullrange, blazeface, ssd,\n"
-            "                         haar (default ultraface)\n"
+            "                         haar (default ultraface; ultraface,blazeface also\n"
+            "                         finds tiny faces without hair or shoulders, about\n"
+            "                         12 times slower)\n"
             "  --no-tiling            blazeface, ssd: the whole picture only (faster, misses\n"
             "                         small faces)\n"),
           f);
