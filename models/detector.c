@@ -630,8 +630,9 @@ static int detect_tiled(cb_detector *d, int id, const AVFrame *frame, int round,
     /* Sides from the whole picture down to the finest tiles, halving. */
     const int first_side = finest_tiles_only(d) && finest < longest ? finest : longest;
     for (int side = first_side; rc == 0; side = (side + 1) / 2) {
-        int last = !d->opts.tiling || side <= finest;
-        if (last && d->opts.tiling)
+        const int whole_only = d->opts.tiling == CB_TILING_WHOLE;
+        int last = whole_only || side <= finest;
+        if (last && !whole_only)
             side = finest < longest ? finest : longest;
         int overlap = (int)ceilf(2.5f * min_px * (float)side / (float)input);
         int xs[256], ys[256];

@@ -1,9 +1,9 @@
 /*
  * test_detector.c - the real models on real photos: faces counted by eye are
  * found, a picture without faces gives none, small faces in a large picture
- * are found (tiny ones with --detectors ultraface,blazeface), faces cut by any edge or corner of the picture and close-ups
- * filling it are found and redacted, and missing or corrupt model files give
- * clear errors.
+ * are found (tiny ones with --detectors ultraface,blazeface), faces cut by
+ * any edge or corner of the picture and close-ups filling it are found and
+ * redacted, and missing or corrupt model files give clear errors.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -200,8 +200,7 @@ static void test_tiny_faces_ultraface_blazeface(void **state)
     AVFrame *big = paste_small_faces(sides, px, py);
     for (int k = 0; k < 2; k++) {
         opts.models = k ? CB_DET_BLAZEFACE : CB_DET_ULTRAFACE;
-        opts.verify_score[CB_NET_ULTRAFACE] = opts.verify_score[CB_NET_BLAZEFACE] = 0;
-        opts.verify_score[CB_NET_FULLRANGE] = 0;
+        memset(opts.verify_score, 0, sizeof opts.verify_score); /* the scans alone */
         opts.landmarks = 0;
         det = cb_test_open_detector(&opts);
         cb_face_list faces = {0};
