@@ -8,7 +8,7 @@
  * transaction that is rolled back afterwards, so every input sees the same
  * registry: once with dry_run, once for real. Results must be 0 or CB_EINVAL
  * (problems reported, with every kept message starting "line N: ") or
- * CB_ETOOBIG; never a registry error. Seeds: tests/fuzz/corpus/csv.
+ * CB_ETOOBIG; never a registry error. Seeds: make_corpus.sh (csv/).
  */
 #include <stdint.h>
 #include <stdio.h>

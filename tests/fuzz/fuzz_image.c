@@ -5,7 +5,7 @@
  * must be a BGR24 frame within the limits, and it goes through the real
  * detector (default options and models) and cb_redact_faces, as in `redact`.
  * Any other outcome must be a negative CB_E* / -errno code with a message
- * naming the file. Seeds: tests/fuzz/corpus/image (make_corpus.sh).
+ * naming the file. Seeds: make_corpus.sh (image/).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
  * and every 8th go through the real detector and cb_redact_faces. Frames must
  * be BGR24 of the size open announced with strictly increasing timestamps;
  * every failure must be a negative code with a message naming the file.
- * Seeds: tests/fuzz/corpus/video (make_corpus.sh).
+ * Seeds: make_corpus.sh (video/).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# make_corpus.sh - regenerate the seed corpora of the fuzz targets,
-# tests/fuzz/corpus/{image,video,csv}/, from the shared test photos.
+# make_corpus.sh - make the seed corpora of the fuzz targets, OUT/{image,video,csv}/,
+# from the shared test photos (run_fuzz.sh calls it; OUT is in the build folder).
 #
-#   tests/fuzz/make_corpus.sh [TESTDATA]     (default: $CB_TESTDATA or ../shared/testdata)
+#   tests/fuzz/make_corpus.sh OUT [TESTDATA]  (default: $CB_TESTDATA or ../shared/testdata)
+#
+# The seeds are made on the machine that fuzzes, never committed: most of them
+# are small copies of a face from ../shared/testdata, which stays out of the
+# repository.
 #
 # Everything is made at tiny sizes (64x64 pictures, a few video frames) from
 # probes/obama1.jpg and probes/32bit.png with the ffmpeg CLI, tests/bad_inputs/
@@ -14,7 +18,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-data="${1:-${CB_TESTDATA:-$root/../shared/testdata}}"
+out="${1:?usage: make_corpus.sh OUT [TESTDATA]}"
+data="${2:-${CB_TESTDATA:-$root/../shared/testdata}}"
 photo="$data/probes/obama1.jpg"
 alpha_photo="$data/probes/32bit.png"
 for f in "$photo" "$alpha_photo"; do
@@ -26,10 +31,11 @@ trap 'rm -rf "$tmp"' EXIT
 ff() { ffmpeg -hide_banner -loglevel error -nostdin -y "$@"; }
 bitexact=(-fflags +bitexact -flags:v +bitexact -flags:a +bitexact)
 
-out="$here/corpus"
-rm -rf "$out"
-mkdir -p "$out/image" "$out/video" "$out/csv"
-img="$out/image" vid="$out/video" csv="$out/csv"
+# Made in $tmp, then moved into OUT: an interrupted run leaves no half corpus,
+# and nothing in OUT but the three folders is touched.
+new="$tmp/corpus"
+mkdir -p "$new/image" "$new/video" "$new/csv"
+img="$new/image" vid="$new/video" csv="$new/csv"
 
 cc -O1 -o "$tmp/mkjpeg" "$root/tests/bad_inputs/mkjpeg.c" -ljpeg
 
@@ -174,7 +180,7 @@ printf 'external_id,name,role\r\nS1,Ada,staff\r\n' | iconv -f UTF-8 -t UTF-16 > 
 
 # ---- limits ----------------------------------------------------------------
 total=0
-for f in "$out"/*/*; do
+for f in "$new"/*/*; do
     n=$(stat -c %s "$f")
     if [ "$n" -ge 20480 ]; then
         echo "make_corpus.sh: $f is $n bytes (limit 20 KB)" >&2
@@ -186,4 +192,7 @@ if [ "$total" -ge 614400 ]; then
     echo "make_corpus.sh: the corpus is $total bytes (limit 600 KB)" >&2
     exit 1
 fi
+mkdir -p "$out"
+rm -rf "${out:?}/image" "$out/video" "$out/csv"
+mv "$new/image" "$new/video" "$new/csv" "$out/"
 echo "make_corpus.sh: $(find "$out" -type f | wc -l) files, $total bytes in $out"

@@ -6,9 +6,9 @@
 #
 # Each target first runs once over the regression inputs of its kind
 # (tests/bad_inputs/fuzz-KIND-*: what earlier runs found), then starts from a
-# copy of its seed corpus (tests/fuzz/corpus/KIND,
-# copied to a temporary folder so the committed corpus never changes) and
-# runs for SECONDS with -rss_limit_mb=2048 -timeout=10. A crash, leak,
+# copy of its seed corpus (BUILD_DIR/fuzz-corpus/KIND, made by make_corpus.sh
+# from the shared test data when missing or older than that script; copied to
+# a temporary folder so the seeds never change) and runs for SECONDS with -rss_limit_mb=2048 -timeout=10. A crash, leak,
 # sanitizer report, timeout or out-of-memory input is written to
 # BUILD_DIR/crashes/TARGET-* and makes the script exit 1 after the other
 # targets have run. Extra libFuzzer flags: FUZZ_FLAGS="-jobs=2 ...".
@@ -25,6 +25,18 @@ mkdir -p "$crashes"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+# The seeds: made here, not committed (most are small copies of a test photo).
+seeds="$build/fuzz-corpus"
+if [ ! -e "$seeds/made" ] || [ "$here/make_corpus.sh" -nt "$seeds/made" ]; then
+    rm -f "$seeds/made"
+    "$here/make_corpus.sh" "$seeds" >"$build/fuzz-corpus.log" 2>&1 || {
+        echo "run_fuzz.sh: make_corpus.sh failed; log: $build/fuzz-corpus.log" >&2
+        tail -5 "$build/fuzz-corpus.log" >&2
+        exit 1
+    }
+    touch "$seeds/made"
+fi
 
 failed=()
 for t in "${targets[@]}"; do
@@ -46,7 +58,7 @@ for t in "${targets[@]}"; do
         echo "== $t: ${#regressions[@]} regression input(s) pass"
     fi
     work="$(mktemp -d)"
-    cp -r "$here/corpus/$kind/." "$work/"
+    cp -r "$seeds/$kind/." "$work/"
     echo "== $t: ${seconds}s from $(find "$work" -type f | wc -l) seeds"
     # shellcheck disable=SC2086
     "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
