@@ -17,7 +17,7 @@
 #include "pipeline/video_in.h"
 
 const char *const eval_set_names[SET_COUNT] = {"crops",   "photos", "groups", "profile",
-                                               "synth",   "context", "edge25", "edge50",
+                                               "synth",   "context", "crowd", "edge25", "edge50",
                                                "closeup", "tilted", "covered"};
 const int eval_bucket_lo[EVAL_NBUCKET] = {16, 24, 40, 80, 160};
 const int eval_bucket_hi[EVAL_NBUCKET] = {24, 40, 80, 160, 401};
@@ -28,6 +28,9 @@ const int eval_bucket_hi[EVAL_NBUCKET] = {24, 40, 80, 160, 401};
 #define MAX_SIDE 640
 /* Composites: faces per size bucket (tight crops) and per context size. */
 enum { FACES_PER_BUCKET = 10, CONTEXT_FACES = 20 };
+/* Crowd composites: copies of each group photo; their median face height
+ * (px); faces smaller than CROWD_OPTIONAL_UNDER once scaled count as optional. */
+enum { CROWD_COPIES = 2, CROWD_MEDIAN_LO = 18, CROWD_MEDIAN_HI = 36, CROWD_OPTIONAL_UNDER = 14 };
 
 int eval_bucket_of(float h)
 {
@@ -419,6 +422,58 @@ static void add_context_composite(eval_samples *l, int idx, const face_src *src,
     }
 }
 
+/* The median height of the non-optional faces of s (0: none). */
+static float median_face_height(const eval_sample *s)
+{
+    float h[256];
+    int n = 0;
+    for (int i = 0; i < s->ntruth && n < 256; i++)
+        if (!s->truth[i].optional)
+            h[n++] = s->truth[i].h;
+    for (int i = 1; i < n; i++) /* insertion sort: a few dozen faces */
+        for (int j = i; j > 0 && h[j - 1] > h[j]; j--) {
+            float t = h[j];
+            h[j] = h[j - 1];
+            h[j - 1] = t;
+        }
+    return n ? h[n / 2] : 0;
+}
+
+/*
+ * Crowd composite number idx: each group photo pasted CROWD_COPIES times,
+ * scaled so that its median face is CROWD_MEDIAN_LO-HI px high (log-uniform):
+ * real small faces among their neighbours' heads and shoulders, as in a photo
+ * of a whole class or a school hall.
+ */
+static void add_crowd_composite(eval_samples *l, int idx, const eval_samples *groups)
+{
+    AVFrame *f = new_frame(SYN_W, SYN_H);
+    uint64_t rng = 0xc40dULL * (uint64_t)(idx + 1);
+    make_background(f, rng_next(&rng));
+    eval_sample *s = add_sample(l, SET_CROWD, f, "crowd composite %d", idx);
+    for (int copy = 0; copy < CROWD_COPIES; copy++)
+        for (int g = 0; g < groups->count; g++) {
+            const eval_sample *gs = &groups->items[g];
+            const float median = median_face_height(gs);
+            double lo = log(CROWD_MEDIAN_LO), hi = log(CROWD_MEDIAN_HI);
+            float k = median > 0 ? (float)exp(lo + (hi - lo) * rng_unit(&rng)) / median : 0;
+            int dw = (int)lroundf((float)gs->img->width * k);
+            int dh = (int)lroundf((float)gs->img->height * k);
+            float x, y;
+            if (dw < 4 || dh < 4 || !find_place(&rng, s, dw > dh ? dw : dh, &x, &y))
+                continue;
+            if (paste_scaled(f, gs->img, 0, 0, gs->img->width, gs->img->height, (int)x, (int)y,
+                             dw, dh) < 0)
+                exit(2);
+            for (int i = 0; i < gs->ntruth; i++) {
+                const eval_box *b = &gs->truth[i];
+                add_box(s, x + b->x * k, y + b->y * k, b->w * k, b->h * k,
+                        b->optional || b->h * k < CROWD_OPTIONAL_UNDER);
+            }
+            add_box(s, x, y, (float)dw, (float)dh, 1); /* keeps other pastes clear of it */
+        }
+}
+
 /* ---- derived from the faces of the photos --------------------------------- */
 
 /* One axis of a window that cuts a face: the face spans [a, a + len) in a source of
@@ -729,8 +784,12 @@ int eval_build(const char *testdata, const char *truth_dir, const int want[SET_C
     int nsrc = 0;
     face_src *src = photo_faces(&photos, &nsrc);
     int rc = 0;
-    if (want[SET_GROUPS])
-        rc = load_truth(truth_dir, "groups_truth.txt", testdata, SET_GROUPS, out);
+    eval_samples groups = {0};
+    if (want[SET_GROUPS] || want[SET_CROWD])
+        rc = load_truth(truth_dir, "groups_truth.txt", testdata, SET_GROUPS, &groups);
+    for (int i = 0; rc == 0 && want[SET_CROWD] && i < composites; i++)
+        add_crowd_composite(out, i, &groups);
+    move_wanted(&groups, want, out);
     if (rc == 0 && want[SET_PROFILE]) {
         rc = load_truth(truth_dir, "frames_truth.txt", testdata, SET_PROFILE, out);
         add_profile_scales(out);

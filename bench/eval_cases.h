@@ -16,6 +16,10 @@
  *   context  the same background with faces of the photos pasted together with
  *            their surroundings (hair, shoulders, background: a square three
  *            face heights wide), 16-40 px high: small faces as a camera sees them.
+ *   crowd    the same background with each group photo pasted twice, scaled so
+ *            that its median face is 18-36 px high: small faces among other
+ *            heads and shoulders, as in a photo of a class or a school hall
+ *            (faces under 14 px once scaled are optional).
  *   edge25, edge50  the faces of the photos cut by each edge and corner of the
  *            picture: a window of the photo placed so that 25% or 50% of the
  *            face box's area lies outside (at an edge that part of its width or
@@ -39,7 +43,7 @@
 #include <libavutil/frame.h>
 
 enum {
-    SET_CROPS, SET_PHOTOS, SET_GROUPS, SET_PROFILE, SET_SYNTH, SET_CONTEXT, SET_EDGE25,
+    SET_CROPS, SET_PHOTOS, SET_GROUPS, SET_PROFILE, SET_SYNTH, SET_CONTEXT, SET_CROWD, SET_EDGE25,
     SET_EDGE50, SET_CLOSEUP, SET_TILTED, SET_COVERED, SET_COUNT
 };
 extern const char *const eval_set_names[SET_COUNT];

@@ -168,10 +168,12 @@ typedef struct config {
     unsigned models;
     float vscore[CB_NET_COUNT]; /* > 0: the network takes a second look (its threshold) */
     float score;        /* every network's score threshold (0: default) */
+    float own;          /* opts.verify_own_score (0: none) */
     int landmarks;      /* opts.landmarks */
     int tiling;         /* -1: default */
     int min_face;
     float smallest;     /* > 0: smallest face of every scanning network */
+    float smallest_of[CB_NET_COUNT]; /* > 0: that network's smallest face (before smallest) */
     float pad;          /* >= 0: padding (negative: default) */
     int fill;           /* -1: default */
     float range;        /* > 0: level range */
@@ -183,30 +185,42 @@ typedef struct config {
 #define SSD CB_DET_SSD
 /* The last argument: the second look's score per network, in cb_net_id order
  * (bf, ssd, uf, fr); 0: that network takes none. */
-#define CFG(name, models, score, tiling, ...) \
-    {name, models, __VA_ARGS__, score, 0, tiling, 20, 0, -1, -1, 0}
+#define CFG(name, models, score, own, tiling, ...) \
+    {name, models, __VA_ARGS__, score, own, 0, tiling, 20, 0, {0}, -1, -1, 0}
 static const config default_configs[] = {
-    CFG("haar (OpenCV cascade)", CB_DET_HAAR, 0, 0, {0}),
-    CFG("bf 0.5 tiled", BF, 0.5f, 1, {0}),
-    CFG("bf 0.5 tiled, 2nd look bf 0.65 (old default)", BF, 0.5f, 1, {0.65f, 0, 0, 0}),
-    CFG("ssd 0.5 tiled", SSD, 0.5f, 1, {0}),
-    CFG("fr 0.5", FR, 0.5f, -1, {0}),
-    CFG("fr 0.5, 2nd look", FR, 0.5f, -1, {0.5f, 0, 0.9f, 0.5f}),
-    CFG("uf 0.5", UF, 0.5f, -1, {0}),
-    CFG("uf 0.5, 2nd look bf 0.5", UF, 0.5f, -1, {0.5f, 0, 0, 0}),
-    CFG("**uf 0.5, 2nd look (default)**", UF, 0.5f, -1, {0.5f, 0, 0.9f, 0.5f}),
-    CFG("uf+fr 0.5, 2nd look", UF | FR, 0.5f, -1, {0.5f, 0, 0.9f, 0.5f}),
-    CFG("uf+bf tiled 0.5, 2nd look", UF | BF, 0.5f, 1, {0.5f, 0, 0.9f, 0.5f}),
+    CFG("haar (OpenCV cascade)", CB_DET_HAAR, 0, 0, 0, {0}),
+    CFG("bf 0.5 tiled", BF, 0.5f, 0, 1, {0}),
+    CFG("bf 0.5 tiled, 2nd look bf 0.65 (old default)", BF, 0.5f, 0, 1, {0.65f, 0, 0, 0}),
+    CFG("ssd 0.5 tiled", SSD, 0.5f, 0, 1, {0}),
+    CFG("fr 0.5", FR, 0.5f, 0, -1, {0}),
+    CFG("fr 0.5, 2nd look", FR, 0.5f, 0, -1, {0.5f, 0, 0.9f, 0.5f}),
+    CFG("uf 0.5", UF, 0.5f, 0, -1, {0}),
+    CFG("uf 0.5, 2nd look bf 0.5", UF, 0.5f, 0, -1, {0.5f, 0, 0, 0}),
+    CFG("uf 0.5, 2nd look (fast: videos)", UF, 0.5f, 0.7f, -1, {0.5f, 0, 0.9f, 0.5f}),
+    CFG("uf+fr 0.5, 2nd look", UF | FR, 0.5f, 0, -1, {0.5f, 0, 0.9f, 0.5f}),
+    CFG("uf+bf 0.5, 2nd look", UF | BF, 0.5f, 0, 1, {0.5f, 0, 0.9f, 0.5f}),
+    CFG("**uf+bf 0.5, 2nd look of every candidate, own 0.7 (default)**", UF | BF, 0.5f, 0.7f, 1,
+        {0.5f, 0, 0.9f, 0.5f}),
 };
 #undef CFG
+
+static const char *const net_alias[][2] = {{"bf", "blazeface"}, {"uf", "ultraface"},
+                                           {"fr", "fullrange"}};
+
+/* The full network name of a short form (bf, uf, fr), or name itself. */
+static const char *net_name(const char *name)
+{
+    for (size_t k = 0; k < sizeof net_alias / sizeof net_alias[0]; k++)
+        if (!strcmp(name, net_alias[k][0]))
+            return net_alias[k][1];
+    return name;
+}
 
 /* "a+b" detector list; names of face_models.h and haar, short forms bf, uf,
  * fr; a 'v' in front (vbf) names a network for the second look, which needs
  * the score after a ':' (vbf:0.5; default 0.5). */
 static int parse_models(const char *list, config *c)
 {
-    static const char *const alias[][2] = {{"bf", "blazeface"}, {"uf", "ultraface"},
-                                           {"fr", "fullrange"}};
     char buf[128];
     snprintf(buf, sizeof buf, "%s", list);
     for (char *save = NULL, *tok = strtok_r(buf, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
@@ -215,10 +229,7 @@ static int parse_models(const char *list, config *c)
         if (colon)
             *colon = '\0';
         int verify = tok[0] == 'v' && strcmp(tok, "v") != 0 && cb_net_by_name(tok) < 0;
-        const char *name = verify ? tok + 1 : tok;
-        for (size_t k = 0; k < sizeof alias / sizeof alias[0]; k++)
-            if (!strcmp(name, alias[k][0]))
-                name = alias[k][1];
+        const char *name = net_name(verify ? tok + 1 : tok);
         unsigned flag;
         if (cb_detector_flags_parse(name, "+", &flag) < 0)
             return -1;
@@ -233,14 +244,16 @@ static int parse_models(const char *list, config *c)
 
 /*
  * SPEC: comma-separated KEY=VALUE: models=uf+vbf:0.5 (required), score=F,
- * landmarks=0|1, tiling=0|1|2 (CB_TILING_*), min=PX, smallest=PX, pad=F,
+ * own=F (verify_own_score; default none),
+ * landmarks=0|1, tiling=0|1|2 (CB_TILING_*), min=PX, smallest=PX,
+ * smallest.NET=PX (that network only, e.g. smallest.bf=24), pad=F,
  * fill=constant|replicate|reflect, range=F, name=TEXT (last: the rest of the
  * spec is the name).
  */
 static int parse_config(const char *spec, config *c)
 {
     static const char *const fills[] = {"constant", "replicate", "reflect"};
-    *c = (config){"", 0, {0}, 0, 0, -1, 20, 0, -1, -1, 0};
+    *c = (config){"", 0, {0}, 0, 0, 0, -1, 20, 0, {0}, -1, -1, 0};
     char buf[256];
     snprintf(buf, sizeof buf, "%s", spec);
     char *name = strstr(buf, "name=");
@@ -257,6 +270,8 @@ static int parse_config(const char *spec, config *c)
             continue;
         else if (!strcmp(tok, "score"))
             c->score = strtof(v, NULL);
+        else if (!strcmp(tok, "own"))
+            c->own = strtof(v, NULL);
         else if (!strcmp(tok, "landmarks"))
             c->landmarks = atoi(v);
         else if (!strcmp(tok, "tiling"))
@@ -265,6 +280,8 @@ static int parse_config(const char *spec, config *c)
             c->min_face = atoi(v);
         else if (!strcmp(tok, "smallest"))
             c->smallest = strtof(v, NULL);
+        else if (!strncmp(tok, "smallest.", 9) && cb_net_by_name(net_name(tok + 9)) >= 0)
+            c->smallest_of[cb_net_by_name(net_name(tok + 9))] = strtof(v, NULL);
         else if (!strcmp(tok, "pad"))
             c->pad = strtof(v, NULL);
         else if (!strcmp(tok, "range"))
@@ -291,12 +308,15 @@ static void config_to_opts(const config *c, const char *model_dir, cb_detector_o
     o->model_dir = model_dir;
     o->models = c->models;
     o->landmarks = c->landmarks;
+    o->verify_own_score = c->own;
     for (int i = 0; i < CB_NET_COUNT; i++) {
         o->verify_score[i] = c->vscore[i];
         if (c->score > 0)
             o->score[i] = c->score;
         if (c->smallest > 0 && (c->models & cb_net_info_get(i)->flag))
             o->smallest[i] = c->smallest;
+        if (c->smallest_of[i] > 0)
+            o->smallest[i] = c->smallest_of[i];
     }
     if (c->tiling >= 0)
         o->tiling = c->tiling;
@@ -356,8 +376,8 @@ static void usage(FILE *f)
     fputs("usage: eval_detect [--testdata DIR] [--models DIR] [--truth-dir DIR]\n"
           "                   [--sets LIST] [--composites N] [--config SPEC]...\n"
           "                   [--dump IMAGE] [--save-misses DIR] [-v]\n"
-          "SPEC: models=uf+vbf:0.5[,score=F][,landmarks=0|1][,tiling=0|1|2][,min=PX]\n"
-          "      [,smallest=PX]"
+          "SPEC: models=uf+vbf:0.5[,score=F][,own=F][,landmarks=0|1][,tiling=0|1|2][,min=PX]\n"
+          "      [,smallest=PX][,smallest.NET=PX]"
           "[,pad=F][,fill=constant|replicate|reflect][,range=F][,name=TEXT]\n",
           f);
 }
@@ -400,7 +420,7 @@ static void run_config(const config *cf, const char *model_dir, const eval_sampl
 static void print_row(const config *cf, const tally *t)
 {
     static const int cols[] = {SET_CROPS, SET_PHOTOS, SET_GROUPS, SET_PROFILE};
-    static const int cols2[] = {SET_CONTEXT, SET_EDGE25, SET_EDGE50, SET_CLOSEUP, SET_TILTED,
+    static const int cols2[] = {SET_CONTEXT, SET_CROWD, SET_EDGE25, SET_EDGE50, SET_CLOSEUP, SET_TILTED,
                                 SET_COVERED};
     printf("| %s%s |", cf->name, t->failed ? " (errors)" : "");
     char buf[48];
@@ -436,12 +456,12 @@ static void print_table(const config *cfgs, const tally *tallies, int ncfg,
                         const eval_samples *samples)
 {
     printf("| configuration | crops | photos | groups | profile | synth 16-24 | 24-40 | 40-80 "
-           "| 80-160 | 160-400 | context 16-40 | edge 25%% | edge 50%% | close-up | tilted "
+           "| 80-160 | 160-400 | context 16-40 | crowd | edge 25%% | edge 50%% | close-up | tilted "
            "| covered | FP / real picture | s / 12 MP |\n");
-    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int c = 0; c < ncfg; c++) {
         if (tallies[c].failed < 0)
-            printf("| %s | skipped: model file missing or failed to open |||||||||||||||||\n",
+            printf("| %s | skipped: model file missing or failed to open ||||||||||||||||||\n",
                    cfgs[c].name);
         else
             print_row(&cfgs[c], &tallies[c]);

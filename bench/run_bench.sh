@@ -233,7 +233,8 @@ else
         --config "models=haar,name=haar (OpenCV cascade)"
         --config "models=bf+vbf:0.65,tiling=1,name=bf 0.5 tiled, 2nd look bf 0.65 (old default)"
         --config "models=uf,name=uf 0.5"
-        --config "models=uf+vuf:0.9+vbf:0.5+vfr:0.5,name=**uf 0.5, 2nd look (default)**")
+        --config "models=uf+vuf:0.9+vbf:0.5+vfr:0.5,own=0.7,name=uf 0.5, 2nd look (fast: videos)"
+        --config "models=uf+bf+vuf:0.9+vbf:0.5+vfr:0.5,own=0.7,name=**uf+bf 0.5, 2nd look of every candidate, own 0.7 (default)**")
 fi
 echo "### Detection accuracy (bench/eval_detect)"
 echo

@@ -8,8 +8,8 @@
 int cb_cli_job_setup(cb_job_opts *opts, const cb_cli_common *common, const char *registry,
                      int use_judge, char *registry_buf, size_t size, cb_error *err)
 {
-    opts->det.log = &common->log;
-    opts->det.model_dir = common->model_dir;
+    opts->det.log = opts->video_det.log = &common->log;
+    opts->det.model_dir = opts->video_det.model_dir = common->model_dir;
     opts->photo.log = &common->log;
     opts->video.log = &common->log;
     opts->use_judge = use_judge;

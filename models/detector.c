@@ -100,17 +100,17 @@ struct cb_detector {
     long call;
 };
 
-void cb_detector_opts_default(cb_detector_opts *opts)
+void cb_detector_opts_fast(cb_detector_opts *opts)
 {
-    /* Chosen from bench/eval_detect's table (README, "Face detection"):
-     * UltraFace over the whole picture finds every face of the real photos,
+    /* UltraFace over the whole picture finds every face of the real photos,
      * every face cut by an edge or a corner, every close-up, tilted and
-     * covered face, and 89% of the profile faces, in 0.3 s per 12 MP; the
+     * covered face, and 89% of the profile faces, in 0.3-0.8 s per 12 MP; the
      * second look (UltraFace again at twice the size at 0.9, else BlazeFace
      * at 0.5, else the full-range model at 0.5) removes 93% of its false
      * detections for 3 profile faces of 36. The mirrored padding found every
      * face half outside the picture, grey padding 80% of them. Tiles of at
-     * most 1 MP keep a 12 MP photo under 400 MiB. */
+     * most 1 MP keep a 12 MP photo under 400 MiB. What it misses: tight face
+     * crops of 16-40 px (5% and 65% found; README, "Face detection"). */
     memset(opts, 0, sizeof *opts);
     opts->models = CB_DET_ULTRAFACE;
     for (int i = 0; i < CB_NET_COUNT; i++)
@@ -124,9 +124,22 @@ void cb_detector_opts_default(cb_detector_opts *opts)
     opts->verify_score[CB_NET_ULTRAFACE] = 0.9f;
     opts->verify_score[CB_NET_FULLRANGE] = 0.5f;
     opts->verify_score[CB_NET_BLAZEFACE] = 0.5f;
+    opts->verify_own_score = 0.7f;
     opts->verify_context = 4.0f;
     opts->landmarks = 1;
     opts->haar_path = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
+}
+
+void cb_detector_opts_default(cb_detector_opts *opts)
+{
+    /* Recall first (issue 12's rule): only BlazeFace at 32 network pixels
+     * finds the tight 16-24 px face crops (92%, UltraFace 5%), and on its
+     * finest tiles beside UltraFace (finest_tiles_only) every column of the
+     * accuracy table is at least what the old tiled BlazeFace found. The
+     * stricter bar for its own candidates (verify_own_score) keeps that
+     * recall with fewer false detections than a bar of 0.5 (README). */
+    cb_detector_opts_fast(opts);
+    opts->models = CB_DET_ULTRAFACE | CB_DET_BLAZEFACE;
 }
 
 int cb_detector_open(const cb_detector_opts *opts, cb_detector **out, cb_error *err)
@@ -785,9 +798,12 @@ static int second_look(cb_detector *d, const AVFrame *frame, cb_face *f, int *co
         const int id = look_order[k];
         if (d->opts.verify_score[id] <= 0)
             continue;
+        float bar = d->opts.verify_score[id];
+        if (f->detectors == cb_net_info_get(id)->flag && d->opts.verify_own_score > bar)
+            bar = d->opts.verify_own_score; /* its own candidate: see detector.h */
         cb_face best;
         const look_how how = {d->opts.verify_context, d->opts.pad_fill, 0};
-        rc = look_for(d, frame, f, &how, id, d->opts.verify_score[id], &best, confirmed, err);
+        rc = look_for(d, frame, f, &how, id, bar, &best, confirmed, err);
     }
     return rc;
 }
@@ -925,16 +941,15 @@ static void remember_rejected(cb_detector *d, const cb_face *f)
 }
 
 /*
- * The second look at f when it needs one (found by one network only, not
- * confirmed at a hint): *confirmed = 0 when it fails, or when it failed on
- * the same candidate in the last `reach` calls (reach 0: never reuse).
+ * The second look at f when it needs one (not confirmed at a hint):
+ * *confirmed = 0 when it fails, or when it failed on the same candidate in
+ * the last `reach` calls (reach 0: never reuse).
  */
 static int check_candidate(cb_detector *d, const AVFrame *frame, cb_face *f, int reach,
                            int *confirmed, cb_error *err)
 {
-    const unsigned nets = f->detectors & ~(unsigned)CB_DET_CONFIRMED;
     *confirmed = 1;
-    if (!verify_flags(&d->opts) || (f->detectors & CB_DET_CONFIRMED) || (nets & (nets - 1)))
+    if (!verify_flags(&d->opts) || (f->detectors & CB_DET_CONFIRMED))
         return 0;
     if (reach > 0 && rejected_before(d, f, reach)) {
         *confirmed = 0;

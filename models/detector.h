@@ -28,17 +28,21 @@
  * overlapping square tiles at halving sizes until a min_face face is as
  * large as the network's smallest face (CB_TILING_PYRAMID), or the whole
  * picture only (CB_TILING_WHOLE). When an any-size network scans the picture
- * as well (--detectors ultraface,blazeface), it finds the larger faces and
+ * as well (the default for photos, ultraface+blazeface), it finds the larger faces and
  * the fixed-size network runs only the finest tiles of its pyramid (as
  * CB_TILING_FINEST): the small faces, where BlazeFace finds tight crops of
  * faces that UltraFace misses.
  *
- * The second look (opts.verify_score): every merged candidate that only one
- * network found is looked at again on the square around it, verify_context
+ * The second look (opts.verify_score): every merged candidate, also one that
+ * two networks found (merging also joins a small box to a large one that
+ * contains it, so two networks "agreeing" on a sleeve or a hand is common
+ * enough: 6 of the 0.32 false detections per real picture before this rule,
+ * README), is looked at again on the square around it, verify_context
  * face sizes wide (mirrored beyond the picture's edge, as the levels are),
  * by each verifying network in turn, cheapest first (UltraFace, BlazeFace,
  * full-range BlazeFace, SSD), until one finds a face there (IoU >= 0.3 with
- * the candidate) scoring at least its verify_score; confirmed by none, the
+ * the candidate) scoring at least its verify_score, or verify_own_score when
+ * that network found the candidate itself and it is higher; confirmed by none, the
  * candidate is dropped. Tiles of wallpaper, windows and fabric that looked
  * like a face at one scale rarely survive this.
  *
@@ -91,6 +95,9 @@ typedef struct cb_detector_opts {
     float verify_score[CB_NET_COUNT]; /* > 0: the network takes a second look at each
                                candidate (see above) and must find a face scoring at least
                                this; all 0: no second look */
+    float verify_own_score; /* the network that found the candidate confirms it only
+                               at this score or more, when that is above its
+                               verify_score (its own mistakes look like faces to it) */
     float verify_context;   /* the second look sees a square this many face sizes wide */
     int landmarks;          /* 1: every face reported gets landmarks (a BlazeFace look
                                around a face that has none) for recognition */
@@ -98,8 +105,16 @@ typedef struct cb_detector_opts {
     const cb_logger *log;   /* may be NULL */
 } cb_detector_opts;
 
-/* Fill opts with the defaults chosen from the accuracy table in the README. */
+/* Fill opts with the defaults for photos, chosen from the accuracy table in
+ * the README, recall first: UltraFace on the whole picture and BlazeFace on
+ * the finest tiles of its pyramid, then the second look. */
 void cb_detector_opts_default(cb_detector_opts *opts);
+
+/* The same with UltraFace alone scanning (BlazeFace only in the second look):
+ * a tenth to a twentieth of the time, but it misses most faces under 40 px
+ * that show no hair or shoulders. For video frames, which must keep up with
+ * the video (video.h), and for enrolment portraits, whose face is large. */
+void cb_detector_opts_fast(cb_detector_opts *opts);
 
 /*
  * Open the networks named in opts->models and opts->verify, checking each

@@ -61,7 +61,7 @@ int cb_enroller_open(cb_registry *registry, const cb_person *person, const cb_en
     else
         cb_registry_default_actor(e->actor, sizeof e->actor);
     cb_detector_opts dopts;
-    cb_detector_opts_default(&dopts);
+    cb_detector_opts_fast(&dopts); /* portraits: one large face */
     dopts.model_dir = opts->model_dir;
     dopts.log = opts->log;
     rc = cb_detector_open(&dopts, &e->detector, err);

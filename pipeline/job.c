@@ -35,6 +35,7 @@ void cb_job_opts_default(cb_job_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
     cb_detector_opts_default(&opts->det);
+    cb_detector_opts_fast(&opts->video_det);
     cb_photo_opts_default(&opts->photo);
     cb_video_opts_default(&opts->video);
     cb_judge_opts_default(&opts->judge);
@@ -51,6 +52,7 @@ int cb_worker_open(const cb_job_opts *opts, cb_worker **out, cb_error *err)
         cb_cv_set_threads(opts->model_threads);
     /* Landmarks are for recognition only: `redact` does without the looks they take. */
     w->opts.det.landmarks = opts->use_judge;
+    w->opts.video_det.landmarks = opts->use_judge;
     int rc = cb_detector_open(&w->opts.det, &w->photo_det, err);
     if (rc == 0 && opts->record && (opts->det.models & CB_DET_HAAR) && opts->det.haar_path)
         rc = cb_sha256_file_hex(opts->det.haar_path, w->haar_sha256, err);
@@ -271,7 +273,8 @@ static int record_run(cb_worker *w, const char *in_path, const char *read_path,
         snprintf(run->error, sizeof run->error, "%s", why->msg[0] ? why->msg : "failed");
     }
     if (r == 0)
-        r = add_detector_models(run, &w->opts.det, w->haar_sha256, err);
+        r = add_detector_models(run, res->video ? &w->opts.video_det : &w->opts.det,
+                                w->haar_sha256, err);
     if (r == 0)
         r = cb_run_add_model(run, "embedder", CB_EMBEDDER_MODEL_ID,
                              cb_model_expected_sha256(CB_EMBEDDER_FILE), err);
@@ -329,12 +332,8 @@ static int process(cb_worker *w, const char *in_path, const char *out_path, cb_j
     int rc = check_paths(in_path, out_path, err);
     if (rc == 0 && w->judge)
         rc = cb_judge_refresh(w->judge, err);
-    if (rc == 0 && res->video && !w->video_det) {
-        cb_detector_opts vopts = w->opts.det;
-        if (w->opts.video_min_face > 0)
-            vopts.min_face = w->opts.video_min_face;
-        rc = cb_detector_open(&vopts, &w->video_det, err);
-    }
+    if (rc == 0 && res->video && !w->video_det)
+        rc = cb_detector_open(&w->opts.video_det, &w->video_det, err);
     if (rc < 0)
         return rc;
     if (res->video) {

@@ -5,7 +5,9 @@
  * models and judge.
  *
  * A cb_worker holds what one thread needs: a detector for photos, one for
- * videos (opened at the first video; video_min_face may differ) and, for process/check, a judge and a
+ * videos (opened at the first video, with its own options: by default the
+ * fast UltraFace alone, so that detection keeps up with the video) and, for
+ * process/check, a judge and a
  * writable registry handle to record each run (consent/runs.h). Workers are
  * not thread-safe; open one per thread.
  *
@@ -26,8 +28,8 @@
 #include "video.h"
 
 typedef struct cb_job_opts {
-    cb_detector_opts det;   /* photos */
-    int video_min_face;     /* videos: det.min_face unless this is > 0 */
+    cb_detector_opts det;   /* photos: cb_detector_opts_default */
+    cb_detector_opts video_det; /* videos: cb_detector_opts_fast */
     cb_photo_opts photo;
     cb_video_opts video;
     int use_judge;          /* 0: every face redacted (`redact`) */

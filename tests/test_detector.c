@@ -1,7 +1,7 @@
 /*
  * test_detector.c - the real models on real photos: faces counted by eye are
  * found, a picture without faces gives none, small faces in a large picture
- * are found (tiny ones with --detectors ultraface,blazeface), faces cut by
+ * are found (tiny ones too: BlazeFace on the finest tiles), faces cut by
  * any edge or corner of the picture and close-ups filling it are found and
  * redacted, and missing or corrupt model files give clear errors.
  */
@@ -180,18 +180,18 @@ static void test_small_faces_in_large_picture(void **state)
 
 /*
  * Tiny faces with little around them (whole crops of 20-26 px, the face
- * 13-17 px: where UltraFace alone finds few, README "Where it falls short")
- * are all found by --detectors ultraface,blazeface, whose BlazeFace runs only
- * the finest tiles of its pyramid: fewer network runs than UltraFace and
+ * 13-17 px: where UltraFace alone finds few, README "Face detection") are all
+ * found by the default detector, whose BlazeFace runs only the finest tiles of
+ * its pyramid beside UltraFace: fewer network runs than UltraFace and
  * BlazeFace's whole pyramid apart.
  */
-static void test_tiny_faces_ultraface_blazeface(void **state)
+static void test_tiny_faces_default(void **state)
 {
     (void)state;
     static const int sides[SMALL_N] = {20, 21, 22, 23, 24, 26};
     cb_detector_opts opts;
     cb_detector_opts_default(&opts);
-    opts.models = CB_DET_ULTRAFACE | CB_DET_BLAZEFACE;
+    assert_int_equal(opts.models, CB_DET_ULTRAFACE | CB_DET_BLAZEFACE);
     cb_detector *det = cb_test_open_detector(&opts);
     const int both = expect_small_faces(det, sides);
     cb_detector_close(det);
@@ -214,6 +214,40 @@ static void test_tiny_faces_ultraface_blazeface(void **state)
     av_frame_free(&big);
     printf("network runs: %d together (with second looks), %d scans apart\n", both, alone);
     assert_true(both < alone);
+}
+
+/* The faces a detector with opts finds in the photo at rel (data path). */
+static int count_faces_with(const cb_detector_opts *opts, const char *rel)
+{
+    cb_detector *det = cb_test_open_detector(opts);
+    const int n = count_faces(det, rel);
+    cb_detector_close(det);
+    return n;
+}
+
+/*
+ * verify_own_score, rule by rule, on a portrait: BlazeFace's
+ * own candidates pass its second look at 0.5; with an own bar no score
+ * reaches (1.01) it cannot confirm itself; UltraFace's candidate, looked at
+ * by BlazeFace alone, is not held to that bar.
+ */
+static void test_verify_own_score(void **state)
+{
+    (void)state;
+    static const char photo[] = "probes/obama1.jpg";
+    cb_detector_opts opts;
+    cb_detector_opts_default(&opts);
+    opts.landmarks = 0;
+    memset(opts.verify_score, 0, sizeof opts.verify_score);
+    opts.verify_score[CB_NET_BLAZEFACE] = 0.5f;
+    opts.models = CB_DET_BLAZEFACE;
+    opts.tiling = CB_TILING_WHOLE;
+    opts.verify_own_score = 0;
+    assert_true(count_faces_with(&opts, photo) >= 1);
+    opts.verify_own_score = 1.01f;
+    assert_int_equal(count_faces_with(&opts, photo), 0);
+    opts.models = CB_DET_ULTRAFACE;
+    assert_true(count_faces_with(&opts, photo) >= 1);
 }
 
 /* A new picture: the rectangle (x, y, w, h) of src, which must lie inside it. */
@@ -430,7 +464,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_group_photos),      cmocka_unit_test(test_no_face),
         cmocka_unit_test(test_identity_crops),    cmocka_unit_test(test_small_faces_in_large_picture),
-        cmocka_unit_test(test_tiny_faces_ultraface_blazeface),
+        cmocka_unit_test(test_tiny_faces_default),
+        cmocka_unit_test(test_verify_own_score),
         cmocka_unit_test(test_faces_cut_by_edges), cmocka_unit_test(test_close_ups),
         cmocka_unit_test(test_missing_model_dir),
         cmocka_unit_test(test_corrupt_model_file), cmocka_unit_test(test_rejects_bad_frames),

@@ -327,7 +327,11 @@ static int group_setup(void **state)
     cli_ok("person", "add", "O1", "--name", "Barack Obama", "--role", "staff", NULL);
     cli_ok("consent", "grant", "O1", "social", "--given-by", "self", NULL);
     cli_ok("enroll", "O1", portrait, NULL);
-    cli_ok("process", fx->input, "-o", fx->out, "--purpose", "social", NULL);
+    /* UltraFace alone finds exactly the two faces; the photos' default also
+     * blurs a sleeve button (README, "Face detection"), which this fixture of
+     * one kept and one redacted face does not want. */
+    cli_ok("process", fx->input, "-o", fx->out, "--purpose", "social", "--detectors", "ultraface",
+           NULL);
     read_faces();
     make_traps();
     return 0;
