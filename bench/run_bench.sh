@@ -80,13 +80,15 @@ run_timed() {
     printf -v "$__k" '%s' "$__kb"
 }
 : >"$dir/bench.log"
-rm -rf "$dir/out-cb" "$dir/out-ff"
-mkdir -p "$dir/out-cb" "$dir/out-ff"
+rm -rf "$dir/out-cb" "$dir/out-fast" "$dir/out-ff"
+mkdir -p "$dir/out-cb" "$dir/out-fast" "$dir/out-ff"
 "$bin" redact "${files[0]}" -o "$dir/out-cb" --force >/dev/null 2>>"$dir/bench.log" || true
 ffmpeg -nostdin -v error -y -i "${files[0]}" "$dir/out-ff/warm.jpg"
 
-# consentblur: one process for all photos (how a batch runs).
+# consentblur: one process for all photos (how a batch runs); then with the
+# fast detector (UltraFace alone, as videos use).
 run_timed cb_s cb_kb "$bin" redact "${files[@]}" -o "$dir/out-cb" --force
+run_timed fast_s fast_kb "$bin" redact "${files[@]}" -o "$dir/out-fast" --force --detectors ultraface
 # plain FFmpeg: decode + encode each photo, one process each (ffmpeg's own way).
 ff_kb=0
 ff_s=0
@@ -96,9 +98,9 @@ for f in "${files[@]}"; do
     if [ "$kb" != "n/a" ] && [ "$kb" -gt "$ff_kb" ]; then ff_kb=$kb; fi
 done
 [ -n "$timebin" ] || ff_kb="n/a"
-made=$(find "$dir/out-cb" -name 'photo*.jpg' | wc -l)
-if [ "$made" -ne "$n" ]; then
-    echo "run_bench: consentblur wrote $made of $n photos; see $dir/bench.log" >&2
+made=$(find "$dir/out-cb" "$dir/out-fast" -name 'photo*.jpg' | wc -l)
+if [ "$made" -ne $((2 * n)) ]; then
+    echo "run_bench: consentblur wrote $made of $((2 * n)) photos; see $dir/bench.log" >&2
     exit 1
 fi
 mib() { [ "$1" = "n/a" ] && echo "n/a" || echo "$(( ($1 + 512) / 1024 )) MiB"; }
@@ -118,6 +120,9 @@ echo "|---|---|---|---|---|"
 printf '| consentblur redact | %.3f | %.2f | %.1f | %s |\n' "$cb_pps" "$(echo "$cb_s / $n" | bc -l)" "$cb_s" "$(mib "$cb_kb")"
 printf '| ffmpeg -i in.jpg out.jpg | %.2f | %.3f | %.1f | %s |\n' "$ff_pps" "$(echo "$ff_s / $n" | bc -l)" "$ff_s" "$(mib "$ff_kb")"
 printf '| ratio (consentblur / ffmpeg time) | | %.1fx | | |\n' "$ratio"
+printf '| consentblur redact --detectors ultraface (fast) | %.3f | %.2f | %.1f | %s |\n' \
+    "$(echo "$n / $fast_s" | bc -l)" "$(echo "$fast_s / $n" | bc -l)" "$fast_s" "$(mib "$fast_kb")"
+printf '| ratio (fast / ffmpeg time) | | %.1fx | | |\n' "$(echo "$fast_s / $ff_s" | bc -l)"
 echo
 
 # Where the time goes: the same photos again with the per-stage timing of the
@@ -133,7 +138,8 @@ echo
         split($0, part, ", second looks ")
         nl = split(part[1], lv, " ")
         for (k = 1; k <= nl; k++) { level[k, n] = lv[k]; if (nl > levels) levels = nl }
-        split(part[2], lk, " "); looks[n] = lk[1]; gsub(/[()]/, "", lk[2]); nlooks[n] = lk[2]
+        split(part[2], lk, " "); looks[n] = lk[1]; gsub(/[(),]/, "", lk[2]); nlooks[n] = lk[2]
+        match(part[2], /tiles [0-9.]+/); tiles[n] = substr(part[2], RSTART + 6, RLENGTH - 6)
     }
     /: seconds: read/ {
         m++
@@ -146,11 +152,11 @@ echo
         if (!m) exit
         print "Where the time goes (median over the photos, seconds; `consentblur -v -v` prints them):"
         print ""
-        print "| read (decode, orientation, BGR) | detect | of which: pyramid levels 0, 1, ... | second looks (candidates) | redact | write (encode, fsync, rename) |"
-        print "|---|---|---|---|---|---|"
+        print "| read (decode, orientation, BGR) | detect | of which: UltraFace pyramid levels 0, 1, ... | BlazeFace tiles | second looks (candidates) | redact | write (encode, fsync, rename) |"
+        print "|---|---|---|---|---|---|---|"
         s = ""
         for (k = 1; k <= levels; k++) { for (i = 1; i <= n; i++) a[i] = level[k, i]; s = s sprintf("%s%.3f", k > 1 ? ", " : "", median(a, n)) }
-        printf "| %.3f | %.3f | %s | %.3f (%d) | %.3f | %.3f |\n", median(rd, m), median(dt, m), s, median(looks, n), median(nlooks, n), median(rc, m), median(wr, m)
+        printf "| %.3f | %.3f | %s | %.3f | %.3f (%d) | %.3f | %.3f |\n", median(rd, m), median(dt, m), s, median(tiles, n), median(looks, n), median(nlooks, n), median(rc, m), median(wr, m)
         print ""
     }'
 

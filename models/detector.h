@@ -28,10 +28,10 @@
  * overlapping square tiles at halving sizes until a min_face face is as
  * large as the network's smallest face (CB_TILING_PYRAMID), or the whole
  * picture only (CB_TILING_WHOLE). When an any-size network scans the picture
- * as well (the default for photos, ultraface+blazeface), it finds the larger faces and
- * the fixed-size network runs only the finest tiles of its pyramid (as
- * CB_TILING_FINEST): the small faces, where BlazeFace finds tight crops of
- * faces that UltraFace misses.
+ * as well (the photos' default, ultraface+blazeface), it finds the larger
+ * faces and the fixed-size network runs only the finest tiles of its pyramid
+ * (as CB_TILING_FINEST): the small faces, where BlazeFace finds tight crops
+ * of faces that UltraFace misses.
  *
  * The second look (opts.verify_score): every merged candidate, also one that
  * two networks found (merging also joins a small box to a large one that
@@ -42,8 +42,8 @@
  * by each verifying network in turn, cheapest first (UltraFace, BlazeFace,
  * full-range BlazeFace, SSD), until one finds a face there (IoU >= 0.3 with
  * the candidate) scoring at least its verify_score, or verify_own_score when
- * that network found the candidate itself and it is higher; confirmed by none, the
- * candidate is dropped. Tiles of wallpaper, windows and fabric that looked
+ * that network found the candidate itself and it is higher; confirmed by
+ * none, the candidate is dropped. Tiles of wallpaper, windows and fabric that looked
  * like a face at one scale rarely survive this.
  *
  * Landmarks (opts.landmarks, for recognition): every face kept gets those of
