@@ -29,6 +29,12 @@ double bench_now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+int bench_cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
 const char *bench_testdata_dir(void)
 {
     const char *testdata = getenv("CB_TESTDATA");

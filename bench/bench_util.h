@@ -21,6 +21,9 @@ void *bench_xrealloc(void *p, size_t n);
 /* Seconds on the monotonic clock. */
 double bench_now_s(void);
 
+/* qsort comparator: floats in ascending order. */
+int bench_cmp_float(const void *a, const void *b);
+
 /* $CB_TESTDATA, or the build's default (CB_TESTDATA_DIR). */
 const char *bench_testdata_dir(void);
 

@@ -425,18 +425,15 @@ static void add_context_composite(eval_samples *l, int idx, const face_src *src,
 /* The median height of the non-optional faces of s (0: none). */
 static float median_face_height(const eval_sample *s)
 {
-    float h[256];
+    float *h = bench_xrealloc(NULL, sizeof *h * (size_t)(s->ntruth + 1));
     int n = 0;
-    for (int i = 0; i < s->ntruth && n < 256; i++)
+    for (int i = 0; i < s->ntruth; i++)
         if (!s->truth[i].optional)
             h[n++] = s->truth[i].h;
-    for (int i = 1; i < n; i++) /* insertion sort: a few dozen faces */
-        for (int j = i; j > 0 && h[j - 1] > h[j]; j--) {
-            float t = h[j];
-            h[j] = h[j - 1];
-            h[j - 1] = t;
-        }
-    return n ? h[n / 2] : 0;
+    qsort(h, (size_t)n, sizeof *h, bench_cmp_float);
+    const float median = n ? h[n / 2] : 0;
+    free(h);
+    return median;
 }
 
 /*

@@ -255,6 +255,7 @@ static int parse_config(const char *spec, config *c)
     static const char *const fills[] = {"constant", "replicate", "reflect"};
     *c = (config){"", 0, {0}, 0, 0, 0, -1, 20, 0, {0}, -1, -1, 0};
     char buf[256];
+    int id;
     snprintf(buf, sizeof buf, "%s", spec);
     char *name = strstr(buf, "name=");
     if (name) { /* the rest of the spec, commas and all */
@@ -280,8 +281,8 @@ static int parse_config(const char *spec, config *c)
             c->min_face = atoi(v);
         else if (!strcmp(tok, "smallest"))
             c->smallest = strtof(v, NULL);
-        else if (!strncmp(tok, "smallest.", 9) && cb_net_by_name(net_name(tok + 9)) >= 0)
-            c->smallest_of[cb_net_by_name(net_name(tok + 9))] = strtof(v, NULL);
+        else if (!strncmp(tok, "smallest.", 9) && (id = cb_net_by_name(net_name(tok + 9))) >= 0)
+            c->smallest_of[id] = strtof(v, NULL);
         else if (!strcmp(tok, "pad"))
             c->pad = strtof(v, NULL);
         else if (!strcmp(tok, "range"))

@@ -297,12 +297,6 @@ out:
 
 /* ---- statistics ---------------------------------------------------------- */
 
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
 static float pct(const float *sorted, int n, double p)
 {
     if (n == 0)
@@ -538,8 +532,8 @@ static void calibrate(const sample_list *l)
     printf("\n### Landmarks in the chip placed by the eyes (%d faces of quality >= 0.5)\n\n", n);
     printf("| landmark | median x | median y | x 10-90 %% | y 10-90 %% |\n|---|---|---|---|---|\n");
     for (int k = 0; k < CB_LM_COUNT; k++) {
-        qsort(xs[k], (size_t)n, sizeof(float), cmp_float);
-        qsort(ys[k], (size_t)n, sizeof(float), cmp_float);
+        qsort(xs[k], (size_t)n, sizeof(float), bench_cmp_float);
+        qsort(ys[k], (size_t)n, sizeof(float), bench_cmp_float);
         printf("| %s | %.1f | %.1f | %.1f - %.1f | %.1f - %.1f |\n", names[k], pct(xs[k], n, 50),
                pct(ys[k], n, 50), pct(xs[k], n, 10), pct(xs[k], n, 90), pct(ys[k], n, 10),
                pct(ys[k], n, 90));
@@ -727,7 +721,7 @@ int main(int argc, char **argv)
             per_set[l.items[j].set]++;
             rms[nrms++] = (float)l.items[j].rms;
         }
-    qsort(rms, (size_t)nrms, sizeof(float), cmp_float);
+    qsort(rms, (size_t)nrms, sizeof(float), bench_cmp_float);
     printf("## Face recognition (%s, alignment landmarks 0x%x)\n\n", CB_EMBEDDER_MODEL_ID,
            align ? align : CB_EMBEDDER_ALIGN_DEFAULT);
     printf("%d faces embedded (%d %s, %d %s, %d %s), %d not usable (missed or no landmarks); "
@@ -767,8 +761,8 @@ int main(int argc, char **argv)
                         same ? "genuine" : "impostor", d, x->rel, x->person, y->rel, y->person);
         }
     }
-    qsort(gen, (size_t)ng, sizeof(float), cmp_float);
-    qsort(imp, (size_t)ni, sizeof(float), cmp_float);
+    qsort(gen, (size_t)ng, sizeof(float), bench_cmp_float);
+    qsort(imp, (size_t)ni, sizeof(float), bench_cmp_float);
     printf("### Pair distances (Euclidean)\n\n");
     printf("| pairs | n | min | 1 %% | 5 %% | 25 %% | median | 75 %% | 95 %% | max |\n");
     printf("|---|---|---|---|---|---|---|---|---|---|\n");

@@ -43,8 +43,8 @@
  * full-range BlazeFace, SSD), until one finds a face there (IoU >= 0.3 with
  * the candidate) scoring at least its verify_score, or verify_own_score when
  * that network found the candidate itself and it is higher; confirmed by
- * none, the candidate is dropped. Tiles of wallpaper, windows and fabric that looked
- * like a face at one scale rarely survive this.
+ * none, the candidate is dropped. Tiles of wallpaper, windows and fabric
+ * that looked like a face at one scale rarely survive this.
  *
  * Landmarks (opts.landmarks, for recognition): every face kept gets those of
  * BlazeFace on the square two face sizes wide around it (grey beyond the
