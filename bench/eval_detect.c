@@ -189,8 +189,8 @@ typedef struct config {
     {name, models, __VA_ARGS__, score, own, 0, tiling, 20, 0, {0}, -1, -1, 0}
 static const config default_configs[] = {
     CFG("haar (OpenCV cascade)", CB_DET_HAAR, 0, 0, 0, {0}),
-    CFG("bf 0.5 tiled", BF, 0.5f, 0, 1, {0}),
-    CFG("bf 0.5 tiled, 2nd look bf 0.65 (old default)", BF, 0.5f, 0, 1, {0.65f, 0, 0, 0}),
+    CFG("bf 0.5", BF, 0.5f, 0, 1, {0}),
+    CFG("bf 0.5, 2nd look bf 0.65 (the old default's settings)", BF, 0.5f, 0, 1, {0.65f, 0, 0, 0}),
     CFG("ssd 0.5 tiled", SSD, 0.5f, 0, 1, {0}),
     CFG("fr 0.5", FR, 0.5f, 0, -1, {0}),
     CFG("fr 0.5, 2nd look", FR, 0.5f, 0, -1, {0.5f, 0, 0.9f, 0.5f}),
@@ -495,9 +495,15 @@ static int dump(const char *path, const config *cfgs, int ncfg, const char *mode
             fprintf(stderr, "eval_detect: %s: %s\n", cfgs[c].name, err.msg);
         } else {
             printf("# %s: %d faces, %d runs\n", cfgs[c].name, fl.count, cb_detector_last_runs(d));
-            for (int i = 0; i < fl.count; i++)
-                printf("%.0f %.0f %.0f %.0f %.3f %u\n", fl.faces[i].x, fl.faces[i].y,
-                       fl.faces[i].w, fl.faces[i].h, fl.faces[i].score, fl.faces[i].detectors);
+            for (int i = 0; i < fl.count; i++) {
+                const cb_face *f = &fl.faces[i];
+                printf("%.0f %.0f %.0f %.0f %.3f %u", f->x, f->y, f->w, f->h, f->score,
+                       f->detectors);
+                for (int k = 0; f->has_landmarks && k < CB_LM_COUNT; k++)
+                    printf("%s%.1f,%.1f", k ? " " : " landmarks ", f->landmarks[k][0],
+                           f->landmarks[k][1]);
+                printf("\n");
+            }
         }
         cb_face_list_free(&fl);
         cb_detector_close(d);

@@ -139,7 +139,7 @@ echo
         nl = split(part[1], lv, " ")
         for (k = 1; k <= nl; k++) { level[k, n] = lv[k]; if (nl > levels) levels = nl }
         split(part[2], lk, " "); looks[n] = lk[1]; gsub(/[(),]/, "", lk[2]); nlooks[n] = lk[2]
-        match(part[2], /tiles [0-9.]+/); tiles[n] = substr(part[2], RSTART + 6, RLENGTH - 6)
+        match(part[2], /finest [0-9.]+/); fine[n] = substr(part[2], RSTART + 7, RLENGTH - 7)
     }
     /: seconds: read/ {
         m++
@@ -152,11 +152,11 @@ echo
         if (!m) exit
         print "Where the time goes (median over the photos, seconds; `consentblur -v -v` prints them):"
         print ""
-        print "| read (decode, orientation, BGR) | detect | of which: UltraFace pyramid levels 0, 1, ... | BlazeFace tiles | second looks (candidates) | redact | write (encode, fsync, rename) |"
+        print "| read (decode, orientation, BGR) | detect | of which: UltraFace pyramid levels 0, 1, ... | BlazeFace finest level | second looks (candidates) | redact | write (encode, fsync, rename) |"
         print "|---|---|---|---|---|---|---|"
         s = ""
         for (k = 1; k <= levels; k++) { for (i = 1; i <= n; i++) a[i] = level[k, i]; s = s sprintf("%s%.3f", k > 1 ? ", " : "", median(a, n)) }
-        printf "| %.3f | %.3f | %s | %.3f | %.3f (%d) | %.3f | %.3f |\n", median(rd, m), median(dt, m), s, median(tiles, n), median(looks, n), median(nlooks, n), median(rc, m), median(wr, m)
+        printf "| %.3f | %.3f | %s | %.3f | %.3f (%d) | %.3f | %.3f |\n", median(rd, m), median(dt, m), s, median(fine, n), median(looks, n), median(nlooks, n), median(rc, m), median(wr, m)
         print ""
     }'
 

@@ -79,7 +79,7 @@ void cb_media_command_options(cb_media_mode mode, FILE *f)
             "                         whole scan in every frame, slowest)\n"
             "  --detectors LIST       comma list of ultraface, fullrange, blazeface, ssd,\n"
             "                         haar (default: ultraface,blazeface for photos,\n"
-            "                         ultraface for videos; ultraface alone is 10 to 20\n"
+            "                         ultraface for videos; ultraface alone is about 7\n"
             "                         times faster on photos but misses most faces under\n"
             "                         40 px that show no hair or shoulders)\n"
             "  --no-tiling            blazeface, ssd: the whole picture only (faster, misses\n"

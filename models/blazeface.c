@@ -7,16 +7,16 @@
  * reverse_output_order, x/y/w/h_scale = input size and fixed-size anchors,
  * so the numbers are pixels as they are).
  *
- * Back-camera model (as shipped, 256x256, NHWC): 896 anchors in two heads,
- * flattened by the exported graph: stride 16 (16x16 cells, 2 anchors each)
- * and stride 32 (8x8 cells, 6 anchors each); outputs in the order
- * scores16, scores32, regressors16, regressors32.
- *
- * Full-range model (converted from TFLite by models/convert_tflite.py, any
- * size): one head at stride 4, one anchor per cell, left as NCHW maps:
- * classifier 1x1xGHxGW and regressor 1x16xGHxGW; the anchor of cell (x, y)
- * is centred at ((x + 0.5) 4, (y + 0.5) 4) (MediaPipe's SsdAnchors with
- * anchor_offset 0.5 on a 48x48 grid for 192x192, kept for any size).
+ * Both are fully convolutional graphs that run at any size, their heads left
+ * as NCHW maps (decode_head); the anchors are made here for the size run:
+ *   back-camera (models/convert_blazeface_back.py; trained at 256x256): a
+ *     head at stride 16 with 2 anchors per cell and one at stride 32 with 6
+ *     (MediaPipe's SsdAnchors for it: 896 anchors at 256x256), outputs
+ *     cls16, reg16, cls32, reg32;
+ *   full-range (models/convert_tflite.py; trained at 192x192): one head at
+ *     stride 4, one anchor per cell, outputs classifier, regressor.
+ * Every anchor of a cell is centred on it, at ((x + 0.5) stride,
+ * (y + 0.5) stride) for cell (x, y) (anchor_offset 0.5, fixed anchor size).
  */
 #include <math.h>
 
@@ -48,34 +48,42 @@ static int push_anchor(float acx, float acy, float score, const float *r, size_t
     return cb_face_list_push(out, &f, err);
 }
 
-/* Back-camera model: one head of grid x grid cells, per_cell anchors each. */
-static int decode_back_head(const cb_tensor *scores, const cb_tensor *regs, int side, int grid,
-                            int per_cell, float min_score, cb_face_list *out, cb_error *err)
+/*
+ * One head of per_cell anchors per cell at `stride`, as NCHW maps of an input
+ * of w x h: logits 1 x per_cell x GH x GW (anchor a at channel a) and
+ * regressors 1 x 16 per_cell x GH x GW (anchor a's number k at channel
+ * 16 a + k); the anchors of cell (x, y) are centred at ((x + 0.5) stride,
+ * (y + 0.5) stride).
+ */
+static int decode_head(const cb_tensor *cls, const cb_tensor *reg, int w, int h, int stride,
+                       int per_cell, float min_score, cb_face_list *out, cb_error *err)
 {
-    int n = grid * grid * per_cell;
-    if ((int)scores->count != n || (int)regs->count != n * 16)
+    const int gw = w / stride, gh = h / stride;
+    const size_t cells = (size_t)gw * gh;
+    if (cls->ndim != 4 || reg->ndim != 4 || cls->shape[2] != gh || cls->shape[3] != gw ||
+        cls->count != cells * per_cell || reg->count != cells * per_cell * 16)
         return cb_error_set(err, CB_EMODEL, "BlazeFace: unexpected output size");
-    for (int i = 0; i < n; i++) {
-        float score = sigmoid(scores->data[i]);
-        if (score < min_score)
-            continue;
-        int cell = i / per_cell;
-        float acx = ((float)(cell % grid) + 0.5f) / (float)grid * (float)side;
-        float acy = ((float)(cell / grid) + 0.5f) / (float)grid * (float)side;
-        int rc = push_anchor(acx, acy, score, regs->data + (size_t)i * 16, 1, out, err);
-        if (rc < 0)
-            return rc;
-    }
+    for (int a = 0; a < per_cell; a++)
+        for (size_t i = 0; i < cells; i++) {
+            float score = sigmoid(cls->data[(size_t)a * cells + i]);
+            if (score < min_score)
+                continue;
+            float acx = ((float)(i % (size_t)gw) + 0.5f) * (float)stride;
+            float acy = ((float)(i / (size_t)gw) + 0.5f) * (float)stride;
+            const float *r = reg->data + (size_t)a * 16 * cells + i;
+            int rc = push_anchor(acx, acy, score, r, cells, out, err);
+            if (rc < 0)
+                return rc;
+        }
     return 0;
 }
 
 int cb_decode_blazeface_back(const cb_tensor *outs, int w, int h, float min_score,
                              cb_face_list *out, cb_error *err)
 {
-    (void)h;
-    int rc = decode_back_head(&outs[0], &outs[2], w, w / 16, 2, min_score, out, err);
+    int rc = decode_head(&outs[0], &outs[1], w, h, 16, 2, min_score, out, err);
     if (rc == 0)
-        rc = decode_back_head(&outs[1], &outs[3], w, w / 32, 6, min_score, out, err);
+        rc = decode_head(&outs[2], &outs[3], w, h, 32, 6, min_score, out, err);
     return rc;
 }
 
@@ -84,21 +92,5 @@ enum { FULL_STRIDE = 4 };
 int cb_decode_blazeface_full(const cb_tensor *outs, int w, int h, float min_score,
                              cb_face_list *out, cb_error *err)
 {
-    const cb_tensor *cls = &outs[0], *reg = &outs[1];
-    const int gw = w / FULL_STRIDE, gh = h / FULL_STRIDE;
-    const size_t cells = (size_t)gw * gh;
-    if (cls->ndim != 4 || reg->ndim != 4 || cls->shape[2] != gh || cls->shape[3] != gw ||
-        cls->count != cells || reg->count != cells * 16)
-        return cb_error_set(err, CB_EMODEL, "full-range BlazeFace: unexpected output size");
-    for (size_t i = 0; i < cells; i++) {
-        float score = sigmoid(cls->data[i]);
-        if (score < min_score)
-            continue;
-        float acx = ((float)(i % (size_t)gw) + 0.5f) * FULL_STRIDE;
-        float acy = ((float)(i / (size_t)gw) + 0.5f) * FULL_STRIDE;
-        int rc = push_anchor(acx, acy, score, reg->data + i, cells, out, err);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    return decode_head(&outs[0], &outs[1], w, h, FULL_STRIDE, 1, min_score, out, err);
 }

@@ -171,6 +171,15 @@ int cb_cv_resize(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, 
     });
 }
 
+// OpenCV's border for CB_CV_BORDER_*, around a placed picture of w x h
+// (mirroring needs two pixels: a one-pixel picture repeats its edge).
+static int border_mode(int border, int w, int h)
+{
+    if (border == CB_CV_BORDER_REPLICATE || (border == CB_CV_BORDER_REFLECT && (w < 2 || h < 2)))
+        return cv::BORDER_REPLICATE;
+    return border == CB_CV_BORDER_REFLECT ? cv::BORDER_REFLECT_101 : cv::BORDER_CONSTANT;
+}
+
 int cb_cv_place_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *dst, int dw_all,
                     int dh_all, int dstride, int dx, int dy, int dw, int dh, int border,
                     cb_error *err)
@@ -185,17 +194,59 @@ int cb_cv_place_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *ds
         if (dw != sw || dh != sh) {
             cv::resize(in, scaled, cv::Size(dw, dh), 0, 0, scaling(sw, sh, dw, dh));
         }
-        int mode = cv::BORDER_CONSTANT;
-        if (border == CB_CV_BORDER_REPLICATE || (border == CB_CV_BORDER_REFLECT &&
-                                                 (dw < 2 || dh < 2)))
-            mode = cv::BORDER_REPLICATE;
-        else if (border == CB_CV_BORDER_REFLECT)
-            mode = cv::BORDER_REFLECT_101;
+        const int mode = border_mode(border, dw, dh);
         // BORDER_ISOLATED: never read outside `scaled`, even when it is a view of the source.
         cv::copyMakeBorder(scaled, out, dy, dh_all - dy - dh, dx, dw_all - dx - dw,
                            mode | cv::BORDER_ISOLATED, cv::Scalar(127, 127, 127));
         if (out.data != dst)
             throw std::runtime_error("copyMakeBorder reallocated the destination");
+        return 0;
+    });
+}
+
+// Source coordinate (bilinear, pixel centres as cv::resize) of each window
+// position along one axis: placed at d, scaled from s to n pixels, `mode` the
+// border beyond the placed part (-1: outside, for a constant border).
+static void window_axis(int w0, int len, int d, int n, int s, int mode, std::vector<float> &map)
+{
+    map.resize((size_t)len);
+    const double k = (double)s / n;
+    for (int i = 0; i < len; i++) {
+        int u = w0 + i - d;
+        if (u < 0 || u >= n)
+            u = mode == cv::BORDER_CONSTANT ? -1 : cv::borderInterpolate(u, n, mode);
+        map[(size_t)i] = u < 0 ? -1.f : (float)std::min(std::max((u + 0.5) * k - 0.5, 0.0),
+                                                        (double)(s - 1));
+    }
+}
+
+int cb_cv_place_bgr_window(const uint8_t *src, int sw, int sh, int sstride, int dx, int dy,
+                           int dw, int dh, int border, int wx, int wy, int ww, int wh,
+                           uint8_t *dst, int dstride, cb_error *err)
+{
+    return guarded(err, "placing image part", [&]() -> int {
+        if (!src || !dst || sw <= 0 || sh <= 0 || dw < sw || dh < sh || ww <= 0 || wh <= 0 ||
+            sstride < sw * 3 || dstride < ww * 3)
+            return set_error(err, CB_EINVAL, "placing image part", "bad arguments");
+        const int mode = border_mode(border, dw, dh);
+        std::vector<float> xs, ys;
+        window_axis(wx, ww, dx, dw, sw, mode, xs);
+        window_axis(wy, wh, dy, dh, sh, mode, ys);
+        cv::Mat mapx(wh, ww, CV_32F), mapy(wh, ww, CV_32F);
+        for (int r = 0; r < wh; r++) {
+            float *mx = mapx.ptr<float>(r), *my = mapy.ptr<float>(r);
+            for (int c = 0; c < ww; c++) {
+                const bool out = xs[(size_t)c] < 0 || ys[(size_t)r] < 0;
+                mx[c] = out ? -16.f : xs[(size_t)c];
+                my[c] = out ? -16.f : ys[(size_t)r];
+            }
+        }
+        cv::Mat in(sh, sw, CV_8UC3, const_cast<uint8_t *>(src), (size_t)sstride);
+        cv::Mat out(wh, ww, CV_8UC3, dst, (size_t)dstride);
+        cv::remap(in, out, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                  cv::Scalar(127, 127, 127));
+        if (out.data != dst)
+            throw std::runtime_error("remap reallocated the destination");
         return 0;
     });
 }

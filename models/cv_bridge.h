@@ -91,6 +91,18 @@ int cb_cv_place_bgr(const uint8_t *src, int sw, int sh, int sstride, uint8_t *ds
                     cb_error *err);
 
 /*
+ * The window (wx, wy, ww, wh) of the picture cb_cv_place_bgr would make with
+ * the same src, dx, dy, dw, dh and border, written into a caller-allocated
+ * ww x wh destination, without making the rest of it: a tile of a large
+ * enlarged picture costs only its own memory. Enlarging only (dw >= sw,
+ * dh >= sh; bilinear, the same pixels as cb_cv_place_bgr up to rounding).
+ * Returns 0, CB_EINVAL or another negative code.
+ */
+int cb_cv_place_bgr_window(const uint8_t *src, int sw, int sh, int sstride, int dx, int dy,
+                           int dw, int dh, int border, int wx, int wy, int ww, int wh,
+                           uint8_t *dst, int dstride, cb_error *err);
+
+/*
  * Warp a BGR image with the affine map m (2x3, row-major: x' = m[0]x + m[1]y
  * + m[2], y' = m[3]x + m[4]y + m[5]) from source pixel coordinates to
  * destination pixel coordinates (pixel centres at integer coordinates, as in

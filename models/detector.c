@@ -33,6 +33,11 @@
 #define CB_LEVEL_OVERLAP 1.25f
 /* ...and no level enlarges the picture more than this. */
 #define CB_MAX_UPSCALE 4.0f
+/* A picture of at least this many pixels is large (a photo, not a video
+ * frame of up to 4K): its network instances for inputs over
+ * CB_KEPT_NET_PIXELS are freed after each network's scan (trim_nets). */
+#define CB_LARGE_PICTURE (9L << 20)
+#define CB_KEPT_NET_PIXELS (256L << 10)
 /* Landmarks are looked for on a square this many face sizes wide (see add_landmarks). */
 #define CB_LANDMARK_CONTEXT 2.0f
 /* Second look by an any-size network: the face is this many times the
@@ -64,8 +69,10 @@ typedef struct timing {
     int n_looks, n_landmarks;
     double hints;               /* looks around the hints (video: the tracks) */
     int n_hints;
-    double tiles;               /* fixed-size networks' tiled pyramids (BlazeFace, SSD) */
-    int n_tiles;                /* their network runs */
+    double fine;                /* networks that scan only their finest level or
+                                   tiles (finest_only: BlazeFace beside UltraFace) and
+                                   fixed-size networks' tiled pyramids (SSD) */
+    int n_fine;                 /* their network runs */
 } timing;
 
 /*
@@ -136,7 +143,7 @@ void cb_detector_opts_default(cb_detector_opts *opts)
 {
     /* Recall first (issue 12's rule): only BlazeFace at 32 network pixels
      * finds the tight 16-24 px face crops (92%, UltraFace 5%), and on its
-     * finest tiles beside UltraFace (finest_tiles_only) every column of the
+     * finest level beside UltraFace (finest_only) every column of the
      * accuracy table is at least what the old tiled BlazeFace found. The
      * stricter bar for a network's own candidates (verify_own_score) and the
      * second look at every candidate (check_candidate) hold its false
@@ -414,13 +421,16 @@ typedef struct level {
     int w, h;         /* the padded input, multiples of the network's `multiple` */
     int sw, sh;       /* the scaled picture inside it */
     float top_face;   /* largest face of this level, network pixels */
+    float keep_below; /* > 0: detections larger than this (network pixels) are
+                         dropped (see plan_levels) */
 } level;
 
-static void make_level(const cb_detector *d, const cb_net_info *info, float scale, int pic_w,
-                       int pic_h, float smallest, level *lv)
+static void make_level(const cb_detector *d, const cb_net_info *info, float scale, float range,
+                       int pic_w, int pic_h, float smallest, level *lv)
 {
     lv->scale = scale;
-    lv->top_face = fminf(smallest * d->opts.level_range, info->largest_face);
+    lv->top_face = fminf(smallest * range, info->largest_face);
+    lv->keep_below = 0;
     lv->pad = (int)ceilf(d->opts.pad * lv->top_face);
     lv->sw = (int)lroundf((float)pic_w * scale);
     lv->sh = (int)lroundf((float)pic_h * scale);
@@ -495,14 +505,52 @@ static int tile_due(int first, int i, int round, int rounds)
 }
 
 /*
- * Run the network over the tiles of one level (d->buf holds the level) that
- * are due this round; the level's first tile is scan item `first`.
+ * An enlarged level of several tiles (BlazeFace's finest: 1.6 times a 12 MP
+ * photo, 95 MB of BGR) is not made whole: each tile is made on its own from
+ * the picture (cb_cv_place_bgr_window, the same pixels), so that it costs
+ * only a tile's memory. Every other level is made once and its tiles read
+ * from it.
  */
-static int run_level(cb_detector *d, int id, const level *lv, const tiling *tl, int pic_w,
-                     int pic_h, int first, int round, int rounds, cb_face_list *out, cb_error *err)
+static int tile_by_tile(const level *lv, const tiling *tl)
+{
+    return lv->scale > 1.0f && tl->nx * tl->ny > 1;
+}
+
+/* Tile t of level lv, made from the picture, into d->buf (t->w x t->h). */
+static int make_tile_picture(cb_detector *d, const AVFrame *frame, const level *lv,
+                             const tile *t, cb_error *err)
+{
+    int rc = ensure_buf(d, t->w, t->h, err);
+    if (rc == 0)
+        rc = cb_cv_place_bgr_window(frame->data[0], frame->width, frame->height,
+                                    frame->linesize[0], lv->pad, lv->pad, lv->sw, lv->sh,
+                                    d->opts.pad_fill, t->x, t->y, t->w, t->h, d->buf, t->w * 3,
+                                    err);
+    return rc;
+}
+
+/* Remove the candidates taller or wider than max_size. */
+static void drop_larger(cb_face_list *cands, float max_size)
+{
+    int kept = 0;
+    for (int i = 0; i < cands->count; i++)
+        if (cands->faces[i].w <= max_size && cands->faces[i].h <= max_size)
+            cands->faces[kept++] = cands->faces[i];
+    cands->count = kept;
+}
+
+/*
+ * Run the network over the tiles of one level that are due this round (the
+ * level's first tile is scan item `first`): d->buf holds the level, or each
+ * tile in turn (tile_by_tile).
+ */
+static int run_level(cb_detector *d, int id, const AVFrame *frame, const level *lv,
+                     const tiling *tl, int first, int round, int rounds, cb_face_list *out,
+                     cb_error *err)
 {
     const placement p = {-(float)lv->pad / lv->scale, -(float)lv->pad / lv->scale, lv->scale};
     const float margin = 0.01f * (float)(tl->side_w > tl->side_h ? tl->side_w : tl->side_h) + 2.0f;
+    const int own_tiles = tile_by_tile(lv, tl);
     cb_face_list cands = {0};
     int rc = 0;
     for (int i = 0; rc == 0 && i < tl->nx * tl->ny; i++) {
@@ -511,10 +559,16 @@ static int run_level(cb_detector *d, int id, const level *lv, const tiling *tl, 
         tile t = {tl->xs[i % tl->nx], tl->ys[i / tl->nx], tl->side_w, tl->side_h, 0};
         t.inner = inner_edges(t.x, t.y, t.w, t.h, lv->w, lv->h);
         cands.count = 0;
-        rc = run_net(d, id, ((size_t)t.y * lv->w + t.x) * 3, t.w, t.h, lv->w * 3,
-                     d->opts.score[id], &cands, err);
+        if (own_tiles)
+            rc = make_tile_picture(d, frame, lv, &t, err);
         if (rc == 0)
-            rc = keep_tile_faces(&cands, &t, margin, &p, pic_w, pic_h, out, err);
+            rc = own_tiles ? run_net(d, id, 0, t.w, t.h, t.w * 3, d->opts.score[id], &cands, err)
+                           : run_net(d, id, ((size_t)t.y * lv->w + t.x) * 3, t.w, t.h,
+                                     lv->w * 3, d->opts.score[id], &cands, err);
+        if (rc == 0 && lv->keep_below > 0)
+            drop_larger(&cands, lv->keep_below);
+        if (rc == 0)
+            rc = keep_tile_faces(&cands, &t, margin, &p, frame->width, frame->height, out, err);
     }
     cb_face_list_free(&cands);
     return rc;
@@ -536,9 +590,64 @@ static int make_level_picture(cb_detector *d, const AVFrame *frame, const level 
 }
 
 /*
- * The pyramid of an any-size network. Its tiles, level by level, are scan
- * items *item, *item + 1, ...; only those whose number modulo rounds is
- * round run (a level none of whose tiles is due is not even scaled).
+ * Does network id scan only the finest level (or tiles) of its pyramid? When
+ * it says finest_beside: with CB_TILING_FINEST, and with CB_TILING_PYRAMID
+ * when a network that does not say so scans the picture too: that one finds
+ * the larger faces (bench/eval_detect, UltraFace and BlazeFace: the same
+ * recall in every column and fewer false detections than with BlazeFace's
+ * whole pyramid, in about two thirds of the time).
+ */
+static int finest_only(const cb_detector *d, int id)
+{
+    if (!cb_net_info_get(id)->finest_beside || d->opts.tiling == CB_TILING_WHOLE)
+        return 0;
+    if (d->opts.tiling == CB_TILING_FINEST)
+        return 1;
+    for (int other = 0; other < CB_NET_COUNT; other++)
+        if ((d->opts.models & cb_net_info_get(other)->flag) &&
+            !cb_net_info_get(other)->finest_beside)
+            return 1;
+    return 0;
+}
+
+/* Which levels of an any-size network's pyramid run. */
+enum { LEVELS_ALL, LEVELS_FINEST, LEVELS_WHOLE };
+
+/*
+ * The first level's scale and the face range of each level. All levels or
+ * the finest only: a min_face face is `smallest` pixels there; and in a small
+ * picture the level is no smaller than its largest face (a face filling it
+ * is seen large enough to be sure of, at little cost). The finest level
+ * alone spans faces up to twice min_face (as the finest tiles of a tiled
+ * pyramid did; the other network finds the larger ones), which keeps the
+ * overlap of its tiles small; a detection more than twice that is dropped
+ * (detect_whole): a tile large enough to hold a close-up whole made
+ * BlazeFace report the eyes and nose of a 250 px face as a face of their
+ * own, beside it, where a small tile cut it off. CB_TILING_WHOLE (a network trained at a fixed
+ * size, --no-tiling): one level, the whole picture at that size.
+ */
+static int plan_levels(const cb_detector *d, int id, int longest, float smallest, float *scale,
+                       float *range)
+{
+    const cb_net_info *info = cb_net_info_get(id);
+    int which = finest_only(d, id) ? LEVELS_FINEST : LEVELS_ALL;
+    if (d->opts.tiling == CB_TILING_WHOLE && info->finest_beside && info->look_side > 0)
+        which = LEVELS_WHOLE;
+    *range = which == LEVELS_FINEST ? 2.0f : d->opts.level_range;
+    const float top = fminf(smallest * *range, info->largest_face);
+    if (which == LEVELS_WHOLE)
+        *scale = fminf(1.0f, (float)info->look_side / (float)longest);
+    else
+        *scale = fmaxf(smallest / (float)d->opts.min_face, fminf(1.0f, top / (float)longest));
+    *scale = fminf(*scale, CB_MAX_UPSCALE);
+    return which;
+}
+
+/*
+ * The pyramid of an any-size network (or the levels plan_levels says). Its
+ * tiles, level by level, are scan items *item, *item + 1, ...; only those
+ * whose number modulo rounds is round run (a level none of whose tiles is
+ * due is not even scaled).
  */
 static int detect_whole(cb_detector *d, int id, const AVFrame *frame, int round, int rounds,
                         int *item, cb_face_list *out, cb_error *err)
@@ -546,33 +655,37 @@ static int detect_whole(cb_detector *d, int id, const AVFrame *frame, int round,
     const cb_net_info *info = cb_net_info_get(id);
     const float smallest = d->opts.smallest[id] > 0 ? d->opts.smallest[id] : info->smallest_face;
     const int longest = frame->width > frame->height ? frame->width : frame->height;
-    /* The finest level: a min_face face is `smallest` pixels; and in a small
-     * picture no smaller than the level's largest face (a face filling it is
-     * seen large enough to be sure of, at little cost). */
-    const float top = fminf(smallest * d->opts.level_range, info->largest_face);
-    float scale = fmaxf(smallest / (float)d->opts.min_face, fminf(1.0f, top / (float)longest));
-    scale = fminf(scale, CB_MAX_UPSCALE);
+    float scale, range;
+    const int which = plan_levels(d, id, longest, smallest, &scale, &range);
     int rc = 0;
     for (int k = 0; rc == 0; k++) {
         const double t0 = cb_monotonic_seconds();
+        const int runs0 = d->runs;
         level lv;
         tiling tl;
-        make_level(d, info, scale, frame->width, frame->height, smallest, &lv);
+        make_level(d, info, scale, range, frame->width, frame->height, smallest, &lv);
+        if (which == LEVELS_FINEST)
+            lv.keep_below = 2.0f * lv.top_face;
         plan_tiles(d, info, &lv, &tl);
         const int n = tl.nx * tl.ny;
         int due = 0;
         for (int i = 0; i < n && !due; i++)
             due = tile_due(*item, i, round, rounds);
-        if (due)
+        if (due && !tile_by_tile(&lv, &tl))
             rc = make_level_picture(d, frame, &lv, err);
         if (rc == 0 && due)
-            rc = run_level(d, id, &lv, &tl, frame->width, frame->height, *item, round, rounds,
-                           out, err);
+            rc = run_level(d, id, frame, &lv, &tl, *item, round, rounds, out, err);
         *item += n;
-        d->time.level[k < TIMED_LEVELS ? k : TIMED_LEVELS - 1] += cb_monotonic_seconds() - t0;
-        d->time.levels = k + 1 > d->time.levels ? k + 1 : d->time.levels;
+        const double spent = cb_monotonic_seconds() - t0;
+        if (which == LEVELS_ALL) {
+            d->time.level[k < TIMED_LEVELS ? k : TIMED_LEVELS - 1] += spent;
+            d->time.levels = k + 1 > d->time.levels ? k + 1 : d->time.levels;
+        } else {
+            d->time.fine += spent;
+            d->time.n_fine += d->runs - runs0;
+        }
         /* The coarsest level has the whole picture inside the largest face. */
-        if ((float)longest * scale <= info->largest_face)
+        if (which != LEVELS_ALL || (float)longest * scale <= info->largest_face)
             break;
         scale *= CB_LEVEL_OVERLAP * smallest / lv.top_face;
     }
@@ -608,23 +721,6 @@ static int load_square(cb_detector *d, const AVFrame *frame, const square *t, in
 }
 
 /*
- * Does a fixed-size network run only the finest tiles of its pyramid? With
- * CB_TILING_FINEST, and with CB_TILING_PYRAMID when an any-size network scans
- * the picture too: that one finds the larger faces (bench/eval_detect,
- * UltraFace and BlazeFace: the same recall in every column and fewer false
- * detections than with BlazeFace's whole pyramid, in about two thirds of the time).
- */
-static int finest_tiles_only(const cb_detector *d)
-{
-    if (d->opts.tiling == CB_TILING_FINEST)
-        return 1;
-    for (int id = 0; d->opts.tiling == CB_TILING_PYRAMID && id < CB_NET_COUNT; id++)
-        if ((d->opts.models & cb_net_info_get(id)->flag) && cb_net_info_get(id)->fixed_side == 0)
-            return 1;
-    return 0;
-}
-
-/*
  * Run one fixed-size network over the tiled pyramid: every level, except
  * that of the finest level only the tiles whose index modulo `rounds` is
  * `round`.
@@ -644,7 +740,7 @@ static int detect_tiled(cb_detector *d, int id, const AVFrame *frame, int round,
     cb_face_list cands = {0};
     int rc = 0;
     /* Sides from the whole picture down to the finest tiles, halving. */
-    const int first_side = finest_tiles_only(d) && finest < longest ? finest : longest;
+    const int first_side = finest_only(d, id) && finest < longest ? finest : longest;
     for (int side = first_side; rc == 0; side = (side + 1) / 2) {
         const int whole_only = d->opts.tiling == CB_TILING_WHOLE;
         int last = whole_only || side <= finest;
@@ -725,8 +821,8 @@ static int look_around(cb_detector *d, const AVFrame *frame, const cb_face *f, c
     const float x0 = f->x + f->w / 2 - side / 2, y0 = f->y + f->h / 2 - side / 2;
     if (!(side >= 1.0f))
         return 0;
-    const int input = info->fixed_side > 0
-                          ? info->fixed_side
+    const int input = info->look_side > 0
+                          ? info->look_side
                           : round_up((int)ceilf(context * CB_LOOK_FACE * info->smallest_face),
                                      info->multiple);
     const float k = (float)input / side;
@@ -904,6 +1000,21 @@ int cb_detector_detect(cb_detector *d, const AVFrame *frame, cb_face_list *out, 
     return cb_detector_detect_part(d, frame, 0, 1, NULL, 0, out, err);
 }
 
+/*
+ * After each network's scan of a large picture (a photo), free the network
+ * instances set up for its large levels and tiles, so that no two networks
+ * hold theirs at once: a 12 MP photo then peaks at what the largest alone
+ * needs (BlazeFace's 1 MP tiles), within 400 MiB. Setting them up again for
+ * the next photo costs about 0.1 s. A video's frames keep theirs.
+ */
+static void trim_nets(cb_detector *d, const AVFrame *frame)
+{
+    if ((long)frame->width * frame->height < CB_LARGE_PICTURE)
+        return;
+    for (int id = 0; id < CB_NET_COUNT; id++)
+        cb_face_net_trim(d->nets[id], CB_KEPT_NET_PIXELS);
+}
+
 /* Every scanning network (and Haar) over the picture, into found. */
 static int scan(cb_detector *d, const AVFrame *frame, int round, int rounds, cb_face_list *found,
                 cb_error *err)
@@ -916,11 +1027,12 @@ static int scan(cb_detector *d, const AVFrame *frame, int round, int rounds, cb_
             const double t0 = cb_monotonic_seconds();
             const int runs0 = d->runs;
             rc = detect_tiled(d, id, frame, round, rounds, found, err);
-            d->time.tiles += cb_monotonic_seconds() - t0;
-            d->time.n_tiles += d->runs - runs0;
+            d->time.fine += cb_monotonic_seconds() - t0;
+            d->time.n_fine += d->runs - runs0;
         } else {
             rc = detect_whole(d, id, frame, round, rounds, &item, found, err);
         }
+        trim_nets(d, frame);
     }
     if (rc == 0 && d->haar)
         rc = detect_haar(d, frame, found, err);
@@ -1029,9 +1141,9 @@ static void log_timing(const cb_detector *d, int faces)
                                 d->time.level[k]);
     cb_log(d->opts.log, CB_LOG_DEBUG,
            "detector: %d network runs, %d faces; seconds: levels %s, second looks %.3f (%d), "
-           "landmarks %.3f (%d), hints %.3f (%d), tiles %.3f (%d)", d->runs, faces,
+           "landmarks %.3f (%d), hints %.3f (%d), finest %.3f (%d)", d->runs, faces,
            levels[0] ? levels : "-", d->time.looks, d->time.n_looks, d->time.landmarks,
-           d->time.n_landmarks, d->time.hints, d->time.n_hints, d->time.tiles, d->time.n_tiles);
+           d->time.n_landmarks, d->time.hints, d->time.n_hints, d->time.fine, d->time.n_fine);
 }
 
 int cb_detector_detect_part(cb_detector *d, const AVFrame *frame, int round, int rounds,

@@ -5,10 +5,10 @@
  * Haar cascade, merges what they find by non-maximum suppression, and gives
  * each candidate a second look.
  *
- * Any-size networks (UltraFace, full-range BlazeFace) run on the whole
- * picture, once per level of a pyramid: at the finest level a face of
- * `min_face` picture pixels is as tall as the smallest face the network
- * finds reliably (and a small picture is no smaller than the level's
+ * Any-size networks (UltraFace, back-camera and full-range BlazeFace) run
+ * on the whole picture, once per level of a pyramid: at the finest level a
+ * face of `min_face` picture pixels is as tall as the smallest face the
+ * network finds reliably (and a small picture is no smaller than the level's
  * largest face); each level's faces span level_range, the next level's
  * overlap them by a quarter, down to the level whose whole picture fits
  * inside the largest face the network finds, so that a close-up filling
@@ -21,17 +21,18 @@
  * twice the level's largest face); a detection touching a tile edge that
  * lies inside the level is dropped there, as its neighbour sees it whole.
  * Levels and looks are scaled from a 1/2, 1/4 or 1/8 copy of the picture
- * where that is large enough.
+ * where that is large enough; an enlarged level is made tile by tile.
  *
- * Fixed-size networks (BlazeFace back-camera 256, SSD 512) run as before
- * on a tiled pyramid: the whole picture scaled into the input, then
- * overlapping square tiles at halving sizes until a min_face face is as
- * large as the network's smallest face (CB_TILING_PYRAMID), or the whole
- * picture only (CB_TILING_WHOLE). When an any-size network scans the picture
- * as well (the photos' default, ultraface+blazeface), it finds the larger
- * faces and the fixed-size network runs only the finest tiles of its pyramid
- * (as CB_TILING_FINEST): the small faces, where BlazeFace finds tight crops
- * of faces that UltraFace misses.
+ * When UltraFace and BlazeFace scan together (the photos' default),
+ * UltraFace finds the larger faces and BlazeFace runs only its finest level
+ * (cb_net_info.finest_beside; also CB_TILING_FINEST): the picture enlarged
+ * 1.6 times so that a min_face face is 32 network pixels, in tiles of
+ * max_input_pixels, where BlazeFace finds tight crops of small faces that
+ * UltraFace misses. CB_TILING_WHOLE runs BlazeFace on the whole picture at
+ * 256 pixels only. The fixed-size SSD (512) runs on a tiled pyramid: the
+ * whole picture scaled into its input, then overlapping square tiles at
+ * halving sizes until a min_face face is as large as its smallest face
+ * (CB_TILING_PYRAMID), or the whole picture only (CB_TILING_WHOLE).
  *
  * The second look (opts.verify_score): every merged candidate, also one that
  * two networks found (merging also joins a small box to a large one that
@@ -70,12 +71,15 @@
 
 typedef struct cb_detector cb_detector;
 
-/* How a fixed-size network covers the picture (cb_detector_opts.tiling). */
+/* How the networks trained at one size (BlazeFace, SSD: finest_beside) cover
+ * the picture (cb_detector_opts.tiling); UltraFace and full-range BlazeFace
+ * always run their whole pyramid. */
 enum {
-    CB_TILING_WHOLE = 0,  /* the whole picture scaled into the input, once */
-    CB_TILING_PYRAMID = 1, /* the whole picture, then tiles at halving sizes */
-    CB_TILING_FINEST = 2  /* only the finest tiles: faces from min_face to about
-                             twice that (an any-size network finds the rest) */
+    CB_TILING_WHOLE = 0,  /* the whole picture scaled to the trained size, once */
+    CB_TILING_PYRAMID = 1, /* every level (SSD: the whole picture, then tiles at
+                              halving sizes); only the finest beside UltraFace */
+    CB_TILING_FINEST = 2  /* only the finest level or tiles: faces from min_face to
+                             about twice that (an any-size network finds the rest) */
 };
 
 typedef struct cb_detector_opts {
@@ -107,11 +111,11 @@ typedef struct cb_detector_opts {
 
 /* Fill opts with the defaults for photos, chosen from the accuracy table in
  * the README, recall first: UltraFace on the whole picture and BlazeFace on
- * the finest tiles of its pyramid, then the second look. */
+ * the finest level of its pyramid, then the second look. */
 void cb_detector_opts_default(cb_detector_opts *opts);
 
 /* The same with UltraFace alone scanning (BlazeFace only in the second look):
- * a tenth to a twentieth of the time, but it misses most faces under 40 px
+ * about a seventh of the time, but it misses most faces under 40 px
  * that show no hair or shoulders. For video frames, which must keep up with
  * the video (video.h), and for enrolment portraits, whose face is large. */
 void cb_detector_opts_fast(cb_detector_opts *opts);

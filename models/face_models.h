@@ -7,12 +7,13 @@
  * Each network is one row of a definition table (face_nets.c): its model
  * file, how its input is laid out and normalised, which outputs it has and
  * the function that decodes them. Two kinds:
- *   fixed size  BlazeFace back-camera (256x256) and SSD MobileNetV1
- *               (512x512): the exported graphs decode a fixed anchor set;
- *   any size    UltraFace RFB-320 and MediaPipe's full-range BlazeFace,
- *               converted to fully convolutional graphs (models/convert_*.py)
- *               that run on the whole picture at any size; the anchors are
- *               made and decoded in C for the size actually run.
+ *   fixed size  SSD MobileNetV1 (512x512): the exported graph decodes a
+ *               fixed anchor set;
+ *   any size    UltraFace RFB-320 and MediaPipe's back-camera and full-range
+ *               BlazeFace, converted to fully convolutional graphs
+ *               (models/convert_*.py) that run on the whole picture at any
+ *               size; the anchors are made and decoded in C for the size
+ *               actually run.
  *
  * Boxes and landmarks come back in input pixels. A cb_face_net owns an
  * OpenCV network and its input buffer and is not thread-safe; open one per
@@ -27,7 +28,7 @@
 #include "face.h"
 
 typedef enum cb_net_id {
-    CB_NET_BLAZEFACE, /* MediaPipe BlazeFace, back-camera model, 256x256 (as shipped) */
+    CB_NET_BLAZEFACE, /* MediaPipe BlazeFace, back-camera model, any size (cut at its heads) */
     CB_NET_SSD,       /* face-api.js SSD MobileNetV1, 512x512 (converted) */
     CB_NET_ULTRAFACE, /* UltraFace RFB-320, any size (cut at its heads) */
     CB_NET_FULLRANGE, /* MediaPipe full-range BlazeFace, any size (from TFLite) */
@@ -45,6 +46,12 @@ typedef struct cb_net_info {
     float smallest_face; /* smallest face it finds reliably, network pixels (measured,
                             see the constants in face_nets.c) */
     float largest_face;  /* largest face it finds reliably, network pixels */
+    int look_side;       /* > 0: a look around one face (detector.c) gives it a square
+                            input of this side, the size it was trained at; 0: one
+                            sized from smallest_face */
+    int finest_beside;   /* 1: when a network that does not say this scans the picture
+                            too, this one runs only its finest level or tiles (the
+                            small faces), the other finding the larger ones */
 } cb_net_info;
 
 /* The table row of a network; NULL for an id out of range. */
@@ -73,6 +80,13 @@ int cb_face_net_open(cb_net_id id, const char *model_dir, cb_face_net **out, cb_
  */
 int cb_face_net_run(cb_face_net *net, const uint8_t *bgr, int w, int h, int stride,
                     float min_score, cb_face_list *out, cb_error *err);
+
+/*
+ * Free the network instances (and their working memory) set up for inputs
+ * of more than max_pixels: a 1 MP tile of BlazeFace holds about 150 MB. The
+ * next run at such a size sets one up again (about the cost of a run).
+ */
+void cb_face_net_trim(cb_face_net *net, long max_pixels);
 
 /* Free. Accepts NULL. */
 void cb_face_net_close(cb_face_net *net);

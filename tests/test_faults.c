@@ -267,7 +267,7 @@ static void test_model_missing_or_corrupt(void **state)
     const char *src = getenv("CONSENTBLUR_MODELS") ? getenv("CONSENTBLUR_MODELS")
                                                    : CB_SOURCE_DIR "/.cache/models";
     snprintf(cmd, sizeof cmd,
-             "cp '%s/ultraface_rfb320.onnx' '%s/blazeface_back_256.onnx' "
+             "cp '%s/ultraface_rfb320.onnx' '%s/blazeface_back.onnx' "
              "'%s/blazeface_full_range.onnx' '%s/'", src, src, src, models);
     assert_int_equal(system(cmd), 0);
     char *const argv[] = {(char *)cb_test_cli_path(), "--registry", reg, "--models", models,

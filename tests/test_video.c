@@ -313,7 +313,7 @@ static void test_progress(void **state)
     RUN_OK("process", clip, "-o", out_dir, "--purpose", "social", "--force");
     assert_null(strstr(err_buf, "frames"));
     /* Videos scan with the fast detector (UltraFace alone; photos add
-     * BlazeFace's finest tiles), and the run records say so. */
+     * BlazeFace's finest level), and the run records say so. */
     RUN_OK("runs", "list", "--json");
     assert_non_null(strstr(out_buf, "\"detector:ultraface\""));
     assert_null(strstr(out_buf, "\"detector:blazeface\""));

