@@ -69,8 +69,8 @@ typedef struct timing {
     int n_looks, n_landmarks;
     double hints;               /* looks around the hints (video: the tracks) */
     int n_hints;
-    double fine;                /* networks that scan only their finest level or
-                                   tiles (finest_only: BlazeFace beside UltraFace) and
+    double fine;                /* networks that scan one level only (finest_only:
+                                   BlazeFace beside UltraFace; or CB_TILING_WHOLE) and
                                    fixed-size networks' tiled pyramids (SSD) */
     int n_fine;                 /* their network runs */
 } timing;
@@ -623,8 +623,9 @@ enum { LEVELS_ALL, LEVELS_FINEST, LEVELS_WHOLE };
  * overlap of its tiles small; a detection more than twice that is dropped
  * (detect_whole): a tile large enough to hold a close-up whole made
  * BlazeFace report the eyes and nose of a 250 px face as a face of their
- * own, beside it, where a small tile cut it off. CB_TILING_WHOLE (a network trained at a fixed
- * size, --no-tiling): one level, the whole picture at that size.
+ * own, beside it, where a small tile cut it off. CB_TILING_WHOLE (a network
+ * trained at a fixed size, --no-tiling): one level, the whole picture at
+ * that size.
  */
 static int plan_levels(const cb_detector *d, int id, int longest, float smallest, float *scale,
                        float *range)
