@@ -348,6 +348,7 @@ static void test_thumbnails_show_the_output(void **state)
     fixture *f = *state;
     const char *p = f->text;
     const char *tag = "data:image/jpeg;base64,";
+    int measured = 0; /* faces whose redaction shows in the thumbnail */
     for (int i = 0; i < N_PHOTOS; i++) {
         p = strstr(p, tag);
         assert_non_null(p);
@@ -369,6 +370,11 @@ static void test_thumbnails_show_the_output(void **state)
             assert_false(f->res[i].verdicts[k].keep);
             if (face->w * s < 8)
                 continue; /* too small in the thumbnail to measure */
+            /* A false detection on a plain patch (a sleeve) changes too little
+             * when blurred to tell input from output at thumbnail size. */
+            if (face_diff(in_s, out_s, face, s) < 12.0)
+                continue;
+            measured++;
             double d_in = face_diff(thumb, in_s, face, s);
             double d_out = face_diff(thumb, out_s, face, s);
             if (getenv("CB_TEST_VERBOSE"))
@@ -385,6 +391,7 @@ static void test_thumbnails_show_the_output(void **state)
         av_frame_free(&in_s);
         av_frame_free(&out_s);
     }
+    assert_true(measured >= 5); /* the real faces of the three photos */
     /* The video's strip: three frames of at most 240 px. */
     for (int i = 0; i < VIDEO_THUMBS; i++) {
         p = strstr(p, tag);
