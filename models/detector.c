@@ -561,10 +561,11 @@ static int run_level(cb_detector *d, int id, const AVFrame *frame, const level *
         cands.count = 0;
         if (own_tiles)
             rc = make_tile_picture(d, frame, lv, &t, err);
+        /* d->buf holds this tile alone, or the whole level around it */
+        const size_t offset = own_tiles ? 0 : ((size_t)t.y * lv->w + t.x) * 3;
+        const int stride = (own_tiles ? t.w : lv->w) * 3;
         if (rc == 0)
-            rc = own_tiles ? run_net(d, id, 0, t.w, t.h, t.w * 3, d->opts.score[id], &cands, err)
-                           : run_net(d, id, ((size_t)t.y * lv->w + t.x) * 3, t.w, t.h,
-                                     lv->w * 3, d->opts.score[id], &cands, err);
+            rc = run_net(d, id, offset, t.w, t.h, stride, d->opts.score[id], &cands, err);
         if (rc == 0 && lv->keep_below > 0)
             drop_larger(&cands, lv->keep_below);
         if (rc == 0)

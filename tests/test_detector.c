@@ -388,15 +388,6 @@ static void test_close_ups(void **state)
     av_frame_free(&photo);
 }
 
-/* The part of the smaller of a and b that lies inside the other. */
-static float overlap_of_smaller(const cb_face *a, const cb_face *b)
-{
-    float w = fminf(a->x + a->w, b->x + b->w) - fmaxf(a->x, b->x);
-    float h = fminf(a->y + a->h, b->y + b->h) - fmaxf(a->y, b->y);
-    float smaller = fminf(a->w * a->h, b->w * b->h);
-    return w > 0 && h > 0 && smaller > 0 ? w * h / smaller : 0;
-}
-
 /*
  * A large face is reported once, not also as a smaller face over its eyes and
  * nose: BlazeFace, enlarged 1.6 times for the small faces, sees a close-up
@@ -420,7 +411,7 @@ static void test_one_box_per_face(void **state)
         printf("%s: %d face(s)\n", photos[k], faces.count);
         for (int i = 0; i < faces.count; i++)
             for (int j = i + 1; j < faces.count; j++)
-                if (overlap_of_smaller(&faces.faces[i], &faces.faces[j]) > 0.5f)
+                if (cb_face_overlap_min(&faces.faces[i], &faces.faces[j]) > 0.5f)
                     fail_msg("%s: faces %.0f,%.0f %.0fx%.0f and %.0f,%.0f %.0fx%.0f overlap",
                              photos[k], faces.faces[i].x, faces.faces[i].y, faces.faces[i].w,
                              faces.faces[i].h, faces.faces[j].x, faces.faces[j].y,
