@@ -1,5 +1,5 @@
-// net_profile - where OpenCV's time goes inside one network, and the fastest
-// OpenCV's convolution runs on this machine (the floor under any detector).
+// net_profile - where OpenCV's time goes inside one network, and how fast
+// OpenCV's convolution can run on this machine (the floor under any detector).
 //
 //   net_profile MODEL.onnx HEIGHT WIDTH [RUNS]
 //
@@ -9,14 +9,14 @@
 // (Net::getPerfProfile), the floating-point operations of its convolutions
 // (two per multiply-add, counted from each layer's weights and output size;
 // OpenCV 4.6's Net::getFLOPS counts a depthwise convolution as a dense one)
-// and the rate they ran at. Then the same
-// for one 1x1 convolution of 256 channels at 128x128, a plain matrix product
-// and the fastest case of OpenCV's convolution: that rate bounds how fast
-// any network of this machine's models can run. Uses OpenCV's default number
-// of threads (all cores), as consentblur does. Last, three ways that did not
-// make the network faster: OpenCV's int8 quantisation (Net::quantize,
-// calibrated on the same input), one thread, and two instances running at
-// once on one thread each (time per run).
+// and the rate they ran at. Then the same for one 1x1 convolution of 256
+// channels at 128x128, a plain matrix product and the fastest case of
+// OpenCV's convolution: that rate bounds how fast any network of this
+// machine's models can run. Uses OpenCV's default number of threads (all
+// cores), as consentblur does. Last, three ways that did not make the network
+// faster: OpenCV's int8 quantisation (Net::quantize, calibrated on the same
+// input), one thread, and two instances running at once on one thread each
+// (time per run).
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
